@@ -1,0 +1,105 @@
+from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
+from django.db import models
+from django.db.models.functions import Lower
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+class Role(models.TextChoices):
+    CUSTOMER = "customer", _("Customer")
+    AGENT = "agent", _("Agent")
+    MANAGER = "manager", _("Manager")
+
+
+class UserManager(BaseUserManager["User"]):
+    use_in_migrations = True
+
+    def _create(self, email: str, password: str | None, **fields) -> "User":
+        if not email:
+            raise ValueError("An e-mail address is required.")
+        user = self.model(email=self.normalize_email(email).lower(), **fields)
+        user.set_password(password)
+        user.full_clean(exclude=["password"])
+        user.save(using=self._db)
+        return user
+
+    def create_user(self, email: str, password: str | None = None, **fields) -> "User":
+        fields.setdefault("role", Role.CUSTOMER)
+        fields.setdefault("is_superuser", False)
+        return self._create(email, password, **fields)
+
+    def create_superuser(self, email: str, password: str | None = None, **fields) -> "User":
+        fields.update(role=Role.MANAGER, is_superuser=True)
+        return self._create(email, password, **fields)
+
+    def get_by_natural_key(self, username: str) -> "User":
+        return self.get(email__iexact=username)
+
+
+class User(AbstractBaseUser, PermissionsMixin):
+    """A person who signs in: a customer with a problem, an agent, or a manager.
+
+    The e-mail address is the login and is stored lower-cased, unique regardless of case.
+    """
+
+    email = models.EmailField(_("e-mail address"), max_length=254, unique=True)
+    display_name = models.CharField(_("display name"), max_length=150)
+    role = models.CharField(_("role"), max_length=16, choices=Role.choices, default=Role.CUSTOMER)
+    is_active = models.BooleanField(_("active"), default=True)
+    notify_by_email = models.BooleanField(
+        _("e-mail me about my tickets"),
+        default=True,
+        help_text=_("Essential messages (such as a resolution) are sent regardless."),
+    )
+    date_joined = models.DateTimeField(_("date joined"), default=timezone.now)
+
+    objects = UserManager()
+
+    USERNAME_FIELD = "email"
+    EMAIL_FIELD = "email"
+    REQUIRED_FIELDS = ["display_name"]
+
+    class Meta:
+        verbose_name = _("user")
+        verbose_name_plural = _("users")
+        constraints = [
+            models.UniqueConstraint(Lower("email"), name="user_email_unique_ci"),
+            models.CheckConstraint(
+                condition=models.Q(role__in=Role.values), name="user_role_valid"
+            ),
+        ]
+        indexes = [models.Index(fields=["role", "is_active"], name="user_role_active_idx")]
+
+    def __str__(self) -> str:
+        return self.display_name or self.email
+
+    def get_full_name(self) -> str:
+        return self.display_name
+
+    def get_short_name(self) -> str:
+        return self.display_name
+
+    @property
+    def is_customer(self) -> bool:
+        return self.role == Role.CUSTOMER
+
+    @property
+    def is_agent(self) -> bool:
+        """Agents and managers: everyone who works tickets."""
+        return self.role in (Role.AGENT, Role.MANAGER)
+
+    @property
+    def is_manager(self) -> bool:
+        return self.role == Role.MANAGER
+
+    @property
+    def is_staff(self) -> bool:
+        """The Django admin is for managers only."""
+        return self.is_active and self.role == Role.MANAGER
+
+    def has_perm(self, perm: str, obj: object = None) -> bool:
+        # Managers run the help desk; what the admin may do is limited by the ModelAdmins.
+        return self.is_staff or super().has_perm(perm, obj)
+
+    def has_module_perms(self, app_label: str) -> bool:
+        return self.is_staff or super().has_module_perms(app_label)

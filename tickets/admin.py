@@ -1,0 +1,151 @@
+"""The admin shows tickets and their history; it changes status only through the workflow."""
+
+from django.contrib import admin, messages
+from django.db.models import QuerySet
+from django.http import HttpRequest
+
+from . import services
+from .errors import TicketError
+from .models import Attachment, Category, Comment, FieldChange, Notification, StatusHistory, Ticket
+from .status import Status
+
+
+@admin.register(Category)
+class CategoryAdmin(admin.ModelAdmin):
+    list_display = ("name", "description", "is_active")
+    list_filter = ("is_active",)
+    search_fields = ("name",)
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # tickets refer to categories; deactivate instead
+
+
+class ReadOnlyInline(admin.TabularInline):
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+class HistoryInline(ReadOnlyInline):
+    model = StatusHistory
+    fields = ("created_at", "from_status", "to_status", "actor", "assignee", "note")
+    readonly_fields = fields
+
+
+class CommentInline(ReadOnlyInline):
+    model = Comment
+    fields = ("created_at", "author", "is_internal", "body")
+    readonly_fields = fields
+
+
+def _transition_action(target: Status, description: str):
+    """An admin action that moves each selected ticket through the workflow service."""
+
+    @admin.action(description=description)
+    def action(modeladmin, request: HttpRequest, queryset: QuerySet[Ticket]) -> None:
+        done, failed = 0, []
+        note = f"{target.label} from the admin"
+        for ticket in queryset.only("pk"):
+            try:
+                services.ticket_transition(
+                    ticket_id=ticket.pk, to=target, actor=request.user, note=note
+                )
+                done += 1
+            except TicketError as error:
+                failed.append(f"{ticket.reference}: {error.message}")
+        if done:
+            modeladmin.message_user(request, f"{done} ticket(s) moved to {target.label}.")
+        for line in failed:
+            modeladmin.message_user(request, line, level=messages.ERROR)
+
+    action.__name__ = f"move_to_{target.value}"
+    return action
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Records that are written only by services: viewable, never edited here."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Ticket)
+class TicketAdmin(ReadOnlyAdmin):
+    """Tickets are reported through the portal or API and changed on the agent pages, which
+    record every change; here a manager reads them and can close them through the workflow."""
+
+    list_display = (
+        "reference",
+        "subject",
+        "status",
+        "priority",
+        "customer",
+        "assignee",
+        "created_at",
+    )
+    list_filter = ("status", "priority", "category")
+    search_fields = ("subject", "customer__email")
+    list_select_related = ("customer", "assignee")
+    fields = (
+        "reference",
+        "subject",
+        "description",
+        "customer",
+        "assignee",
+        "category",
+        "priority",
+        "status",
+        "version",
+        "created_at",
+        "updated_at",
+        "first_response_at",
+        "resolved_at",
+        "closed_at",
+        "follow_up_to",
+    )
+    readonly_fields = fields
+    inlines = [HistoryInline, CommentInline]
+    actions = [_transition_action(Status.CLOSED, "Close the selected tickets")]
+
+    def has_change_permission(self, request, obj=None):
+        # Needed for the action; every field stays read-only.
+        return request.user.is_active and request.user.is_manager
+
+
+@admin.register(StatusHistory)
+class StatusHistoryAdmin(ReadOnlyAdmin):
+    list_display = ("ticket", "from_status", "to_status", "actor", "created_at")
+    list_filter = ("to_status",)
+    list_select_related = ("ticket", "actor")
+
+
+@admin.register(FieldChange)
+class FieldChangeAdmin(ReadOnlyAdmin):
+    list_display = ("ticket", "field", "old_value", "new_value", "actor", "created_at")
+    list_filter = ("field",)
+
+
+@admin.register(Attachment)
+class AttachmentAdmin(ReadOnlyAdmin):
+    list_display = ("ticket", "original_name", "content_type", "size", "uploaded_by", "created_at")
+    exclude = ("file",)
+
+
+@admin.register(Notification)
+class NotificationAdmin(ReadOnlyAdmin):
+    """Failed deliveries show up here (filter by state)."""
+
+    list_display = ("ticket", "event", "recipient", "state", "attempts", "created_at", "sent_at")
+    list_filter = ("state", "event")
+    list_select_related = ("ticket", "recipient")

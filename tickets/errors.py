@@ -1,0 +1,105 @@
+"""What the ticket services refuse, with messages people can act on.
+
+Every error carries a stable `code` (for the API and tests) and a human `message`. Views turn
+them into form errors or 400/404/409 responses; none of them is ever a 500.
+"""
+
+from django.utils.translation import gettext as _
+
+from .status import Status
+
+
+def _label(status: str) -> str:
+    try:
+        return str(Status(status).label).lower()
+    except ValueError:
+        return repr(status)
+
+
+class TicketError(Exception):
+    code = "ticket_error"
+    status_code = 400
+
+    def __init__(self, message: str | None = None):
+        self.message = message or self.default_message()
+        super().__init__(self.message)
+
+    def default_message(self) -> str:
+        return _("This action cannot be done.")
+
+
+class WorkflowError(TicketError):
+    code = "workflow_error"
+    status_code = 409
+
+
+class InvalidTransition(WorkflowError):
+    """The table has no such step (e.g. closed → anything)."""
+
+    code = "invalid_transition"
+
+    def __init__(self, *, source: str, target: str):
+        self.source, self.target = source, target
+        super().__init__(
+            _("A ticket that is %(source)s cannot become %(target)s.")
+            % {"source": _label(source), "target": _label(target)}
+        )
+
+
+class TransitionNotAllowed(WorkflowError):
+    """The step exists, but not for this person."""
+
+    code = "not_allowed"
+    status_code = 403
+
+    def __init__(self, *, source: str, target: str):
+        self.source, self.target = source, target
+        super().__init__(
+            _("You are not allowed to move this ticket from %(source)s to %(target)s.")
+            % {"source": _label(source), "target": _label(target)}
+        )
+
+
+class ReasonRequired(WorkflowError):
+    code = "reason_required"
+    status_code = 400
+
+    def __init__(self, *, action: str):
+        self.action = action
+        super().__init__(
+            _("Please give a reason: it is required to %(action)s a ticket.")
+            % {"action": action.replace("_", " ")}
+        )
+
+
+class AssigneeInvalid(WorkflowError):
+    code = "assignee_invalid"
+    status_code = 400
+
+    def default_message(self) -> str:
+        return _("Choose an active agent to assign the ticket to.")
+
+
+class TicketChanged(WorkflowError):
+    """Optimistic concurrency: the caller acted on a version that is no longer current."""
+
+    code = "ticket_changed"
+
+    def default_message(self) -> str:
+        return _("This ticket changed since you loaded it. Reload to see the latest state.")
+
+
+class TicketClosed(TicketError):
+    code = "ticket_closed"
+    status_code = 409
+
+    def default_message(self) -> str:
+        return _("This ticket is closed. Open a follow-up ticket instead.")
+
+
+class NotPermitted(TicketError):
+    code = "not_permitted"
+    status_code = 403
+
+    def default_message(self) -> str:
+        return _("You are not allowed to do this.")

@@ -1,0 +1,429 @@
+import uuid
+from pathlib import PurePath
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from .status import ACTIVE_STATUSES, STATUSES_WITH_ASSIGNEE, Priority, Status
+
+STATUS_CHANGE_FORBIDDEN = (
+    "A ticket's status changes only through tickets.workflow.transition(), "
+    "which checks the rule and records the history."
+)
+APPEND_ONLY = "{model} rows are append-only: they cannot be changed or deleted."
+
+
+class StatusChangeForbidden(Exception):
+    """Raised when code tries to change a ticket's status outside the workflow service."""
+
+
+class AppendOnlyError(Exception):
+    pass
+
+
+class Category(models.Model):
+    """The affected system or service a ticket is about ("E-mail", "VPN", "Billing")."""
+
+    name = models.CharField(_("name"), max_length=100, unique=True)
+    description = models.CharField(_("description"), max_length=300, blank=True)
+    is_active = models.BooleanField(
+        _("active"),
+        default=True,
+        help_text=_("Inactive categories are not offered for new tickets."),
+    )
+
+    class Meta:
+        verbose_name = _("category")
+        verbose_name_plural = _("categories")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class TicketQuerySet(models.QuerySet):
+    def update(self, **kwargs):
+        if "status" in kwargs:
+            raise StatusChangeForbidden(STATUS_CHANGE_FORBIDDEN)
+        return super().update(**kwargs)
+
+    def bulk_update(self, objs, fields, batch_size=None):
+        if "status" in fields:
+            raise StatusChangeForbidden(STATUS_CHANGE_FORBIDDEN)
+        return super().bulk_update(objs, fields, batch_size=batch_size)
+
+
+class Ticket(models.Model):
+    """One problem reported by one customer, from report to resolution.
+
+    `status` is protected: saving a changed status raises StatusChangeForbidden unless the
+    workflow service made the change (see workflow.transition).
+    """
+
+    subject = models.CharField(_("subject"), max_length=200)
+    description = models.TextField(_("description"))
+    customer = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="tickets",
+        verbose_name=_("customer"),
+    )
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="assigned_tickets",
+        verbose_name=_("assignee"),
+    )
+    category = models.ForeignKey(
+        Category,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="tickets",
+        verbose_name=_("affected service"),
+    )
+    priority = models.CharField(
+        _("priority"), max_length=16, choices=Priority.choices, default=Priority.NORMAL
+    )
+    status = models.CharField(
+        _("status"), max_length=16, choices=Status.choices, default=Status.OPEN, editable=False
+    )
+    follow_up_to = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="follow_ups",
+        verbose_name=_("follow-up to"),
+        help_text=_("The closed ticket this one continues."),
+    )
+    created_at = models.DateTimeField(_("created"), default=timezone.now, editable=False)
+    updated_at = models.DateTimeField(_("updated"), default=timezone.now, editable=False)
+    first_response_at = models.DateTimeField(_("first response"), null=True, blank=True)
+    resolved_at = models.DateTimeField(_("resolved"), null=True, blank=True)
+    closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
+    # Bumped on every change; a page or API client sends back the version it saw so that a
+    # stale action is refused instead of silently overwriting someone else's.
+    version = models.PositiveIntegerField(default=1, editable=False)
+
+    objects = TicketQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("ticket")
+        verbose_name_plural = _("tickets")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status__in=Status.values), name="ticket_status_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(priority__in=Priority.values), name="ticket_priority_valid"
+            ),
+            models.CheckConstraint(
+                condition=~Q(status__in=STATUSES_WITH_ASSIGNEE) | Q(assignee__isnull=False),
+                name="ticket_worked_has_assignee",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status=Status.OPEN) | Q(assignee__isnull=True),
+                name="ticket_open_is_unassigned",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status=Status.RESOLVED) | Q(resolved_at__isnull=False),
+                name="ticket_resolved_has_time",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status=Status.CLOSED) | Q(closed_at__isnull=False),
+                name="ticket_closed_has_time",
+            ),
+        ]
+        indexes = [
+            # The working queue: only unfinished tickets, a small fraction of all of them.
+            models.Index(
+                fields=["-created_at", "-id"],
+                condition=Q(status__in=ACTIVE_STATUSES),
+                name="ticket_active_created_idx",
+            ),
+            models.Index(fields=["status", "-created_at", "-id"], name="ticket_status_created_idx"),
+            models.Index(fields=["assignee", "status"], name="ticket_assignee_status_idx"),
+            models.Index(fields=["customer", "-updated_at"], name="ticket_customer_updated_idx"),
+            models.Index(fields=["status", "-resolved_at"], name="ticket_status_resolved_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.reference} {self.subject}"
+
+    def save(self, *args, **kwargs):
+        if self._state.adding:
+            if self.status != Status.OPEN:
+                raise StatusChangeForbidden("A new ticket starts open.")
+        elif self.status != getattr(self, "_saved_status", self.status) and not getattr(
+            self, "_workflow_may_save_status", False
+        ):
+            raise StatusChangeForbidden(STATUS_CHANGE_FORBIDDEN)
+        super().save(*args, **kwargs)
+        self._saved_status = self.status
+        self._workflow_may_save_status = False
+
+    @classmethod
+    def from_db(cls, db, field_names, values):
+        instance = super().from_db(db, field_names, values)
+        instance._saved_status = instance.__dict__.get("status")
+        return instance
+
+    @property
+    def reference(self) -> str:
+        """What people quote on the phone: HD-1042."""
+        return format_reference(self.pk)
+
+    @property
+    def is_active(self) -> bool:
+        return self.status in ACTIVE_STATUSES
+
+
+def format_reference(pk: int | None) -> str:
+    return f"{settings.TICKET_REFERENCE_PREFIX}-{pk}" if pk else ""
+
+
+def parse_reference(text: str) -> int | None:
+    """'HD-1042', 'hd-1042', '#1042' or '1042' → 1042; anything else → None."""
+    text = text.strip().upper().lstrip("#")
+    prefix = f"{settings.TICKET_REFERENCE_PREFIX.upper()}-"
+    text = text.removeprefix(prefix)
+    return int(text) if text.isdigit() and len(text) < 19 else None
+
+
+class AppendOnlyQuerySet(models.QuerySet):
+    def update(self, **kwargs):
+        raise AppendOnlyError(APPEND_ONLY.format(model=self.model.__name__))
+
+    def delete(self):
+        raise AppendOnlyError(APPEND_ONLY.format(model=self.model.__name__))
+
+
+class AppendOnlyModel(models.Model):
+    """A record of something that happened. The database also refuses UPDATE and DELETE."""
+
+    objects = AppendOnlyQuerySet.as_manager()
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise AppendOnlyError(APPEND_ONLY.format(model=type(self).__name__))
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise AppendOnlyError(APPEND_ONLY.format(model=type(self).__name__))
+
+
+class StatusHistory(AppendOnlyModel):
+    """One status change: from, to, who (NULL actor = the system), why, when.
+
+    The first row of every ticket is its creation (from NULL to open); each later row starts
+    where the previous one ended, so the rows form a chain that replays the ticket's life.
+    """
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.PROTECT, related_name="history")
+    # NULL (not "") marks the creation row: the check constraints rely on it.
+    from_status = models.CharField(  # noqa: DJ001
+        max_length=16, choices=Status.choices, null=True, blank=True
+    )
+    to_status = models.CharField(max_length=16, choices=Status.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text=_("Empty when the system made the change."),
+    )
+    # Who was on the ticket after this change: lets a timeline say "Assigned to Alex".
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    note = models.TextField(blank=True)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        verbose_name = _("status change")
+        verbose_name_plural = _("status history")
+        ordering = ["created_at", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(to_status__in=Status.values), name="history_to_status_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(from_status__isnull=True) | Q(from_status__in=Status.values),
+                name="history_from_status_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(from_status__isnull=True) | ~Q(from_status=models.F("to_status")),
+                name="history_changes_status",
+            ),
+            models.CheckConstraint(
+                condition=Q(from_status__isnull=False) | Q(to_status=Status.OPEN),
+                name="history_starts_open",
+            ),
+        ]
+        indexes = [models.Index(fields=["ticket", "created_at", "id"], name="history_ticket_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.from_status or '∅'} → {self.to_status}"
+
+
+class FieldChange(AppendOnlyModel):
+    """A recorded change that is not a status change: reassignment, priority, category."""
+
+    class Field(models.TextChoices):
+        ASSIGNEE = "assignee", _("Assignee")
+        PRIORITY = "priority", _("Priority")
+        CATEGORY = "category", _("Affected service")
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.PROTECT, related_name="field_changes")
+    field = models.CharField(max_length=16, choices=Field.choices)
+    # Raw values: a user or category id, or a priority code; empty for "none".
+    old_value = models.CharField(max_length=64, blank=True)
+    new_value = models.CharField(max_length=64, blank=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    note = models.TextField(blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(field__in=["assignee", "priority", "category"]),
+                name="field_change_field_valid",
+            ),
+            models.CheckConstraint(
+                condition=~Q(old_value=models.F("new_value")), name="field_change_changes"
+            ),
+        ]
+        indexes = [models.Index(fields=["ticket", "created_at"], name="field_change_ticket_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.field}: {self.old_value or '∅'} → {self.new_value or '∅'}"
+
+
+class Comment(models.Model):
+    """A message on a ticket: a public reply both sides see, or an internal note for staff."""
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.PROTECT, related_name="comments")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    body = models.TextField(_("message"))
+    is_internal = models.BooleanField(_("internal note"), default=False)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        indexes = [models.Index(fields=["ticket", "created_at", "id"], name="comment_ticket_idx")]
+
+    def __str__(self) -> str:
+        kind = "note" if self.is_internal else "reply"
+        return f"{kind} by {self.author_id} on {self.ticket_id}"
+
+
+def attachment_path(instance: "Attachment", filename: str) -> str:
+    # A random name with no trace of the uploader's: nothing to guess, nothing to execute.
+    suffix = PurePath(filename).suffix.lower()[:10]
+    return f"attachments/{timezone.now():%Y/%m}/{uuid.uuid4().hex}{suffix}"
+
+
+class Attachment(models.Model):
+    ticket = models.ForeignKey(Ticket, on_delete=models.PROTECT, related_name="attachments")
+    comment = models.ForeignKey(
+        Comment, on_delete=models.PROTECT, null=True, blank=True, related_name="attachments"
+    )
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    file = models.FileField(upload_to=attachment_path, max_length=200)
+    original_name = models.CharField(max_length=255)
+    content_type = models.CharField(max_length=100)
+    size = models.PositiveBigIntegerField()
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        indexes = [models.Index(fields=["ticket", "created_at"], name="attachment_ticket_idx")]
+        constraints = [
+            models.CheckConstraint(condition=Q(size__gte=0), name="attachment_size_valid")
+        ]
+
+    def __str__(self) -> str:
+        return self.original_name
+
+
+class Notification(models.Model):
+    """The outbox: one row per message owed to one person, written in the same transaction
+    as the change it reports. A task delivers it after commit; the row, not the broker, is
+    the source of truth, so a message is neither lost nor sent twice."""
+
+    class Event(models.TextChoices):
+        RECEIVED = "received", _("Ticket received")
+        ASSIGNED = "assigned", _("Ticket assigned to you")
+        ON_HOLD = "on_hold", _("Ticket waiting for you")
+        RESOLVED = "resolved", _("Ticket resolved")
+        REOPENED = "reopened", _("Ticket reopened")
+        AUTO_CLOSED = "auto_closed", _("Ticket closed")
+        REPLY = "reply", _("New reply")
+
+    class State(models.TextChoices):
+        PENDING = "pending", _("Pending")
+        SENDING = "sending", _("Sending")
+        SENT = "sent", _("Sent")
+        FAILED = "failed", _("Failed")
+
+    event = models.CharField(max_length=16, choices=Event.choices)
+    ticket = models.ForeignKey(Ticket, on_delete=models.PROTECT, related_name="notifications")
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="notifications"
+    )
+    history = models.ForeignKey(
+        StatusHistory, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    comment = models.ForeignKey(
+        Comment, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    state = models.CharField(max_length=16, choices=State.choices, default=State.PENDING)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    last_error = models.TextField(blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(state__in=["pending", "sending", "sent", "failed"]),
+                name="notification_state_valid",
+            ),
+            models.UniqueConstraint(
+                fields=["event", "recipient", "history"],
+                condition=Q(history__isnull=False),
+                name="notification_once_per_change",
+            ),
+            models.UniqueConstraint(
+                fields=["event", "recipient", "comment"],
+                condition=Q(comment__isnull=False),
+                name="notification_once_per_comment",
+            ),
+        ]
+        indexes = [
+            models.Index(
+                fields=["created_at"],
+                condition=Q(state__in=["pending", "sending"]),
+                name="notification_unsent_idx",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.event} → {self.recipient_id} ({self.state})"

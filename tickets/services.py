@@ -1,0 +1,269 @@
+"""Every write to tickets goes through here (status changes through workflow.transition).
+
+Functions take keyword-only arguments, lock what they change, record who did what, and leave
+notifications to be sent after the transaction commits.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import timedelta
+from typing import TYPE_CHECKING
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import UploadedFile
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from . import notifications, workflow
+from .errors import AssigneeInvalid, NotPermitted, TicketChanged, TicketClosed, WorkflowError
+from .models import Attachment, Category, Comment, FieldChange, StatusHistory, Ticket
+from .status import STATUSES_WITH_ASSIGNEE, Priority, Status
+
+if TYPE_CHECKING:
+    from accounts.models import User
+
+URGENT_IS_FOR_STAFF = _("Urgent priority is set by the help desk; choose high if it is pressing.")
+CATEGORY_INACTIVE = _("This service is no longer offered; choose another.")
+ATTACHMENT_TOO_LARGE = _("“%(name)s” is larger than the %(limit)s MB limit.")
+CANNOT_REASSIGN = _("Only a ticket that is being worked on can be reassigned.")
+NOT_A_CUSTOMER = _("Tickets are reported for customers.")
+
+
+def _lock(ticket_id: int, expected_version: int | None) -> Ticket:
+    ticket = Ticket.objects.select_for_update().get(pk=ticket_id)
+    if expected_version is not None and ticket.version != expected_version:
+        raise TicketChanged()
+    return ticket
+
+
+def _touch(ticket: Ticket, *fields: str) -> None:
+    ticket.updated_at = timezone.now()
+    ticket.version += 1
+    ticket.save(update_fields=["updated_at", "version", *fields])
+
+
+def _store_attachments(
+    *, ticket: Ticket, comment: Comment | None, files: Sequence[UploadedFile], uploader: User
+) -> list[Attachment]:
+    limit = settings.ATTACHMENT_MAX_BYTES
+    for upload in files:
+        if upload.size > limit:
+            raise ValidationError(
+                {"attachments": ATTACHMENT_TOO_LARGE % {"name": upload.name, "limit": limit >> 20}}
+            )
+    stored = []
+    for upload in files:
+        attachment = Attachment(
+            ticket=ticket,
+            comment=comment,
+            uploaded_by=uploader,
+            original_name=(upload.name or "file")[:255],
+            content_type=(upload.content_type or "application/octet-stream")[:100],
+            size=upload.size,
+        )
+        attachment.file.save(upload.name or "file", upload, save=False)
+        attachment.save()
+        stored.append(attachment)
+    return stored
+
+
+@transaction.atomic
+def ticket_create(
+    *,
+    customer: User,
+    subject: str,
+    description: str,
+    created_by: User,
+    category: Category | None = None,
+    priority: Priority | str = Priority.NORMAL,
+    attachments: Sequence[UploadedFile] = (),
+    follow_up_to: Ticket | None = None,
+) -> Ticket:
+    """Report a problem. A customer reports their own; staff may report for a customer."""
+    if not customer.is_customer:
+        raise ValidationError({"customer": NOT_A_CUSTOMER})
+    if created_by != customer and not created_by.is_agent:
+        raise NotPermitted()
+    if priority == Priority.URGENT and not created_by.is_agent:
+        raise ValidationError({"priority": URGENT_IS_FOR_STAFF})
+    if category is not None and not category.is_active:
+        raise ValidationError({"category": CATEGORY_INACTIVE})
+    ticket = Ticket(
+        customer=customer,
+        subject=subject.strip(),
+        description=description.strip(),
+        category=category,
+        priority=priority,
+        follow_up_to=follow_up_to,
+    )
+    ticket.full_clean(exclude=["customer", "category", "follow_up_to"])
+    ticket.save()
+    workflow.record_creation(ticket=ticket, actor=created_by)
+    _store_attachments(ticket=ticket, comment=None, files=attachments, uploader=created_by)
+    notifications.ticket_created(ticket)
+    return ticket
+
+
+@transaction.atomic
+def comment_add(
+    *,
+    ticket_id: int,
+    author: User,
+    body: str,
+    internal: bool = False,
+    attachments: Sequence[UploadedFile] = (),
+    expected_version: int | None = None,
+) -> Comment:
+    """Add a public reply or (staff only) an internal note.
+
+    The first public reply from staff is the ticket's first response. A customer's reply to a
+    ticket on hold resumes it: the system moves it back to in progress.
+    """
+    ticket = _lock(ticket_id, expected_version)
+    is_own_customer = author.is_customer and ticket.customer_id == author.pk
+    if not (is_own_customer or author.is_agent) or (internal and not author.is_agent):
+        raise NotPermitted()
+    if ticket.status == Status.CLOSED:
+        raise TicketClosed()
+    body = body.strip()
+    if not body:
+        raise ValidationError({"body": _("Write a message.")})
+
+    comment = Comment.objects.create(ticket=ticket, author=author, body=body, is_internal=internal)
+    _store_attachments(ticket=ticket, comment=comment, files=attachments, uploader=author)
+    touched = []
+    if author.is_agent and not internal and ticket.first_response_at is None:
+        ticket.first_response_at = comment.created_at
+        touched.append("first_response_at")
+    _touch(ticket, *touched)
+    notifications.comment_added(comment)
+    if is_own_customer and ticket.status == Status.ON_HOLD:
+        workflow.transition(
+            ticket_id=ticket.pk, to=Status.IN_PROGRESS, actor=None, note=_("The customer replied.")
+        )
+    return comment
+
+
+@transaction.atomic
+def ticket_assign(
+    *,
+    ticket_id: int,
+    assignee: User,
+    actor: User,
+    note: str = "",
+    expected_version: int | None = None,
+) -> Ticket:
+    """Put `assignee` on the ticket: take or assign an open one, or reassign a worked one.
+
+    Reassigning keeps the status and is recorded as a FieldChange; only managers reassign.
+    """
+    ticket = _lock(ticket_id, expected_version)
+    if ticket.status == Status.OPEN:
+        workflow.transition(
+            ticket_id=ticket.pk, to=Status.ASSIGNED, actor=actor, note=note, assignee=assignee
+        )
+        ticket.refresh_from_db()
+        return ticket
+    if ticket.status not in STATUSES_WITH_ASSIGNEE:
+        raise WorkflowError(CANNOT_REASSIGN)
+    if not actor.is_manager:
+        raise NotPermitted()
+    if not (assignee.is_active and assignee.is_agent):
+        raise AssigneeInvalid()
+    if assignee.pk == ticket.assignee_id:
+        return ticket
+    FieldChange.objects.create(
+        ticket=ticket,
+        field=FieldChange.Field.ASSIGNEE,
+        old_value=str(ticket.assignee_id or ""),
+        new_value=str(assignee.pk),
+        actor=actor,
+        note=note.strip(),
+    )
+    ticket.assignee = assignee
+    _touch(ticket, "assignee")
+    notifications.ticket_reassigned(ticket)
+    return ticket
+
+
+def ticket_take(*, ticket_id: int, agent: User, expected_version: int | None = None) -> Ticket:
+    """An agent takes an open ticket for themselves."""
+    return ticket_assign(
+        ticket_id=ticket_id, assignee=agent, actor=agent, expected_version=expected_version
+    )
+
+
+@transaction.atomic
+def ticket_update(
+    *,
+    ticket_id: int,
+    actor: User,
+    priority: Priority | str | None = None,
+    category: Category | None = None,
+    note: str = "",
+    expected_version: int | None = None,
+) -> Ticket:
+    """Staff change a ticket's priority or affected service; each change is recorded."""
+    ticket = _lock(ticket_id, expected_version)
+    if not actor.is_agent:
+        raise NotPermitted()
+    if ticket.status == Status.CLOSED:
+        raise TicketClosed()
+    changes = []
+    if priority is not None and priority != ticket.priority:
+        if priority not in Priority.values:
+            raise ValidationError({"priority": _("Choose a valid priority.")})
+        changes.append((FieldChange.Field.PRIORITY, ticket.priority, priority))
+        ticket.priority = priority
+    if category is not None and category.pk != ticket.category_id:
+        if not category.is_active:
+            raise ValidationError({"category": CATEGORY_INACTIVE})
+        changes.append(
+            (FieldChange.Field.CATEGORY, str(ticket.category_id or ""), str(category.pk))
+        )
+        ticket.category = category
+    if not changes:
+        return ticket
+    FieldChange.objects.bulk_create(
+        FieldChange(ticket=ticket, field=f, old_value=old, new_value=new, actor=actor, note=note)
+        for f, old, new in changes
+    )
+    _touch(ticket, *(field for field, _old, _new in changes))
+    return ticket
+
+
+def ticket_transition(
+    *,
+    ticket_id: int,
+    to: Status | str,
+    actor: User | None,
+    note: str = "",
+    expected_version: int | None = None,
+) -> StatusHistory:
+    """A status change requested by a person or the system; see workflow.transition."""
+    return workflow.transition(
+        ticket_id=ticket_id, to=to, actor=actor, note=note, expected_version=expected_version
+    )
+
+
+def tickets_auto_close(*, older_than_days: int | None = None) -> int:
+    """Close, as the system, tickets resolved more than N days ago. Returns how many."""
+    days = settings.AUTO_CLOSE_RESOLVED_AFTER_DAYS if older_than_days is None else older_than_days
+    cutoff = timezone.now() - timedelta(days=days)
+    closed = 0
+    due = Ticket.objects.filter(status=Status.RESOLVED, resolved_at__lt=cutoff)
+    for ticket_id in due.values_list("pk", flat=True).iterator():
+        try:
+            workflow.transition(
+                ticket_id=ticket_id,
+                to=Status.CLOSED,
+                actor=None,
+                note=_("Closed automatically %(days)s days after resolution.") % {"days": days},
+            )
+        except WorkflowError:
+            continue  # reopened or closed meanwhile
+        closed += 1
+    return closed

@@ -1,0 +1,52 @@
+"""Celery tasks: thin wrappers that take ids and call services."""
+
+import logging
+from datetime import timedelta
+from smtplib import SMTPException
+
+from celery import shared_task
+from django.utils import timezone
+
+from . import notifications, services
+from .models import Notification
+
+log = logging.getLogger(__name__)
+
+
+@shared_task(
+    name="tickets.deliver_notification",
+    autoretry_for=(SMTPException, OSError),
+    retry_backoff=30,
+    retry_backoff_max=600,
+    max_retries=notifications.MAX_ATTEMPTS - 1,
+    acks_late=True,
+    time_limit=60,
+)
+def deliver_notification(notification_id: int) -> bool:
+    return notifications.deliver(notification_id=notification_id)
+
+
+def enqueue_delivery(notification_id: int) -> None:
+    """Hand a committed outbox row to a worker. Never fails the request that produced it:
+    if the broker is down, the relay task sends the row later."""
+    try:
+        deliver_notification.delay(notification_id)
+    except Exception:
+        log.warning("could not enqueue notification %s; the relay will", notification_id)
+
+
+@shared_task(name="tickets.relay_notifications", time_limit=120)
+def relay_notifications() -> int:
+    """Re-enqueue outbox rows that were committed but never handed to a worker."""
+    cutoff = timezone.now() - timedelta(minutes=1)
+    pending = Notification.objects.filter(
+        state=Notification.State.PENDING, created_at__lt=cutoff
+    ).values_list("pk", flat=True)[:1000]
+    for notification_id in pending:
+        enqueue_delivery(notification_id)
+    return len(pending)
+
+
+@shared_task(name="tickets.auto_close_resolved", time_limit=600)
+def auto_close_resolved() -> int:
+    return services.tickets_auto_close()

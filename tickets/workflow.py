@@ -1,0 +1,290 @@
+"""The ticket workflow: the one table of allowed status changes, and the one door through it.
+
+Every path that changes a status — pages, API, admin actions, bulk actions, periodic tasks —
+calls `transition()`. It locks the ticket row, checks the rule, the actor's right and any
+required reason, updates the timestamps, writes the StatusHistory row in the same transaction
+and schedules notifications for after the commit.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from . import notifications
+from .errors import (
+    AssigneeInvalid,
+    InvalidTransition,
+    ReasonRequired,
+    TicketChanged,
+    TransitionNotAllowed,
+)
+from .models import StatusHistory, Ticket
+from .status import Status
+
+if TYPE_CHECKING:
+    from accounts.models import User
+
+__all__ = ["RULES", "Action", "Actor", "Rule", "Status", "available_actions", "transition"]
+
+
+class Actor(enum.StrEnum):
+    """How a person stands to a ticket; the table grants rights to these, not to users."""
+
+    CUSTOMER = "customer"  # the customer who reported this ticket
+    AGENT = "agent"  # any agent or manager (taking a ticket for themselves)
+    ASSIGNEE = "assignee"  # the agent or manager working this ticket
+    MANAGER = "manager"
+    SYSTEM = "system"  # automatic changes: a customer's reply, auto-close
+
+
+@dataclass(frozen=True)
+class Grant:
+    actor: Actor
+    action: str
+    reason_required: bool = False
+
+
+@dataclass(frozen=True)
+class Rule:
+    source: Status
+    target: Status
+    grants: tuple[Grant, ...]
+
+    def grants_for(self, actors: Iterable[Actor]) -> list[Grant]:
+        actors = set(actors)
+        return [grant for grant in self.grants if grant.actor in actors]
+
+
+def _rules(sources: Iterable[Status], target: Status, *grants: Grant) -> list[Rule]:
+    return [Rule(source, target, grants) for source in sources]
+
+
+S = Status
+# The workflow table of DESIGN.md, row for row. Nothing else decides what may happen.
+RULES: dict[tuple[Status, Status], Rule] = {
+    (rule.source, rule.target): rule
+    for rule in [
+        *_rules([S.OPEN], S.ASSIGNED, Grant(Actor.AGENT, "take"), Grant(Actor.MANAGER, "assign")),
+        *_rules(
+            [S.ASSIGNED],
+            S.OPEN,
+            Grant(Actor.ASSIGNEE, "unassign"),
+            Grant(Actor.MANAGER, "unassign"),
+        ),
+        *_rules(
+            [S.ASSIGNED],
+            S.IN_PROGRESS,
+            Grant(Actor.ASSIGNEE, "start"),
+            Grant(Actor.MANAGER, "start"),
+        ),
+        *_rules(
+            [S.IN_PROGRESS],
+            S.ON_HOLD,
+            Grant(Actor.ASSIGNEE, "hold", reason_required=True),
+            Grant(Actor.MANAGER, "hold", reason_required=True),
+        ),
+        *_rules(
+            [S.ON_HOLD],
+            S.IN_PROGRESS,
+            Grant(Actor.ASSIGNEE, "resume"),
+            Grant(Actor.MANAGER, "resume"),
+            Grant(Actor.SYSTEM, "resume"),
+        ),
+        *_rules(
+            [S.IN_PROGRESS, S.ON_HOLD],
+            S.RESOLVED,
+            Grant(Actor.ASSIGNEE, "resolve", reason_required=True),
+            Grant(Actor.MANAGER, "resolve", reason_required=True),
+        ),
+        *_rules(
+            [S.RESOLVED],
+            S.CLOSED,
+            Grant(Actor.CUSTOMER, "confirm"),
+            Grant(Actor.MANAGER, "close"),
+            Grant(Actor.SYSTEM, "auto_close"),
+        ),
+        *_rules(
+            [S.RESOLVED],
+            S.IN_PROGRESS,
+            Grant(Actor.CUSTOMER, "reopen", reason_required=True),
+            Grant(Actor.ASSIGNEE, "reopen"),
+            Grant(Actor.MANAGER, "reopen"),
+        ),
+        *_rules(
+            [S.OPEN, S.ASSIGNED, S.IN_PROGRESS, S.ON_HOLD],
+            S.CLOSED,
+            Grant(Actor.CUSTOMER, "withdraw", reason_required=True),
+            Grant(Actor.MANAGER, "close", reason_required=True),
+        ),
+    ]
+}
+
+ACTION_LABELS = {
+    "take": _("Take"),
+    "assign": _("Assign"),
+    "unassign": _("Unassign"),
+    "start": _("Start work"),
+    "hold": _("Put on hold"),
+    "resume": _("Resume"),
+    "resolve": _("Resolve"),
+    "confirm": _("Confirm the fix"),
+    "close": _("Close"),
+    "auto_close": _("Close automatically"),
+    "reopen": _("Reopen"),
+    "withdraw": _("Withdraw"),
+}
+
+
+@dataclass(frozen=True)
+class Action:
+    """A transition one user may start on one ticket now, for buttons and API hints."""
+
+    name: str
+    target: Status
+    reason_required: bool
+
+    @property
+    def label(self) -> str:
+        return str(ACTION_LABELS[self.name])
+
+
+def actors_for(user: User | None, ticket: Ticket) -> set[Actor]:
+    """The capacities in which `user` (None: the system) may act on `ticket`."""
+    if user is None:
+        return {Actor.SYSTEM}
+    if not user.is_active:
+        return set()
+    actors: set[Actor] = set()
+    if user.is_customer and ticket.customer_id == user.pk:
+        actors.add(Actor.CUSTOMER)
+    if user.is_agent:
+        actors.add(Actor.AGENT)
+        if ticket.assignee_id == user.pk:
+            actors.add(Actor.ASSIGNEE)
+    if user.is_manager:
+        actors.add(Actor.MANAGER)
+    return actors
+
+
+def available_actions(*, user: User | None, ticket: Ticket) -> list[Action]:
+    """What `user` may do to `ticket` in its current status, in table order."""
+    actors = actors_for(user, ticket)
+    actions: list[Action] = []
+    for (source, target), rule in RULES.items():
+        if source != ticket.status:
+            continue
+        grants = rule.grants_for(actors)
+        if grants:
+            actions.append(
+                Action(
+                    name=grants[0].action,
+                    target=target,
+                    reason_required=all(g.reason_required for g in grants),
+                )
+            )
+    return actions
+
+
+def rule_for(source: str, target: str) -> Rule:
+    try:
+        return RULES[(Status(source), Status(target))]
+    except (KeyError, ValueError):
+        raise InvalidTransition(source=source, target=target) from None
+
+
+def check(
+    *, ticket: Ticket, target: str, user: User | None, note: str, assignee: User | None
+) -> Grant:
+    """Raise the specific WorkflowError that forbids this change, or return the grant."""
+    rule = rule_for(ticket.status, target)
+    grants = rule.grants_for(actors_for(user, ticket))
+    if not grants:
+        raise TransitionNotAllowed(source=ticket.status, target=target)
+    if all(g.reason_required for g in grants) and not note.strip():
+        raise ReasonRequired(action=grants[0].action)
+    if rule.source == Status.OPEN and rule.target == Status.ASSIGNED:
+        # Taking or assigning: someone must end up on the ticket, and an agent only takes
+        # tickets for themselves.
+        if assignee is None or not assignee.is_active or not assignee.is_agent:
+            raise AssigneeInvalid()
+        if assignee != user and not any(g.actor == Actor.MANAGER for g in grants):
+            raise TransitionNotAllowed(source=ticket.status, target=target)
+    return grants[0]
+
+
+@transaction.atomic
+def transition(
+    *,
+    ticket_id: int,
+    to: Status | str,
+    actor: User | None,
+    note: str = "",
+    assignee: User | None = None,
+    expected_version: int | None = None,
+) -> StatusHistory:
+    """Move a ticket to `to` on behalf of `actor` (None: the system).
+
+    `assignee` names who takes the ticket when it becomes assigned. `expected_version` is the
+    version the caller last saw; if the ticket changed since, TicketChanged is raised and
+    nothing is written.
+    """
+    ticket = Ticket.objects.select_for_update().get(pk=ticket_id)
+    if expected_version is not None and ticket.version != expected_version:
+        raise TicketChanged()
+    note = note.strip()
+    check(ticket=ticket, target=to, user=actor, note=note, assignee=assignee)
+
+    now = timezone.now()
+    source, target = Status(ticket.status), Status(to)
+    changed = ["status", "updated_at", "version"]
+    if target == Status.ASSIGNED and source == Status.OPEN:
+        ticket.assignee = assignee
+        changed.append("assignee")
+    elif target == Status.OPEN:
+        ticket.assignee = None
+        changed.append("assignee")
+    if target == Status.RESOLVED:
+        ticket.resolved_at = now
+        changed.append("resolved_at")
+    elif source == Status.RESOLVED and target == Status.IN_PROGRESS:
+        ticket.resolved_at = None
+        changed.append("resolved_at")
+    if target == Status.CLOSED:
+        ticket.closed_at = now
+        changed.append("closed_at")
+
+    ticket.status = target
+    ticket.updated_at = now
+    ticket.version += 1
+    ticket._workflow_may_save_status = True
+    ticket.save(update_fields=changed)
+
+    entry = StatusHistory.objects.create(
+        ticket=ticket,
+        from_status=source,
+        to_status=target,
+        actor=actor,
+        assignee=ticket.assignee,
+        note=note,
+        created_at=now,
+    )
+    notifications.status_changed(entry)
+    return entry
+
+
+def record_creation(*, ticket: Ticket, actor: User) -> StatusHistory:
+    """The first link of every ticket's chain: (nothing) → open. Called by ticket_create."""
+    return StatusHistory.objects.create(
+        ticket=ticket,
+        from_status=None,
+        to_status=Status.OPEN,
+        actor=actor,
+        created_at=ticket.created_at,
+    )

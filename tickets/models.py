@@ -174,6 +174,11 @@ class Ticket(models.Model):
         instance._saved_status = instance.__dict__.get("status")
         return instance
 
+    def refresh_from_db(self, using=None, fields=None, from_queryset=None):
+        super().refresh_from_db(using=using, fields=fields, from_queryset=from_queryset)
+        if fields is None or "status" in fields:
+            self._saved_status = self.__dict__.get("status")
+
     @property
     def reference(self) -> str:
         """What people quote on the phone: HD-1042."""

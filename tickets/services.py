@@ -15,7 +15,7 @@ from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils import timezone
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _
 
 from . import notifications, workflow
 from .errors import AssigneeInvalid, NotPermitted, TicketChanged, TicketClosed, WorkflowError
@@ -30,6 +30,7 @@ CATEGORY_INACTIVE = _("This service is no longer offered; choose another.")
 ATTACHMENT_TOO_LARGE = _("“%(name)s” is larger than the %(limit)s MB limit.")
 CANNOT_REASSIGN = _("Only a ticket that is being worked on can be reassigned.")
 NOT_A_CUSTOMER = _("Tickets are reported for customers.")
+TAKEN_ALREADY = _("This ticket changed: someone else has already taken it. Reload to see it.")
 
 
 def _lock(ticket_id: int, expected_version: int | None) -> Ticket:
@@ -189,11 +190,14 @@ def ticket_assign(
     return ticket
 
 
+@transaction.atomic
 def ticket_take(*, ticket_id: int, agent: User, expected_version: int | None = None) -> Ticket:
-    """An agent takes an open ticket for themselves."""
-    return ticket_assign(
-        ticket_id=ticket_id, assignee=agent, actor=agent, expected_version=expected_version
-    )
+    """An agent takes an open ticket for themselves. If someone else got there first, the
+    agent is told the ticket changed rather than that the step is not allowed."""
+    ticket = _lock(ticket_id, expected_version)
+    if ticket.status != Status.OPEN:
+        raise TicketChanged(TAKEN_ALREADY)
+    return ticket_assign(ticket_id=ticket.pk, assignee=agent, actor=agent)
 
 
 @transaction.atomic

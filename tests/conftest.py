@@ -1,0 +1,113 @@
+"""Shared personas and helpers.
+
+Two customers, two agents and a manager: tests check the neighbour who must *not* see or do
+a thing as well as the one who may. State is set up through services, the road users take.
+"""
+
+import os
+
+import pytest
+from django.db import connection
+
+from accounts.models import Role
+from accounts.services import user_create
+from tickets import services
+from tickets.models import Category, Ticket
+from tickets.status import Status
+
+IN_CI = os.environ.get("CI", "").lower() == "true"
+
+
+def require_service(name: str, why: str) -> None:
+    """Skip when a service is missing locally; fail under CI=true, where it must be there."""
+    message = f"{name} is not available: {why}"
+    if IN_CI:
+        pytest.fail(f"{message} (CI=true: every service must be up)")
+    pytest.skip(message)
+
+
+@pytest.fixture
+def postgres(db):
+    if connection.vendor != "postgresql":
+        require_service("PostgreSQL", "DATABASE_URL does not point to PostgreSQL")
+
+
+def _user(email: str, name: str, role: Role):
+    return user_create(email=email, display_name=name, role=role, password=None)
+
+
+@pytest.fixture
+def customer(db):
+    return _user("carla@example.com", "Carla Customer", Role.CUSTOMER)
+
+
+@pytest.fixture
+def neighbour(db):
+    """Another customer, who must never see Carla's tickets."""
+    return _user("nick@example.com", "Nick Neighbour", Role.CUSTOMER)
+
+
+@pytest.fixture
+def agent(db):
+    return _user("alex@example.com", "Alex Agent", Role.AGENT)
+
+
+@pytest.fixture
+def other_agent(db):
+    return _user("bo@example.com", "Bo Agent", Role.AGENT)
+
+
+@pytest.fixture
+def manager(db):
+    return _user("mia@example.com", "Mia Manager", Role.MANAGER)
+
+
+@pytest.fixture
+def category(db):
+    return Category.objects.create(name="VPN", description="Remote access")
+
+
+# How to bring a fresh ticket to each status through the services, as people would.
+PATH_TO = {
+    Status.OPEN: [],
+    Status.ASSIGNED: ["take"],
+    Status.IN_PROGRESS: ["take", "start"],
+    Status.ON_HOLD: ["take", "start", "hold"],
+    Status.RESOLVED: ["take", "start", "resolve"],
+    Status.CLOSED: ["take", "start", "resolve", "confirm"],
+}
+
+
+def advance(ticket: Ticket, step: str, *, customer, agent) -> None:
+    if step == "take":
+        services.ticket_take(ticket_id=ticket.pk, agent=agent)
+        return
+    target, actor, note = {
+        "start": (Status.IN_PROGRESS, agent, ""),
+        "hold": (Status.ON_HOLD, agent, "Which version of the client do you run?"),
+        "resolve": (Status.RESOLVED, agent, "Re-issued your VPN certificate."),
+        "confirm": (Status.CLOSED, customer, ""),
+    }[step]
+    services.ticket_transition(ticket_id=ticket.pk, to=target, actor=actor, note=note)
+
+
+@pytest.fixture
+def make_ticket(customer, agent, category):
+    """make_ticket(status) → a ticket of Carla's, worked by Alex, brought to `status`."""
+
+    def make(status: Status = Status.OPEN, **fields) -> Ticket:
+        owner = fields.pop("customer", customer)
+        ticket = services.ticket_create(
+            customer=owner,
+            created_by=fields.pop("created_by", owner),
+            subject=fields.pop("subject", "VPN drops every few minutes"),
+            description=fields.pop("description", "Since this morning the VPN disconnects."),
+            category=fields.pop("category", category),
+            **fields,
+        )
+        for step in PATH_TO[Status(status)]:
+            advance(ticket, step, customer=ticket.customer, agent=agent)
+        ticket.refresh_from_db()
+        return ticket
+
+    return make

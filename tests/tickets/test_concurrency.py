@@ -1,0 +1,107 @@
+"""Two agents act on one ticket at the same moment, on two real PostgreSQL connections.
+
+Exactly one wins; the other is told the ticket changed, and nothing half-written remains.
+"""
+
+import itertools
+import threading
+
+import pytest
+from django.db import close_old_connections, connection
+
+from tickets import services
+from tickets.errors import TicketChanged
+from tickets.models import Ticket
+from tickets.status import Status
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def race(*actions):
+    """Run each action in its own thread (so its own database connection), released together.
+
+    Returns what each returned or raised, in order.
+    """
+    barrier = threading.Barrier(len(actions))
+    results: list = [None] * len(actions)
+
+    def run(index, action):
+        try:
+            barrier.wait(timeout=10)
+            results[index] = action()
+        except Exception as error:
+            results[index] = error
+        finally:
+            close_old_connections()
+            connection.close()
+
+    threads = [threading.Thread(target=run, args=(i, a)) for i, a in enumerate(actions)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    return results
+
+
+def assert_valid_chain(ticket: Ticket) -> None:
+    rows = list(ticket.history.order_by("created_at", "id"))
+    assert rows[0].from_status is None
+    for before, after in itertools.pairwise(rows):
+        assert after.from_status == before.to_status
+    assert rows[-1].to_status == ticket.status
+
+
+@pytest.mark.parametrize("round_", range(5))
+def test_two_agents_taking_one_ticket_exactly_one_wins(
+    round_, postgres, make_ticket, agent, other_agent
+):
+    ticket = make_ticket(Status.OPEN)
+    seen = ticket.version
+    results = race(
+        lambda: services.ticket_take(ticket_id=ticket.pk, agent=agent, expected_version=seen),
+        lambda: services.ticket_take(ticket_id=ticket.pk, agent=other_agent, expected_version=seen),
+    )
+
+    winners = [r for r in results if isinstance(r, Ticket)]
+    losers = [r for r in results if isinstance(r, TicketChanged)]
+    assert (len(winners), len(losers)) == (1, 1), results
+    assert "changed" in losers[0].message
+    ticket.refresh_from_db()
+    assert ticket.status == Status.ASSIGNED
+    assert ticket.assignee == winners[0].assignee
+    assert ticket.history.count() == 2
+    assert_valid_chain(ticket)
+
+
+def test_without_a_version_the_later_take_is_still_told_the_ticket_changed(
+    postgres, make_ticket, agent, other_agent
+):
+    ticket = make_ticket(Status.OPEN)
+    results = race(
+        lambda: services.ticket_take(ticket_id=ticket.pk, agent=agent),
+        lambda: services.ticket_take(ticket_id=ticket.pk, agent=other_agent),
+    )
+    assert sorted(type(r).__name__ for r in results) == ["Ticket", "TicketChanged"]
+    assert Ticket.objects.get(pk=ticket.pk).history.count() == 2
+
+
+def test_eight_agents_resolving_and_holding_at_once_leave_one_valid_history(
+    postgres, make_ticket, agent, manager
+):
+    ticket = make_ticket(Status.IN_PROGRESS)
+    seen = ticket.version
+    actions = [
+        (
+            lambda to=to, who=who: services.ticket_transition(
+                ticket_id=ticket.pk, to=to, actor=who, note="Decided.", expected_version=seen
+            )
+        )
+        for to in (Status.RESOLVED, Status.ON_HOLD)
+        for who in (agent, manager, agent, manager)
+    ]
+    results = race(*actions)
+    assert sum(not isinstance(r, Exception) for r in results) == 1
+    assert all(isinstance(r, TicketChanged) for r in results if isinstance(r, Exception))
+    ticket.refresh_from_db()
+    assert ticket.history.count() == 4  # created, assigned, in progress, and one winner
+    assert_valid_chain(ticket)

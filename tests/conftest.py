@@ -7,15 +7,19 @@ a thing as well as the one who may. State is set up through services, the road u
 import os
 
 import pytest
+import redis
+from django.conf import settings
 from django.db import connection
 
 from accounts.models import Role
 from accounts.services import user_create
+from helpdesk.celery import app as celery_app
 from tickets import services
 from tickets.models import Category, Ticket
 from tickets.status import Status
 
 IN_CI = os.environ.get("CI", "").lower() == "true"
+CELERY_QUEUE = "celery"  # the Redis list Celery's default queue lives in
 
 
 def require_service(name: str, why: str) -> None:
@@ -24,6 +28,32 @@ def require_service(name: str, why: str) -> None:
     if IN_CI:
         pytest.fail(f"{message} (CI=true: every service must be up)")
     pytest.skip(message)
+
+
+@pytest.fixture(autouse=True, scope="session")
+def celery_runs_tasks_in_process():
+    """Tasks run eagerly in tests, even when REDIS_URL names a real broker (as in CI); the
+    tests that exercise the broker or a worker switch this off themselves."""
+    celery_app.conf.task_always_eager = True
+    celery_app.conf.task_eager_propagates = True
+
+
+@pytest.fixture
+def redis_broker():
+    """The real Redis broker, with tasks published to it instead of run in process."""
+    url = settings.REDIS_URL
+    if not url:
+        require_service("Redis", "REDIS_URL is not set")
+    client = redis.Redis.from_url(url, socket_timeout=2, socket_connect_timeout=2)
+    try:
+        client.ping()
+    except redis.RedisError as error:
+        require_service("Redis", f"{url}: {error}")
+    client.delete(CELERY_QUEUE)
+    celery_app.conf.task_always_eager = False
+    yield client
+    celery_app.conf.task_always_eager = True
+    client.delete(CELERY_QUEUE)
 
 
 @pytest.fixture

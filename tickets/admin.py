@@ -6,7 +6,16 @@ from django.http import HttpRequest
 
 from . import services
 from .errors import TicketError
-from .models import Attachment, Category, Comment, FieldChange, Notification, StatusHistory, Ticket
+from .models import (
+    Attachment,
+    Category,
+    Comment,
+    FieldChange,
+    Notification,
+    StatusHistory,
+    Ticket,
+    format_reference,
+)
 from .status import Status
 
 
@@ -50,14 +59,14 @@ def _transition_action(target: Status, description: str):
     def action(modeladmin, request: HttpRequest, queryset: QuerySet[Ticket]) -> None:
         done, failed = 0, []
         note = f"{target.label} from the admin"
-        for ticket in queryset.only("pk"):
+        for ticket_id in queryset.values_list("pk", flat=True):
             try:
                 services.ticket_transition(
-                    ticket_id=ticket.pk, to=target, actor=request.user, note=note
+                    ticket_id=ticket_id, to=target, actor=request.user, note=note
                 )
                 done += 1
             except TicketError as error:
-                failed.append(f"{ticket.reference}: {error.message}")
+                failed.append(f"{format_reference(ticket_id)}: {error.message}")
         if done:
             modeladmin.message_user(request, f"{done} ticket(s) moved to {target.label}.")
         for line in failed:

@@ -137,6 +137,10 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
     "max_retries": 1,
 }
 CELERY_TIMEZONE = TIME_ZONE
+CELERY_BEAT_SCHEDULE = {
+    "relay-notifications": {"task": "tickets.relay_notifications", "schedule": 60.0},
+    "auto-close-resolved": {"task": "tickets.auto_close_resolved", "schedule": 3600.0},
+}
 
 # Help desk rules that operators tune.
 TICKET_REFERENCE_PREFIX = env.str("TICKET_REFERENCE_PREFIX", default="HD")

@@ -1,9 +1,12 @@
 from django.contrib import admin
 from django.urls import include, path
-from django.views.generic import TemplateView
+
+from tickets.views import files, portal
 
 urlpatterns = [
-    path("", TemplateView.as_view(template_name="home.html"), name="home"),
+    path("", portal.home, name="home"),
     path("accounts/", include("accounts.urls")),
+    path("tickets/", include("tickets.urls_portal")),
+    path("attachments/<int:pk>/", files.attachment_download, name="attachment_download"),
     path("admin/", admin.site.urls),
 ]

@@ -432,3 +432,23 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return f"{self.event} → {self.recipient_id} ({self.state})"
+
+
+class Rating(models.Model):
+    """The customer's verdict on a resolved ticket: 1 to 5 and a word, once per ticket."""
+
+    ticket = models.OneToOneField(Ticket, on_delete=models.PROTECT, related_name="rating")
+    customer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    score = models.PositiveSmallIntegerField(_("rating"))
+    comment = models.TextField(_("comment"), blank=True, max_length=2000)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(condition=Q(score__gte=1, score__lte=5), name="rating_score_1_5")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.score}/5 for {self.ticket_id}"

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 from django.db.models import QuerySet
 
 from .models import Attachment, Comment, Ticket
+from .status import Status
 
 if TYPE_CHECKING:
     from accounts.models import User
@@ -19,6 +20,16 @@ def visible_to(user: User) -> QuerySet[Ticket]:
     if user.is_agent:
         return Ticket.objects.all()
     return Ticket.objects.filter(customer=user)
+
+
+def customer_tickets(user: User, *, show: str = "open") -> QuerySet[Ticket]:
+    """A customer's own tickets, latest activity first; show is open, closed or all."""
+    tickets = visible_to(user).select_related("assignee").order_by("-updated_at", "-id")
+    if show == "open":
+        return tickets.exclude(status=Status.CLOSED)
+    if show == "closed":
+        return tickets.filter(status=Status.CLOSED)
+    return tickets
 
 
 def comments_visible_to(user: User, ticket: Ticket) -> QuerySet[Comment]:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import timedelta
+from pathlib import PurePath
 from typing import TYPE_CHECKING
 
 from django.conf import settings
@@ -19,7 +20,7 @@ from django.utils.translation import gettext_lazy as _
 
 from . import notifications, workflow
 from .errors import AssigneeInvalid, NotPermitted, TicketChanged, TicketClosed, WorkflowError
-from .models import Attachment, Category, Comment, FieldChange, StatusHistory, Ticket
+from .models import Attachment, Category, Comment, FieldChange, Rating, StatusHistory, Ticket
 from .status import STATUSES_WITH_ASSIGNEE, Priority, Status
 
 if TYPE_CHECKING:
@@ -28,6 +29,10 @@ if TYPE_CHECKING:
 URGENT_IS_FOR_STAFF = _("Urgent priority is set by the help desk; choose high if it is pressing.")
 CATEGORY_INACTIVE = _("This service is no longer offered; choose another.")
 ATTACHMENT_TOO_LARGE = _("“%(name)s” is larger than the %(limit)s MB limit.")
+FILE_TYPE_REFUSED = _("“%(name)s” is not a file type we accept. Accepted: %(types)s.")
+TOO_MANY_FILES = _("Attach at most %(count)s files at a time.")
+ALREADY_RATED = _("You have already rated this ticket.")
+NOT_YET_RESOLVED = _("You can rate a ticket once it is resolved.")
 CANNOT_REASSIGN = _("Only a ticket that is being worked on can be reassigned.")
 NOT_A_CUSTOMER = _("Tickets are reported for customers.")
 TAKEN_ALREADY = _("This ticket changed: someone else has already taken it. Reload to see it.")
@@ -46,15 +51,33 @@ def _touch(ticket: Ticket, *fields: str) -> None:
     ticket.save(update_fields=["updated_at", "version", *fields])
 
 
+def validate_attachments(files: Sequence[UploadedFile]) -> None:
+    """Refuse files that are too many, too large or of a type we do not accept."""
+    if len(files) > settings.ATTACHMENT_MAX_FILES:
+        raise ValidationError(
+            {"attachments": TOO_MANY_FILES % {"count": settings.ATTACHMENT_MAX_FILES}}
+        )
+    allowed = {extension.lower() for extension in settings.ATTACHMENT_EXTENSIONS}
+    limit = settings.ATTACHMENT_MAX_BYTES
+    for upload in files:
+        name = upload.name or ""
+        if PurePath(name).suffix.lower() not in allowed:
+            raise ValidationError(
+                {
+                    "attachments": FILE_TYPE_REFUSED
+                    % {"name": name, "types": ", ".join(sorted(allowed))}
+                }
+            )
+        if upload.size > limit:
+            raise ValidationError(
+                {"attachments": ATTACHMENT_TOO_LARGE % {"name": name, "limit": limit >> 20}}
+            )
+
+
 def _store_attachments(
     *, ticket: Ticket, comment: Comment | None, files: Sequence[UploadedFile], uploader: User
 ) -> list[Attachment]:
-    limit = settings.ATTACHMENT_MAX_BYTES
-    for upload in files:
-        if upload.size > limit:
-            raise ValidationError(
-                {"attachments": ATTACHMENT_TOO_LARGE % {"name": upload.name, "limit": limit >> 20}}
-            )
+    validate_attachments(files)
     stored = []
     for upload in files:
         attachment = Attachment(
@@ -271,3 +294,20 @@ def tickets_auto_close(*, older_than_days: int | None = None) -> int:
             continue  # reopened or closed meanwhile
         closed += 1
     return closed
+
+
+@transaction.atomic
+def rating_add(*, ticket_id: int, customer: User, score: int, comment: str = "") -> Rating:
+    """The customer rates a resolved or closed ticket, once."""
+    ticket = _lock(ticket_id, None)
+    if not (customer.is_customer and ticket.customer_id == customer.pk):
+        raise NotPermitted()
+    if ticket.status not in (Status.RESOLVED, Status.CLOSED):
+        raise WorkflowError(NOT_YET_RESOLVED)
+    if Rating.objects.filter(ticket=ticket).exists():
+        raise WorkflowError(ALREADY_RATED)
+    if not 1 <= score <= 5:
+        raise ValidationError({"score": _("Choose from 1 to 5 stars.")})
+    return Rating.objects.create(
+        ticket=ticket, customer=customer, score=score, comment=comment.strip()[:2000]
+    )

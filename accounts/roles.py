@@ -1,0 +1,32 @@
+"""Role checks for views. A page someone may not use answers 404, as if it did not exist."""
+
+from collections.abc import Callable
+from functools import wraps
+
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+
+View = Callable[..., HttpResponse]
+
+
+def _role_required(test: Callable, view: View) -> View:
+    @login_required
+    @wraps(view)
+    def wrapped(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        if not test(request.user):
+            raise Http404
+        return view(request, *args, **kwargs)
+
+    return wrapped
+
+
+def customer_required(view: View) -> View:
+    return _role_required(lambda user: user.is_customer, view)
+
+
+def agent_required(view: View) -> View:
+    return _role_required(lambda user: user.is_agent, view)
+
+
+def manager_required(view: View) -> View:
+    return _role_required(lambda user: user.is_manager, view)

@@ -1,0 +1,192 @@
+"""The customer portal: report a problem, follow it, talk with the agent, confirm or reopen."""
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.db.models import Prefetch
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+
+from accounts.roles import customer_required
+from tickets import queries, services, timeline, workflow
+from tickets.errors import TicketChanged, TicketError
+from tickets.forms import ActionForm, RatingForm, ReplyForm, TicketForm
+from tickets.models import Attachment, Rating, Ticket
+
+from .errors import add_service_errors
+
+PAGE_SIZE = 20
+FILTERS = {"open": _("Open"), "closed": _("Closed"), "all": _("All")}
+
+
+def home(request: HttpRequest) -> HttpResponse:
+    if request.user.is_authenticated and request.user.is_customer:
+        return redirect("portal:ticket_list")
+    return render(request, "home.html")
+
+
+@customer_required
+def ticket_list(request: HttpRequest) -> HttpResponse:
+    show = request.GET.get("show", "open")
+    if show not in FILTERS:
+        show = "open"
+    tickets = queries.customer_tickets(request.user, show=show)
+    page = Paginator(tickets, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(
+        request, "portal/ticket_list.html", {"page": page, "show": show, "filters": FILTERS}
+    )
+
+
+@customer_required
+def ticket_new(request: HttpRequest) -> HttpResponse:
+    form = TicketForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            ticket = services.ticket_create(
+                customer=request.user,
+                created_by=request.user,
+                subject=form.cleaned_data["subject"],
+                description=form.cleaned_data["description"],
+                category=form.cleaned_data["category"],
+                priority=form.cleaned_data["priority"],
+                attachments=form.cleaned_data["attachments"],
+            )
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(
+                request,
+                _(
+                    "Thank you. Your ticket %(ref)s is open; an agent will pick it up and you "
+                    "will hear from us by e-mail and on this page."
+                )
+                % {"ref": ticket.reference},
+            )
+            return redirect("portal:ticket_detail", pk=ticket.pk)
+    status = 400 if form.errors else 200
+    return render(request, "portal/ticket_new.html", {"form": form}, status=status)
+
+
+def _own_ticket(request: HttpRequest, pk: int) -> Ticket:
+    tickets = queries.visible_to(request.user).select_related("category", "assignee")
+    return get_object_or_404(tickets, pk=pk)
+
+
+def _render_ticket(
+    request: HttpRequest,
+    ticket: Ticket,
+    *,
+    reply_form: ReplyForm | None = None,
+    action_form: ActionForm | None = None,
+    rating_form: RatingForm | None = None,
+    error: str = "",
+    status: int = 200,
+) -> HttpResponse:
+    user = request.user
+    files = Attachment.objects.order_by("created_at", "id")
+    comments = queries.comments_visible_to(user, ticket).prefetch_related(
+        Prefetch("attachments", queryset=files)
+    )
+    rating = Rating.objects.filter(ticket=ticket).first()
+    context = {
+        "ticket": ticket,
+        "comments": comments,
+        "opening_files": ticket.attachments.filter(comment__isnull=True).order_by("id"),
+        "timeline": timeline.for_ticket(ticket=ticket, viewer=user),
+        "actions": workflow.available_actions(user=user, ticket=ticket),
+        "reply_form": reply_form or ReplyForm(),
+        "action_form": action_form,
+        "rating": rating,
+        "rating_form": rating_form
+        or (RatingForm() if ticket.status in ("resolved", "closed") and not rating else None),
+        "error": error,
+    }
+    return render(request, "portal/ticket_detail.html", context, status=status)
+
+
+@customer_required
+def ticket_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    return _render_ticket(request, _own_ticket(request, pk))
+
+
+@customer_required
+def ticket_reply(request: HttpRequest, pk: int) -> HttpResponse:
+    ticket = _own_ticket(request, pk)
+    form = ReplyForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.comment_add(
+                ticket_id=ticket.pk,
+                author=request.user,
+                body=form.cleaned_data["body"],
+                attachments=form.cleaned_data["attachments"],
+            )
+        except ValidationError as error:
+            add_service_errors(form, error)
+        except TicketError as error:
+            return _render_ticket(
+                request, ticket, reply_form=form, error=error.message, status=error.status_code
+            )
+        else:
+            messages.success(request, _("Your reply has been sent."))
+            return redirect("portal:ticket_detail", pk=ticket.pk)
+    return _render_ticket(request, ticket, reply_form=form, status=400 if form.errors else 200)
+
+
+@customer_required
+def ticket_action(request: HttpRequest, pk: int) -> HttpResponse:
+    """Confirm the fix, reopen or withdraw: whatever the workflow offers this customer now."""
+    ticket = _own_ticket(request, pk)
+    form = ActionForm(request.POST or None)
+    if request.method != "POST" or not form.is_valid():
+        return redirect("portal:ticket_detail", pk=ticket.pk)
+    offered = {a.name: a for a in workflow.available_actions(user=request.user, ticket=ticket)}
+    action = offered.get(form.cleaned_data["action"])
+    try:
+        if action is None:
+            # The page offered it, so the ticket must have moved on since.
+            raise TicketChanged()
+        services.ticket_transition(
+            ticket_id=ticket.pk,
+            to=action.target,
+            actor=request.user,
+            note=form.cleaned_data["note"],
+            expected_version=form.cleaned_data["version"],
+        )
+    except TicketError as error:
+        fresh = _own_ticket(request, pk)
+        return _render_ticket(
+            request, fresh, action_form=form, error=error.message, status=error.status_code
+        )
+    messages.success(request, ACTION_DONE.get(action.name, _("Done.")))
+    return redirect("portal:ticket_detail", pk=ticket.pk)
+
+
+ACTION_DONE = {
+    "confirm": _("Thank you for confirming. The ticket is closed."),
+    "reopen": _("The ticket is reopened; the agent has been told."),
+    "withdraw": _("Your ticket is withdrawn and closed."),
+}
+
+
+@customer_required
+def ticket_rate(request: HttpRequest, pk: int) -> HttpResponse:
+    ticket = _own_ticket(request, pk)
+    form = RatingForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.rating_add(
+                ticket_id=ticket.pk,
+                customer=request.user,
+                score=form.cleaned_data["score"],
+                comment=form.cleaned_data["comment"],
+            )
+        except ValidationError as error:
+            add_service_errors(form, error)
+        except TicketError as error:
+            return _render_ticket(request, ticket, error=error.message, status=error.status_code)
+        else:
+            messages.success(request, _("Thank you for your rating."))
+            return redirect("portal:ticket_detail", pk=ticket.pk)
+    return _render_ticket(request, ticket, rating_form=form, status=400 if form.errors else 200)

@@ -32,6 +32,7 @@ def _who(user: User | None, viewer: User) -> str:
 def describe(entry: StatusHistory, *, viewer: User) -> Entry:
     source, target = entry.from_status, entry.to_status
     actor = _who(entry.actor, viewer)
+    by_viewer = entry.actor_id == viewer.pk
     assignee = entry.assignee.display_name if entry.assignee else ""
     note = entry.note
     if source is None:
@@ -43,21 +44,29 @@ def describe(entry: StatusHistory, *, viewer: User) -> Entry:
     elif source == Status.ASSIGNED and target == Status.IN_PROGRESS:
         text = _("%(name)s started working on it") % {"name": assignee}
     elif target == Status.ON_HOLD:
-        text = _("On hold: waiting for your reply")
+        text = _("On hold, waiting for your reply")
     elif source == Status.ON_HOLD and target == Status.IN_PROGRESS:
         text = _("Work resumed after your reply") if entry.actor is None else _("Work resumed")
         note = ""
     elif target == Status.RESOLVED:
         text = _("Resolved")
     elif source == Status.RESOLVED and target == Status.IN_PROGRESS:
-        text = _("Reopened by %(name)s") % {"name": actor}
+        text = (
+            _("You reopened the ticket")
+            if by_viewer
+            else _("Reopened by %(name)s") % {"name": actor}
+        )
     elif target == Status.CLOSED and entry.actor is None:
         text = _("Closed automatically after the resolution was not disputed")
         note = ""
     elif target == Status.CLOSED and source == Status.RESOLVED:
         text = _("%(name)s confirmed the fix") % {"name": actor}
     elif target == Status.CLOSED and entry.actor_id == entry.ticket.customer_id:
-        text = _("Withdrawn by %(name)s") % {"name": actor}
+        text = (
+            _("You withdrew the ticket")
+            if by_viewer
+            else _("Withdrawn by %(name)s") % {"name": actor}
+        )
     else:
         text = _("Closed by %(name)s") % {"name": actor}
     return Entry(when=entry.created_at, status=target, text=text, note=note)

@@ -229,7 +229,7 @@ def test_withdrawing_closes_with_the_reason(carla, make_ticket):
     act(carla, ticket, "withdraw", note="Found the cable was loose.")
     ticket.refresh_from_db()
     assert ticket.status == Status.CLOSED
-    assert "Withdrawn by" in carla.get(detail(ticket)).content.decode()
+    assert "You withdrew the ticket" in carla.get(detail(ticket)).content.decode()
 
 
 def test_a_resolved_ticket_can_be_rated_once(carla, make_ticket):

@@ -134,14 +134,17 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_TIME_LIMIT = 60
 CELERY_TASK_SOFT_TIME_LIMIT = 45
 CELERY_BROKER_CONNECTION_TIMEOUT = 2
+CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 2, "interval_start": 0, "interval_step": 0.5}
 CELERY_BROKER_TRANSPORT_OPTIONS = {
-    # Redis redelivers an unacknowledged task after this long; keep it above the time limit.
-    "visibility_timeout": 300,
+    # Redis redelivers an unacknowledged task after this long; keep it above the claim lease.
+    "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=300),
     "socket_timeout": 2,
     "socket_connect_timeout": 2,
     "max_retries": 1,
 }
 CELERY_TIMEZONE = TIME_ZONE
+# A notification claimed longer ago than this by a worker that never finished may be taken over.
+NOTIFICATION_CLAIM_LEASE_SECONDS = env.int("NOTIFICATION_CLAIM_LEASE_SECONDS", default=120)
 CELERY_BEAT_SCHEDULE = {
     "relay-notifications": {"task": "tickets.relay_notifications", "schedule": 60.0},
     "auto-close-resolved": {"task": "tickets.auto_close_resolved", "schedule": 3600.0},

@@ -6,15 +6,19 @@ delivery once that transaction commits. Internal notes never produce a message.
 
 from __future__ import annotations
 
-from smtplib import SMTPException
+import logging
+from datetime import timedelta
+from smtplib import SMTPException, SMTPRecipientsRefused
 from typing import TYPE_CHECKING
 
 from django.conf import settings
-from django.core.mail import EmailMessage
+from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from .models import Comment, Notification, StatusHistory, Ticket
 from .status import Status
@@ -22,6 +26,7 @@ from .status import Status
 if TYPE_CHECKING:
     from accounts.models import User
 
+log = logging.getLogger(__name__)
 Event = Notification.Event
 State = Notification.State
 # Sent even to people who opted out of e-mail: they need these to get their problem solved.
@@ -90,60 +95,113 @@ def ticket_reassigned(ticket: Ticket) -> None:
 
 
 MAX_ATTEMPTS = 5
+SUBJECTS = {
+    Event.RECEIVED: _("We received your request"),
+    Event.ASSIGNED: _("Assigned to you"),
+    Event.ON_HOLD: _("We need your reply"),
+    Event.RESOLVED: _("Resolved"),
+    Event.REOPENED: _("Reopened by the customer"),
+    Event.AUTO_CLOSED: _("Closed"),
+    Event.REPLY: _("New reply"),
+}
+
+
+def _absolute(path: str) -> str:
+    return f"{settings.SITE_URL.rstrip('/')}{path}"
 
 
 def ticket_link(*, ticket: Ticket, recipient: User) -> str:
     """The absolute address of the ticket's page for this recipient's role."""
-    area = "agent/tickets" if recipient.is_agent else "tickets"
-    return f"{settings.SITE_URL.rstrip('/')}/{area}/{ticket.pk}/"
+    if recipient.is_agent:
+        return _absolute(f"/agent/tickets/{ticket.pk}/")
+    return _absolute(reverse("portal:ticket_detail", args=[ticket.pk]))
 
 
-def render(notification: Notification) -> EmailMessage:
+def render(notification: Notification) -> EmailMultiAlternatives:
+    """The e-mail for one outbox row: plain text with an HTML alternative."""
     ticket = notification.ticket
+    subject = f"[{ticket.reference}] {SUBJECTS[notification.event]}: {ticket.subject}"
     context = {
-        "notification": notification,
+        "subject": subject,
         "event": notification.event,
         "ticket": ticket,
         "recipient": notification.recipient,
         "history": notification.history,
         "comment": notification.comment,
         "link": ticket_link(ticket=ticket, recipient=notification.recipient),
+        "profile_link": _absolute(reverse("profile")),
     }
-    subject = f"[{ticket.reference}] {notification.get_event_display()}: {ticket.subject}"
-    body = render_to_string("emails/notification.txt", context)
-    return EmailMessage(
-        subject=" ".join(subject.split())[:200],
-        body=body,
+    message = EmailMultiAlternatives(
+        # Header values must be one line; a subject typed with line breaks is folded here.
+        subject=" ".join(subject.split())[:250],
+        body=render_to_string(f"emails/{notification.event}.txt", context),
         from_email=settings.DEFAULT_FROM_EMAIL,
         to=[notification.recipient.email],
-        headers={"X-Helpdesk-Ticket": ticket.reference},
+        headers={
+            "X-Helpdesk-Ticket": ticket.reference,
+            # Lets mail clients thread every message about one ticket together.
+            "References": f"<ticket-{ticket.pk}@helpdesk>",
+            "Auto-Submitted": "auto-generated",
+        },
     )
+    message.attach_alternative(
+        render_to_string(f"emails/{notification.event}.html", context), "text/html"
+    )
+    return message
+
+
+def is_permanent(error: Exception) -> bool:
+    """A 5xx answer (bad address, refused content) will not improve by retrying."""
+    if isinstance(error, SMTPRecipientsRefused):
+        return all(code >= 500 for code, _msg in error.recipients.values())
+    code = getattr(error, "smtp_code", None)
+    return isinstance(code, int) and code >= 500
 
 
 def deliver(*, notification_id: int) -> bool:
-    """Send one outbox row if it is still pending. Returns whether this call sent it.
+    """Send one outbox row if it is still owed. Returns whether this call sent it.
 
     The row is claimed with a conditional UPDATE, so two workers handed the same id cannot
-    both send it. A transient failure puts it back to pending (and re-raises for the task's
-    retry); after MAX_ATTEMPTS it is marked failed for a person to look at in the admin.
+    both send it. A claim older than the lease belongs to a worker that died mid-send (its
+    task comes back through acks_late) and may be taken over. A transient failure puts the
+    row back to pending and re-raises for the task's retry; a permanent one, or the last
+    attempt, marks it failed for a person to look at in the admin.
     """
-    claimed = Notification.objects.filter(pk=notification_id, state=State.PENDING).update(
-        state=State.SENDING, claimed_at=timezone.now(), attempts=F("attempts") + 1
+    now = timezone.now()
+    lease = timedelta(seconds=settings.NOTIFICATION_CLAIM_LEASE_SECONDS)
+    claimable = Q(state=State.PENDING) | Q(state=State.SENDING, claimed_at__lt=now - lease)
+    claimed = Notification.objects.filter(claimable, pk=notification_id).update(
+        state=State.SENDING, claimed_at=now, attempts=F("attempts") + 1
     )
     if not claimed:
         return False
     notification = Notification.objects.select_related(
-        "ticket", "recipient", "history", "comment"
+        "ticket__customer", "recipient", "history", "comment__author"
     ).get(pk=notification_id)
     try:
         render(notification).send()
     except (SMTPException, OSError) as error:
-        state = State.FAILED if notification.attempts >= MAX_ATTEMPTS else State.PENDING
+        give_up = is_permanent(error) or notification.attempts >= MAX_ATTEMPTS
         Notification.objects.filter(pk=notification_id).update(
-            state=state, last_error=f"{type(error).__name__}: {error}"[:2000]
+            state=State.FAILED if give_up else State.PENDING,
+            last_error=f"{type(error).__name__}: {error}"[:2000],
         )
+        if give_up:
+            log.error("notification %s failed for good: %s", notification_id, error)
+            return False
         raise
     Notification.objects.filter(pk=notification_id).update(
         state=State.SENT, sent_at=timezone.now(), last_error=""
     )
     return True
+
+
+def owed(*, older_than: timedelta) -> list[int]:
+    """Rows that should have gone out by now: never handed to a worker, or abandoned by one."""
+    now = timezone.now()
+    lease = timedelta(seconds=settings.NOTIFICATION_CLAIM_LEASE_SECONDS)
+    rows = Notification.objects.filter(
+        Q(state=State.PENDING, created_at__lt=now - older_than)
+        | Q(state=State.SENDING, claimed_at__lt=now - lease)
+    )
+    return list(rows.order_by("created_at").values_list("pk", flat=True)[:1000])

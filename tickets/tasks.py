@@ -5,10 +5,8 @@ from datetime import timedelta
 from smtplib import SMTPException
 
 from celery import shared_task
-from django.utils import timezone
 
 from . import notifications, services
-from .models import Notification
 
 log = logging.getLogger(__name__)
 
@@ -37,14 +35,12 @@ def enqueue_delivery(notification_id: int) -> None:
 
 @shared_task(name="tickets.relay_notifications", time_limit=120)
 def relay_notifications() -> int:
-    """Re-enqueue outbox rows that were committed but never handed to a worker."""
-    cutoff = timezone.now() - timedelta(minutes=1)
-    pending = Notification.objects.filter(
-        state=Notification.State.PENDING, created_at__lt=cutoff
-    ).values_list("pk", flat=True)[:1000]
-    for notification_id in pending:
+    """Hand over outbox rows that were committed but never reached a worker (the broker was
+    down at commit) or whose worker died mid-send."""
+    owed = notifications.owed(older_than=timedelta(minutes=1))
+    for notification_id in owed:
         enqueue_delivery(notification_id)
-    return len(pending)
+    return len(owed)
 
 
 @shared_task(name="tickets.auto_close_resolved", time_limit=600)

@@ -1,5 +1,6 @@
 """The customer portal: report a problem, follow it, talk with the agent, confirm or reopen."""
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
@@ -23,7 +24,7 @@ FILTERS = {"open": _("Open"), "closed": _("Closed"), "all": _("All")}
 def home(request: HttpRequest) -> HttpResponse:
     if request.user.is_authenticated and request.user.is_customer:
         return redirect("portal:ticket_list")
-    return render(request, "home.html")
+    return render(request, "home.html", {"signup_enabled": settings.SIGNUP_ENABLED})
 
 
 @customer_required

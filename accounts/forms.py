@@ -1,0 +1,141 @@
+"""Forms for the account pages. They parse and check what was typed; services do the writing."""
+
+import unicodedata
+from collections.abc import Iterator
+
+from django import forms
+from django.contrib.auth import forms as auth_forms
+from django.contrib.auth.password_validation import password_validators_help_texts
+from django.core.exceptions import ValidationError
+from django.utils.functional import lazy
+from django.utils.translation import gettext_lazy as _
+
+from .models import User
+
+
+def _password_help() -> str:
+    return " ".join(str(text) for text in password_validators_help_texts())
+
+
+# The validators' rules as one plain sentence per rule, read from settings when shown.
+PASSWORD_HELP = lazy(_password_help, str)()
+
+PASSWORD_MISMATCH = _("The two passwords do not match.")
+
+
+def _same_email(a: str, b: str) -> bool:
+    return (
+        unicodedata.normalize("NFKC", a).casefold() == unicodedata.normalize("NFKC", b).casefold()
+    )
+
+
+class ServiceErrorsMixin:
+    """Shows a service's ValidationError on the form: messages keyed by a field of this form go
+    on that field; other messages go on `unkeyed_errors_field` (None: the form as a whole)."""
+
+    unkeyed_errors_field: str | None = None
+
+    def add_service_error(self, error: ValidationError) -> None:
+        if hasattr(error, "error_dict"):
+            for field, errors in error.error_dict.items():
+                self.add_error(field if field in self.fields else None, errors)
+        else:
+            self.add_error(self.unkeyed_errors_field, error)
+
+
+class SignUpForm(ServiceErrorsMixin, forms.Form):
+    """A new customer's account. There is no role here: sign-up makes customers only."""
+
+    unkeyed_errors_field = "password1"  # the password validators' verdict
+
+    email = forms.EmailField(
+        label=_("E-mail address"),
+        max_length=254,
+        widget=forms.EmailInput(attrs={"autocomplete": "email", "autofocus": True}),
+    )
+    display_name = forms.CharField(
+        label=_("Your name"),
+        max_length=150,
+        help_text=_("Shown to the people who work on your tickets."),
+        widget=forms.TextInput(attrs={"autocomplete": "name"}),
+    )
+    password1 = forms.CharField(
+        label=_("Password"),
+        strip=False,
+        help_text=PASSWORD_HELP,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+    password2 = forms.CharField(
+        label=_("Password again"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        password1, password2 = cleaned.get("password1"), cleaned.get("password2")
+        if password1 and password2 and password1 != password2:
+            self.add_error("password2", ValidationError(PASSWORD_MISMATCH, code="mismatch"))
+        return cleaned
+
+
+class ProfileForm(ServiceErrorsMixin, forms.Form):
+    display_name = forms.CharField(
+        label=_("Your name"),
+        max_length=150,
+        widget=forms.TextInput(attrs={"autocomplete": "name"}),
+    )
+    email = forms.EmailField(
+        label=_("E-mail address"),
+        max_length=254,
+        help_text=_("You sign in with this address, and we write to it."),
+        widget=forms.EmailInput(attrs={"autocomplete": "email"}),
+    )
+    notify_by_email = forms.BooleanField(
+        label=_("E-mail me about my tickets"),
+        required=False,
+        help_text=_(
+            "Replies and status changes. Essential messages, such as the resolution of a "
+            "ticket or a question we need answered, are sent even when this is off."
+        ),
+    )
+
+    @classmethod
+    def initial_for(cls, user: User) -> dict:
+        return {name: getattr(user, name) for name in cls.base_fields}
+
+
+class LoginForm(auth_forms.AuthenticationForm):
+    username = auth_forms.UsernameField(
+        widget=forms.EmailInput(attrs={"autofocus": True, "autocomplete": "email"})
+    )
+
+
+class PasswordResetForm(auth_forms.PasswordResetForm):
+    email = forms.EmailField(
+        label=_("E-mail address"),
+        max_length=254,
+        widget=forms.EmailInput(attrs={"autocomplete": "email", "autofocus": True}),
+    )
+
+    def get_users(self, email: str) -> Iterator[User]:
+        """Active users with this address, including those who have no password yet.
+
+        Django leaves out accounts without a usable password; here such an account is one made
+        for someone (by the create_user command or an agent) who sets a password by resetting
+        it. Accounts are switched off with `is_active`, never with an unusable password.
+        """
+        users = User.objects.filter(email__iexact=email, is_active=True)
+        return (user for user in users if _same_email(email, user.email))
+
+
+class SetPasswordForm(auth_forms.SetPasswordForm):
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["new_password1"].help_text = PASSWORD_HELP
+
+
+class PasswordChangeForm(auth_forms.PasswordChangeForm):
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["new_password1"].help_text = PASSWORD_HELP

@@ -1,0 +1,206 @@
+"""What is sent to whom for each event, what it says, and what it must never say."""
+
+from datetime import timedelta
+from smtplib import SMTPRecipientsRefused, SMTPServerDisconnected
+from unittest import mock
+
+import pytest
+from django.core import mail
+from django.utils import timezone
+
+from tickets import notifications, services
+from tickets.models import Notification, Ticket
+from tickets.status import Status
+
+Event = Notification.Event
+SECRET = "SECRET-NOTE-7731"
+
+
+def only(event):
+    [notification] = Notification.objects.filter(event=event)
+    return notification
+
+
+def html_of(message) -> str:
+    [(html, mimetype)] = message.alternatives
+    assert mimetype == "text/html"
+    return html
+
+
+def test_received_tells_the_customer_the_reference(make_ticket, customer):
+    ticket = make_ticket()
+    message = notifications.render(only(Event.RECEIVED))
+    assert message.to == [customer.email]
+    assert message.subject == f"[{ticket.reference}] We received your request: {ticket.subject}"
+    assert ticket.reference in message.body and ticket.reference in html_of(message)
+
+
+def test_assigned_tells_the_agent_with_a_link_to_the_agent_page(make_ticket, manager, other_agent):
+    ticket = make_ticket()
+    services.ticket_assign(ticket_id=ticket.pk, assignee=other_agent, actor=manager, note="VIP")
+    message = notifications.render(only(Event.ASSIGNED))
+    assert message.to == [other_agent.email]
+    assert f"http://127.0.0.1:8000/agent/tickets/{ticket.pk}/" in message.body
+    assert "VIP" in message.body
+
+
+def test_taking_a_ticket_yourself_sends_you_nothing(make_ticket):
+    make_ticket(Status.ASSIGNED)
+    assert not Notification.objects.filter(event=Event.ASSIGNED).exists()
+
+
+def test_on_hold_tells_the_customer_what_is_awaited(make_ticket, customer):
+    ticket = make_ticket(Status.ON_HOLD)
+    message = notifications.render(only(Event.ON_HOLD))
+    assert message.to == [customer.email]
+    assert "Which version of the client do you run?" in message.body
+    assert f"/tickets/{ticket.pk}/" in message.body
+
+
+def test_resolved_carries_the_note_and_links_to_confirm_or_reopen(make_ticket, customer):
+    ticket = make_ticket(Status.RESOLVED)
+    message = notifications.render(only(Event.RESOLVED))
+    link = f"http://127.0.0.1:8000/tickets/{ticket.pk}/"
+    assert message.to == [customer.email]
+    assert "Re-issued your VPN certificate." in message.body
+    assert f"{link}#confirm" in message.body and f"{link}#reopen" in message.body
+    assert f'href="{link}#confirm"' in html_of(message)
+
+
+def test_a_reply_goes_to_the_other_side(make_ticket, customer, agent):
+    ticket = make_ticket(Status.IN_PROGRESS)
+    services.comment_add(ticket_id=ticket.pk, author=agent, body="Try the new client.")
+    services.comment_add(ticket_id=ticket.pk, author=customer, body="That worked!")
+    to_customer, to_agent = Notification.objects.filter(event=Event.REPLY).order_by("id")
+    assert to_customer.recipient == customer and to_agent.recipient == agent
+    assert "Try the new client." in notifications.render(to_customer).body
+    assert "That worked!" in notifications.render(to_agent).body
+
+
+def test_a_reopen_tells_the_assignee_why(make_ticket, customer, agent):
+    ticket = make_ticket(Status.RESOLVED)
+    services.ticket_transition(
+        ticket_id=ticket.pk, to=Status.IN_PROGRESS, actor=customer, note="Still drops."
+    )
+    message = notifications.render(only(Event.REOPENED))
+    assert message.to == [agent.email] and "Still drops." in message.body
+
+
+def test_auto_close_tells_the_customer(make_ticket, customer):
+    ticket = make_ticket(Status.RESOLVED)
+    Ticket.objects.filter(pk=ticket.pk).update(resolved_at=timezone.now() - timedelta(days=8))
+    services.tickets_auto_close(older_than_days=7)
+    message = notifications.render(only(Event.AUTO_CLOSED))
+    assert message.to == [customer.email] and ticket.reference in message.subject
+
+
+def test_no_internal_note_reaches_any_mail(
+    make_ticket, customer, agent, manager, other_agent, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        ticket = make_ticket(Status.IN_PROGRESS)
+        services.comment_add(ticket_id=ticket.pk, author=agent, body=SECRET, internal=True)
+        services.ticket_assign(ticket_id=ticket.pk, assignee=other_agent, actor=manager)
+        services.comment_add(ticket_id=ticket.pk, author=other_agent, body="Public answer")
+        services.ticket_transition(
+            ticket_id=ticket.pk, to=Status.ON_HOLD, actor=other_agent, note="Need a log"
+        )
+        services.comment_add(ticket_id=ticket.pk, author=customer, body="Here it is")
+        services.comment_add(
+            ticket_id=ticket.pk, author=manager, body=SECRET + " again", internal=True
+        )
+        services.ticket_transition(
+            ticket_id=ticket.pk, to=Status.RESOLVED, actor=other_agent, note="Fixed"
+        )
+    assert len(mail.outbox) >= 6
+    for message in mail.outbox:
+        assert SECRET not in message.subject + message.body + html_of(message)
+
+
+def test_markup_in_a_subject_is_escaped_in_the_html_mail(customer):
+    ticket = services.ticket_create(
+        customer=customer, created_by=customer, subject="<script>alert(1)</script>", description="x"
+    )
+    html = html_of(notifications.render(only(Event.RECEIVED)))
+    assert "<script>" not in html and "&lt;script&gt;" in html
+    assert ticket.subject in notifications.render(only(Event.RECEIVED)).subject
+
+
+def test_a_transient_smtp_error_leaves_the_row_pending_for_a_retry(
+    make_ticket, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=False):
+        make_ticket()
+    row = only(Event.RECEIVED)
+    with (
+        mock.patch(
+            "django.core.mail.EmailMultiAlternatives.send",
+            side_effect=SMTPServerDisconnected("gone"),
+        ),
+        pytest.raises(SMTPServerDisconnected),
+    ):
+        notifications.deliver(notification_id=row.pk)
+    row.refresh_from_db()
+    assert (row.state, row.attempts, row.last_error) == (
+        "pending",
+        1,
+        "SMTPServerDisconnected: gone",
+    )
+    assert notifications.deliver(notification_id=row.pk) is True
+    row.refresh_from_db()
+    assert (row.state, row.attempts, len(mail.outbox)) == ("sent", 2, 1)
+
+
+def test_a_refused_address_fails_at_once_and_is_not_retried(
+    make_ticket, customer, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=False):
+        make_ticket()
+    row = only(Event.RECEIVED)
+    refused = SMTPRecipientsRefused({customer.email: (550, b"no such user")})
+    with mock.patch("django.core.mail.EmailMultiAlternatives.send", side_effect=refused):
+        assert notifications.deliver(notification_id=row.pk) is False
+    row.refresh_from_db()
+    assert row.state == "failed" and "550" in row.last_error
+
+
+def test_after_the_last_attempt_the_row_is_failed(make_ticket, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=False):
+        make_ticket()
+    row = only(Event.RECEIVED)
+    Notification.objects.filter(pk=row.pk).update(attempts=notifications.MAX_ATTEMPTS - 1)
+    with mock.patch("django.core.mail.EmailMultiAlternatives.send", side_effect=OSError("down")):
+        assert notifications.deliver(notification_id=row.pk) is False
+    assert Notification.objects.get(pk=row.pk).state == "failed"
+
+
+def test_a_claim_abandoned_by_a_dead_worker_is_taken_over_after_the_lease(
+    make_ticket, settings, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=False):
+        make_ticket()
+    row = only(Event.RECEIVED)
+    recently = timezone.now() - timedelta(seconds=5)
+    Notification.objects.filter(pk=row.pk).update(state="sending", claimed_at=recently)
+    assert notifications.deliver(notification_id=row.pk) is False  # another worker is on it
+    assert notifications.owed(older_than=timedelta(0)) == []
+    long_ago = timezone.now() - timedelta(seconds=settings.NOTIFICATION_CLAIM_LEASE_SECONDS + 1)
+    Notification.objects.filter(pk=row.pk).update(claimed_at=long_ago)
+    assert notifications.owed(older_than=timedelta(0)) == [row.pk]
+    assert notifications.deliver(notification_id=row.pk) is True
+    assert len(mail.outbox) == 1
+
+
+def test_the_relay_sends_what_was_never_handed_over(
+    make_ticket, django_capture_on_commit_callbacks
+):
+    from tickets import tasks
+
+    with django_capture_on_commit_callbacks(execute=False):  # as if the broker was down
+        make_ticket(Status.RESOLVED)
+    assert tasks.relay_notifications() == 0  # too fresh: its own task may still come
+    Notification.objects.update(created_at=timezone.now() - timedelta(minutes=2))
+    assert tasks.relay_notifications() == 2
+    assert set(Notification.objects.values_list("state", flat=True)) == {"sent"}
+    assert len(mail.outbox) == 2
+    assert tasks.relay_notifications() == 0

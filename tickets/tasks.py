@@ -29,8 +29,10 @@ def enqueue_delivery(notification_id: int) -> None:
     if the broker is down, the relay task sends the row later."""
     try:
         deliver_notification.delay(notification_id)
-    except Exception:
-        log.warning("could not enqueue notification %s; the relay will", notification_id)
+    except Exception as error:  # the broker's errors vary by transport; none may fail a request
+        log.warning(
+            "could not enqueue notification %s (%s); the relay will send it", notification_id, error
+        )
 
 
 @shared_task(name="tickets.relay_notifications", time_limit=120)

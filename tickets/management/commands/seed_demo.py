@@ -24,6 +24,7 @@ from collections import Counter, deque
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.hashers import make_password
@@ -114,12 +115,17 @@ def ensure_users(customer_count: int) -> tuple[Cast, int]:
     Existing accounts (matched by e-mail) are reused as they are, password included.
     """
     wanted = demo_accounts(customer_count)
-    existing = dict(
-        User.objects.filter(email__endswith="@example.com").values_list("email", "role")
-    )
+    existing = {
+        email: (role, active)
+        for email, role, active in User.objects.filter(email__endswith="@example.com").values_list(
+            "email", "role", "is_active"
+        )
+    }
     for email, _name, role in wanted:
-        if email in existing and existing[email] != role:
-            raise CommandError(f"{email} exists with role {existing[email]!r}, expected {role!r}.")
+        if email in existing and existing[email] != (role, True):
+            found, active = existing[email]
+            state = "an active" if active else "an inactive"
+            raise CommandError(f"{email} exists as {state} {found}; expected an active {role}.")
     password = make_password(DEMO_PASSWORD)  # hashing is slow on purpose: do it once
     missing = [
         User(email=email, display_name=name, role=role, password=password)
@@ -846,7 +852,8 @@ def plan_messages(rng: random.Random, plan: TicketPlan, cast: Cast) -> list[Mess
         picks = rng.choices(pool, [kind[0] for _span, kind in pool], k=wanted - len(messages))
         for span, (_weight, who, internal, templates) in picks:
             author = author_of(rng, who, span, plan, cast)
-            at = rng.uniform(span.start, span.end)
+            # Not in a stretch's last second: that is where a resuming reply goes.
+            at = rng.uniform(span.start, max(span.start, span.end - 1.0))
             messages.append(Message(author, write(rng, templates, plan, cast), internal, at))
     messages.sort(key=lambda m: m.at)
     return messages
@@ -985,7 +992,7 @@ class Command(BaseCommand):
         )
         parser.add_argument("--no-progress", action="store_true", help="no progress bar")
 
-    def handle(self, *args: object, **options: object) -> None:
+    def handle(self, *args: Any, **options: Any) -> None:
         count = int(options["tickets"])
         batch_size = int(options["batch_size"])
         if count < 0 or batch_size < 1:

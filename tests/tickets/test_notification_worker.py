@@ -1,0 +1,238 @@
+"""The real thing: a Celery worker process on the real Redis, sending to a real SMTP server.
+
+Resolve a ticket and exactly one mail arrives; kill the worker with SIGKILL in the middle of
+the send and still exactly one arrives; have the broker down at commit and the relay sends it.
+These need PostgreSQL (the worker process must see the test database) and Redis; locally they
+skip without them, under CI=true they fail.
+"""
+
+import asyncio
+import os
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from datetime import timedelta
+from email import message_from_bytes
+from email.header import decode_header, make_header
+
+import pytest
+from aiosmtpd.controller import Controller
+from django.conf import settings
+from django.db import connection
+
+from tickets import services, tasks
+from tickets.models import Notification
+from tickets.status import Status
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+Event = Notification.Event
+
+
+class SmtpSink:
+    """An SMTP server's DATA handler that keeps what it accepted.
+
+    With `stall_first`, the first message is held before the server answers, so the client
+    can be killed mid-send; a message whose client vanished before the answer is not
+    accepted, as a real server would not deliver it.
+    """
+
+    def __init__(self, *, stall_first: float = 0.0):
+        self.accepted: list = []
+        self.stall_first = stall_first
+        self.receiving = threading.Event()
+
+    async def handle_DATA(self, server, session, envelope):
+        first = not self.receiving.is_set()
+        self.receiving.set()
+        if first and self.stall_first:
+            await asyncio.sleep(self.stall_first)
+        if server.transport is None or server.transport.is_closing():
+            return "451 client went away"
+        self.accepted.append(message_from_bytes(envelope.content))
+        return "250 Message accepted"
+
+    def subjects(self) -> list[str]:
+        return [str(make_header(decode_header(m["Subject"]))) for m in self.accepted]
+
+    def resolved(self) -> list[str]:
+        return [s for s in self.subjects() if "Resolved" in s]
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.fixture
+def smtp_sink():
+    sinks = []
+
+    def start(**options) -> tuple[SmtpSink, int]:
+        sink, port = SmtpSink(**options), free_port()
+        controller = Controller(sink, hostname="127.0.0.1", port=port)
+        controller.start()
+        sinks.append(controller)
+        return sink, port
+
+    yield start
+    for controller in sinks:
+        controller.stop()
+
+
+@pytest.fixture
+def worker(postgres, redis_broker, tmp_path):
+    """start(smtp_port) → a Celery worker process on the real broker and test database."""
+    processes = []
+
+    def start(smtp_port: int) -> subprocess.Popen:
+        env = worker_env(smtp_port=smtp_port)
+        log = (tmp_path / f"worker-{len(processes)}.log").open("w")
+        process = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "celery",
+                "-A",
+                "helpdesk",
+                "worker",
+                "--pool",
+                "solo",
+                "--without-mingle",
+                "--without-gossip",
+                "--without-heartbeat",
+                "--loglevel",
+                "INFO",
+            ],
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+        processes.append(process)
+        return process
+
+    yield start
+    for process in processes:
+        if process.poll() is None:
+            process.terminate()
+            try:
+                process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                process.kill()
+    for log in sorted(tmp_path.glob("worker-*.log")):
+        print(log.name, log.read_text()[-3000:])
+
+
+def worker_env(*, smtp_port: int) -> dict[str, str]:
+    """The environment of another process of this app on the test database and broker."""
+    db = connection.settings_dict
+    return {
+        **os.environ,
+        "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
+        "REDIS_URL": settings.REDIS_URL,
+        "EMAIL_URL": f"smtp://127.0.0.1:{smtp_port}",
+        # Short enough for a test to watch a dead worker's claim expire and be taken over.
+        "NOTIFICATION_CLAIM_LEASE_SECONDS": "3",
+        "CELERY_VISIBILITY_TIMEOUT": "6",
+    }
+
+
+def wait_until(condition, timeout: float = 30.0) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(0.2)
+    return condition()
+
+
+def resolved_row(ticket) -> Notification:
+    return Notification.objects.get(ticket=ticket, event=Event.RESOLVED)
+
+
+def test_resolving_a_ticket_delivers_exactly_one_mail(worker, smtp_sink, make_ticket, agent):
+    sink, port = smtp_sink()
+    ticket = make_ticket(Status.IN_PROGRESS)
+    worker(port)
+
+    services.ticket_transition(
+        ticket_id=ticket.pk, to=Status.RESOLVED, actor=agent, note="Rebooted the router."
+    )
+
+    assert wait_until(lambda: len(sink.resolved()) == 1), sink.subjects()
+    time.sleep(2)  # anything doubled would arrive by now
+    assert sink.resolved() == [f"[{ticket.reference}] Resolved: {ticket.subject}"]
+    mail = next(m for m in sink.accepted if "Resolved" in m["Subject"])
+    assert mail["To"] == ticket.customer.email
+    text = next(p for p in mail.walk() if p.get_content_type() == "text/plain")
+    assert "Rebooted the router." in text.get_payload(decode=True).decode()
+    assert wait_until(lambda: resolved_row(ticket).state == "sent")
+
+
+def test_a_worker_killed_mid_send_neither_loses_nor_doubles_the_mail(
+    worker, redis_broker, smtp_sink, make_ticket, agent
+):
+    sink, port = smtp_sink(stall_first=5.0)
+    ticket = make_ticket(Status.IN_PROGRESS)
+    redis_broker.delete("celery")  # only the resolution is in play
+    Notification.objects.update(state="sent")
+    first = worker(port)
+
+    services.ticket_transition(ticket_id=ticket.pk, to=Status.RESOLVED, actor=agent, note="Ok")
+    assert wait_until(sink.receiving.is_set), "the worker never started sending"
+    os.kill(first.pid, signal.SIGKILL)
+    first.wait(timeout=10)
+    assert resolved_row(ticket).state == "sending"  # claimed, never finished
+
+    worker(port)
+    # The task comes back once Redis's visibility timeout passes (acks_late); beat's relay
+    # would find the abandoned claim too. Run the relay as beat would, once the lease is over.
+    time.sleep(4)
+    tasks.relay_notifications.delay()
+
+    assert wait_until(lambda: resolved_row(ticket).state == "sent", timeout=40), sink.subjects()
+    time.sleep(8)  # past the visibility timeout: a redelivered task must not send again
+    assert len(sink.resolved()) == 1
+    assert resolved_row(ticket).attempts == 2
+
+
+def test_with_the_broker_down_at_commit_the_change_stands_and_the_relay_sends_later(
+    worker, smtp_sink, make_ticket, agent
+):
+    sink, port = smtp_sink()
+    ticket = make_ticket(Status.IN_PROGRESS)
+    # Another process, whose broker is down (nothing listens on its port), resolves it.
+    script = (
+        "import time; from accounts.models import User; from tickets import services; "
+        "started = time.monotonic(); "
+        f"services.ticket_transition(ticket_id={ticket.pk}, to='resolved', "
+        f"actor=User.objects.get(pk={agent.pk}), note='Replaced the cable.'); "
+        "print(f'took {time.monotonic() - started:.2f}s')"
+    )
+    result = subprocess.run(
+        [sys.executable, "manage.py", "shell", "--verbosity", "0", "-c", script],
+        env={**worker_env(smtp_port=port), "REDIS_URL": f"redis://127.0.0.1:{free_port()}/0"},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "could not enqueue notification" in result.stderr
+    seconds = float(result.stdout.strip().removeprefix("took ").removesuffix("s"))
+    assert seconds < 10, f"the request waited {seconds}s for a dead broker"
+    ticket.refresh_from_db()
+    assert ticket.status == Status.RESOLVED
+    assert resolved_row(ticket).state == "pending"
+
+    worker(port)
+    Notification.objects.filter(state="pending").update(
+        created_at=resolved_row(ticket).created_at - timedelta(minutes=5)
+    )
+    tasks.relay_notifications.delay()  # what beat does every minute
+    assert wait_until(lambda: len(sink.resolved()) == 1), sink.subjects()
+    assert wait_until(lambda: resolved_row(ticket).state == "sent")

@@ -1,0 +1,236 @@
+"""seed_demo: demo data the workflow itself could have written.
+
+The command writes with bulk_create, past every service and Ticket.save(); these tests hold
+its output to the same rules: every history is a chain along workflow.RULES made by people
+the rules allow, and the ticket's own fields agree with its history and conversation.
+"""
+
+import io
+import itertools
+import re
+from collections import defaultdict
+from dataclasses import dataclass
+
+import pytest
+from django.contrib.auth import authenticate
+from django.core.management import call_command
+from django.db.models import Count
+from django.utils import timezone
+
+from accounts.models import Role, User
+from tickets import workflow
+from tickets.models import Comment, Notification, StatusHistory, Ticket
+from tickets.status import STATUSES_WITH_ASSIGNEE, Status
+
+pytestmark = pytest.mark.django_db
+
+TICKETS = 60
+
+
+def seed(*options: str) -> str:
+    out = io.StringIO()
+    call_command(
+        "seed_demo",
+        "--tickets",
+        str(TICKETS),
+        "--no-progress",
+        *options,
+        stdout=out,
+        stderr=io.StringIO(),
+    )
+    return out.getvalue()
+
+
+@dataclass
+class Seeded:
+    output: str
+    tickets: list[Ticket]
+    history: dict[int, list[StatusHistory]]
+    comments: dict[int, list[Comment]]
+    users: dict[int, User]
+
+
+@pytest.fixture
+def seeded() -> Seeded:
+    output = seed()
+    history: dict[int, list[StatusHistory]] = defaultdict(list)
+    for row in StatusHistory.objects.order_by("created_at", "id"):
+        history[row.ticket_id].append(row)
+    comments: dict[int, list[Comment]] = defaultdict(list)
+    for comment in Comment.objects.order_by("created_at", "id"):
+        comments[comment.ticket_id].append(comment)
+    return Seeded(
+        output=output,
+        tickets=list(Ticket.objects.order_by("pk")),
+        history=history,
+        comments=comments,
+        users={user.pk: user for user in User.objects.all()},
+    )
+
+
+def test_it_creates_the_tickets_asked_for_and_says_so(seeded):
+    assert len(seeded.tickets) == TICKETS
+    assert f"Created {TICKETS} tickets" in seeded.output
+
+
+def test_every_history_is_a_valid_chain_ending_in_the_ticket_status(seeded):
+    for ticket in seeded.tickets:
+        rows = seeded.history[ticket.pk]
+        assert rows, ticket.reference
+        assert (rows[0].from_status, rows[0].to_status) == (None, Status.OPEN), ticket.reference
+        for before, after in itertools.pairwise(rows):
+            assert after.from_status == before.to_status, ticket.reference
+            assert (after.from_status, after.to_status) in workflow.RULES, ticket.reference
+        assert rows[-1].to_status == ticket.status, ticket.reference
+
+
+def test_every_change_is_made_by_someone_the_rules_allow(seeded):
+    """Replay each row through workflow.check(), the test transition() itself applies."""
+    for ticket in seeded.tickets:
+        rows = seeded.history[ticket.pk]
+        assert rows[0].actor_id == ticket.customer_id
+        assert rows[0].assignee_id is None
+        for before, after in itertools.pairwise(rows):
+            as_it_was = Ticket(
+                pk=ticket.pk,
+                status=before.to_status,
+                customer_id=ticket.customer_id,
+                assignee_id=before.assignee_id,
+            )
+            actor = seeded.users.get(after.actor_id)
+            assignee = seeded.users.get(after.assignee_id)
+            workflow.check(
+                ticket=as_it_was,
+                target=after.to_status,
+                user=actor,
+                note=after.note,
+                assignee=assignee,
+            )
+            # The history's assignee column says who is on the ticket after the change.
+            if after.to_status == Status.OPEN:
+                assert after.assignee_id is None
+            elif after.from_status != Status.OPEN:
+                assert after.assignee_id == before.assignee_id
+
+
+def test_history_and_conversation_run_forward_in_time(seeded):
+    now = timezone.now()
+    for ticket in seeded.tickets:
+        rows = seeded.history[ticket.pk]
+        assert rows[0].created_at == ticket.created_at
+        times = [row.created_at for row in rows]
+        assert times == sorted(times) and len(set(times)) == len(times), ticket.reference
+        assert times[-1] <= now
+        for comment in seeded.comments[ticket.pk]:
+            assert ticket.created_at < comment.created_at <= now
+            if ticket.closed_at:
+                assert comment.created_at < ticket.closed_at, "no comments on a closed ticket"
+        last = max(times + [c.created_at for c in seeded.comments[ticket.pk]])
+        assert ticket.updated_at == last, ticket.reference
+
+
+def test_all_six_statuses_appear(seeded):
+    assert {ticket.status for ticket in seeded.tickets} == set(Status)
+
+
+def test_ticket_fields_agree_with_the_database_rules_and_the_history(seeded):
+    for ticket in seeded.tickets:
+        rows = seeded.history[ticket.pk]
+        if ticket.status in STATUSES_WITH_ASSIGNEE:
+            assert ticket.assignee_id is not None, ticket.reference
+            assert seeded.users[ticket.assignee_id].is_agent
+        if ticket.status == Status.OPEN:
+            assert ticket.assignee_id is None, ticket.reference
+        assert ticket.assignee_id == rows[-1].assignee_id, ticket.reference
+        if ticket.status == Status.RESOLVED:
+            last_resolve = [r for r in rows if r.to_status == Status.RESOLVED][-1]
+            assert ticket.resolved_at == last_resolve.created_at, ticket.reference
+        if ticket.status == Status.CLOSED:
+            assert ticket.closed_at == rows[-1].created_at, ticket.reference
+        else:
+            assert ticket.closed_at is None, ticket.reference
+        if ticket.status in (Status.OPEN, Status.ASSIGNED):
+            assert ticket.resolved_at is None, ticket.reference
+        assert ticket.version == len(rows) + len(seeded.comments[ticket.pk])
+
+
+def test_first_response_is_the_first_public_staff_comment(seeded):
+    responded = 0
+    for ticket in seeded.tickets:
+        staff_replies = [
+            c
+            for c in seeded.comments[ticket.pk]
+            if not c.is_internal and seeded.users[c.author_id].is_agent
+        ]
+        expected = staff_replies[0].created_at if staff_replies else None
+        assert ticket.first_response_at == expected, ticket.reference
+        responded += expected is not None
+    assert responded > TICKETS // 2, "most demo tickets should have had an answer"
+
+
+def test_customers_write_only_public_replies_on_their_own_tickets(seeded):
+    for ticket in seeded.tickets:
+        for comment in seeded.comments[ticket.pk]:
+            author = seeded.users[comment.author_id]
+            if author.is_customer:
+                assert not comment.is_internal, ticket.reference
+                assert comment.author_id == ticket.customer_id, ticket.reference
+
+
+def test_every_ticket_has_a_short_conversation(seeded):
+    for ticket in seeded.tickets:
+        assert 1 <= len(seeded.comments[ticket.pk]) <= 6, ticket.reference
+    assert any(c.is_internal for rows in seeded.comments.values() for c in rows)
+
+
+def test_a_customer_reply_comes_right_before_the_system_resumes_a_ticket_on_hold(seeded):
+    for ticket in seeded.tickets:
+        for row in seeded.history[ticket.pk]:
+            if row.actor_id is None and row.from_status == Status.ON_HOLD:
+                before = [c for c in seeded.comments[ticket.pk] if c.created_at < row.created_at]
+                assert before and before[-1].author_id == ticket.customer_id, ticket.reference
+
+
+def test_it_writes_no_notifications_and_sends_no_mail(seeded, mailoutbox):
+    assert not Notification.objects.exists()
+    assert mailoutbox == []
+
+
+def test_if_empty_creates_nothing_when_tickets_exist(seeded):
+    counts = (Ticket.objects.count(), StatusHistory.objects.count(), User.objects.count())
+    output = seed("--if-empty")
+    assert "nothing" in output.lower()
+    assert (Ticket.objects.count(), StatusHistory.objects.count(), User.objects.count()) == counts
+
+
+def test_if_empty_seeds_an_empty_database():
+    seed("--if-empty")
+    assert Ticket.objects.count() == TICKETS
+
+
+def test_running_twice_reuses_the_demo_users():
+    seed()
+    users = User.objects.count()
+    output = seed()
+    assert User.objects.count() == users
+    assert "0 new demo accounts" in output
+    duplicates = User.objects.values("email").annotate(n=Count("pk")).filter(n__gt=1)
+    assert not duplicates.exists()
+    assert Ticket.objects.count() == 2 * TICKETS
+    assert User.objects.filter(role=Role.MANAGER, email="manager@example.com").count() == 1
+    assert User.objects.filter(role=Role.AGENT).count() == 5
+
+
+def test_the_same_seed_tells_the_same_stories():
+    seed("--seed", "7")
+    seed("--seed", "7")
+    stories = list(Ticket.objects.order_by("pk").values_list("subject", "status", "priority"))
+    assert stories[:TICKETS] == stories[TICKETS:]
+
+
+def test_the_demo_manager_signs_in_with_the_printed_password(seeded):
+    password = re.search(r"[Pp]assword[^:]*:\s*(\S+)", seeded.output).group(1)
+    assert "manager@example.com" in seeded.output
+    user = authenticate(username="manager@example.com", password=password)
+    assert user is not None and user.role == Role.MANAGER
+    assert authenticate(username="agent1@example.com", password=password).is_agent

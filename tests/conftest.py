@@ -38,6 +38,12 @@ def celery_runs_tasks_in_process():
     celery_app.conf.task_eager_propagates = True
 
 
+@pytest.fixture(autouse=True)
+def fast_password_hashing(settings):
+    # Real hashing is slow on purpose; tests check behaviour, not the hasher.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 @pytest.fixture
 def redis_broker():
     """The real Redis broker, with tasks published to it instead of run in process."""

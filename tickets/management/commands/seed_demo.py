@@ -659,7 +659,9 @@ def plan_changes(
     """The history rows for `path`, with natural delays in `at` (fitted to the age later)."""
     auto_close_delay = settings.AUTO_CLOSE_RESOLVED_AFTER_DAYS * DAY + HOUR
     may_auto_close = plan.age > auto_close_delay + 2 * HOUR
-    changes = [Change(None, S.OPEN, plan.customer, None, "", 0.0)]
+    # Customers cannot choose urgent: an urgent ticket was reported by an agent (by phone).
+    reporter = rng.choice(cast.agents) if plan.priority == Priority.URGENT else plan.customer
+    changes = [Change(None, S.OPEN, reporter, None, "", 0.0)]
     assignee: int | None = None
     for source, target in path:
         rule = RULES[(source, target)]

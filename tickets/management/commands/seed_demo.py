@@ -1001,6 +1001,8 @@ class Command(BaseCommand):
             raise CommandError("--tickets must be ≥ 0 and --batch-size ≥ 1.")
         if options["if_empty"] and Ticket.objects.exists():
             self.stdout.write("Tickets already exist; seed_demo --if-empty did nothing.")
+            emails = [email for email, _name, _role in demo_accounts(customer_count=2)]
+            self.print_logins(User.objects.filter(email__in=emails))
             return
         rng = random.Random(options["seed"])
         cast, new_users = ensure_users(max(MIN_CUSTOMERS, count // TICKETS_PER_CUSTOMER))
@@ -1043,13 +1045,19 @@ class Command(BaseCommand):
         total = sum(statuses.values())
         spread = ", ".join(f"{statuses[s]} {s.value}" for s in Status if statuses[s])
         self.stdout.write(self.style.SUCCESS(f"Created {total} tickets ({spread or 'none'})."))
-        self.stdout.write(f"{new_users} new demo accounts. Demo logins:")
-        rows = User.objects.filter(
-            pk__in=[cast.manager, *cast.agents, *cast.customers[:2]]
-        ).values_list("role", "email", "display_name")
+        self.stdout.write(f"{new_users} new demo accounts.")
+        self.print_logins(
+            User.objects.filter(pk__in=[cast.manager, *cast.agents, *cast.customers[:2]])
+        )
+        if new_users < 1 + AGENT_COUNT + len(cast.customers):
+            self.stdout.write("(accounts that existed before keep their own password)")
+
+    def print_logins(self, users) -> None:
+        rows = users.values_list("role", "email", "display_name")
+        if not rows:
+            return
+        self.stdout.write("Demo logins:")
         order = {Role.MANAGER: 0, Role.AGENT: 1, Role.CUSTOMER: 2}
         for role, email, name in sorted(rows, key=lambda r: (order[r[0]], r[1])):
             self.stdout.write(f"  {role:<9} {email:<24} {name}")
         self.stdout.write(f"Password for all demo accounts: {DEMO_PASSWORD}")
-        if new_users < 1 + AGENT_COUNT + len(cast.customers):
-            self.stdout.write("(accounts that existed before keep their own password)")

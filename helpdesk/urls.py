@@ -7,6 +7,7 @@ urlpatterns = [
     path("", portal.home, name="home"),
     path("accounts/", include("accounts.urls")),
     path("tickets/", include("tickets.urls_portal")),
+    path("agent/", include("tickets.urls_agent")),
     path("attachments/<int:pk>/", files.attachment_download, name="attachment_download"),
     path("admin/", admin.site.urls),
 ]

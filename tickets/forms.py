@@ -5,7 +5,8 @@ from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
 from .models import Category
-from .status import Priority
+from .queries import active_agents
+from .status import Priority, Status
 
 
 class MultipleFileInput(forms.ClearableFileInput):
@@ -94,3 +95,97 @@ class RatingForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 3}),
         max_length=2000,
     )
+
+
+class QueueFilterForm(forms.Form):
+    """The queue's view, filters, search and sort, all in the URL so a view can be bookmarked."""
+
+    view = forms.ChoiceField(choices=[], required=False)
+    q = forms.CharField(label=_("Search"), required=False, max_length=200)
+    status = forms.ChoiceField(label=_("Status"), required=False)
+    priority = forms.ChoiceField(label=_("Priority"), required=False)
+    category = forms.ModelChoiceField(
+        label=_("Service"),
+        queryset=Category.objects.order_by("name"),
+        required=False,
+        empty_label=_("Any"),
+    )
+    assignee = forms.ModelChoiceField(
+        label=_("Assignee"), queryset=active_agents(), required=False, empty_label=_("Anyone")
+    )
+    sort = forms.ChoiceField(label=_("Sort"), choices=[], required=False)
+    cursor = forms.CharField(required=False, max_length=500, widget=forms.HiddenInput)
+
+    def __init__(self, *args, views, sorts, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["view"].choices = list(views.items())
+        self.fields["sort"].choices = [(key, label) for key, (label, _o) in sorts.items()]
+        self.fields["status"].choices = [("", _("Any")), *list(Status.choices)]
+        self.fields["priority"].choices = [("", _("Any")), *list(Priority.choices)]
+        self.fields["assignee"].queryset = active_agents()
+
+
+class AgentReplyForm(forms.Form):
+    """Public reply or internal note: the button pressed decides, never a default."""
+
+    VISIBILITY = [("public", _("Reply to the customer")), ("internal", _("Internal note"))]
+
+    body = forms.CharField(
+        label=_("Message"), widget=forms.Textarea(attrs={"rows": 6}), max_length=20000
+    )
+    visibility = forms.ChoiceField(choices=VISIBILITY)
+    version = forms.IntegerField(min_value=1, widget=forms.HiddenInput)
+    attachments = _attachments_field()
+
+
+class AssignForm(forms.Form):
+    assignee = forms.ModelChoiceField(label=_("Assign to"), queryset=active_agents())
+    version = forms.IntegerField(min_value=1, widget=forms.HiddenInput)
+    note = forms.CharField(label=_("Note"), required=False, max_length=5000)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["assignee"].queryset = active_agents()
+
+
+class TicketUpdateForm(forms.Form):
+    priority = forms.ChoiceField(label=_("Priority"), choices=Priority.choices)
+    category = forms.ModelChoiceField(
+        label=_("Affected service"),
+        queryset=Category.objects.filter(is_active=True),
+        required=False,
+        empty_label=_("Not set"),
+    )
+    version = forms.IntegerField(min_value=1, widget=forms.HiddenInput)
+
+
+class BulkForm(forms.Form):
+    ACTIONS = [
+        ("take", _("Assign to me")),
+        ("assign", _("Assign to…")),
+        ("start", _("Start work")),
+        ("hold", _("Put on hold")),
+        ("resume", _("Resume")),
+        ("resolve", _("Resolve")),
+        ("unassign", _("Unassign")),
+        ("close", _("Close")),
+    ]
+
+    tickets = forms.TypedMultipleChoiceField(coerce=int, choices=[])
+    action = forms.ChoiceField(label=_("Action"), choices=ACTIONS)
+    assignee = forms.ModelChoiceField(
+        label=_("Agent"), queryset=active_agents(), required=False, empty_label=_("Choose")
+    )
+    note = forms.CharField(label=_("Reason or note"), required=False, max_length=5000)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["assignee"].queryset = active_agents()
+        # Any id is a valid choice here; the service decides, ticket by ticket.
+        self.fields["tickets"].valid_value = lambda value: str(value).isdigit()
+
+    def clean(self):
+        data = super().clean()
+        if data.get("action") == "assign" and not data.get("assignee"):
+            self.add_error("assignee", _("Choose the agent to assign the tickets to."))
+        return data

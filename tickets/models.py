@@ -107,6 +107,8 @@ class Ticket(models.Model):
     first_response_at = models.DateTimeField(_("first response"), null=True, blank=True)
     resolved_at = models.DateTimeField(_("resolved"), null=True, blank=True)
     closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
+    # The queue shows and sorts by it; kept by comment_add.
+    customer_replied_at = models.DateTimeField(_("last customer reply"), null=True, blank=True)
     # Bumped on every change; a page or API client sends back the version it saw so that a
     # stale action is refused instead of silently overwriting someone else's.
     version = models.PositiveIntegerField(default=1, editable=False)

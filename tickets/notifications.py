@@ -112,9 +112,8 @@ def _absolute(path: str) -> str:
 
 def ticket_link(*, ticket: Ticket, recipient: User) -> str:
     """The absolute address of the ticket's page for this recipient's role."""
-    if recipient.is_agent:
-        return _absolute(f"/agent/tickets/{ticket.pk}/")
-    return _absolute(reverse("portal:ticket_detail", args=[ticket.pk]))
+    area = "agent" if recipient.is_agent else "portal"
+    return _absolute(reverse(f"{area}:ticket_detail", args=[ticket.pk]))
 
 
 def render(notification: Notification) -> EmailMultiAlternatives:

@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import datetime
 from typing import TYPE_CHECKING
 
-from django.db.models import QuerySet
+from django.contrib.postgres.search import SearchQuery, SearchVector
+from django.core import signing
+from django.db import connection
+from django.db.models import Case, IntegerField, Q, QuerySet, Value, When
+from django.utils.translation import gettext_lazy as _
 
-from .models import Attachment, Comment, Ticket
-from .status import Status
+from .models import Attachment, Comment, Ticket, parse_reference
+from .status import ACTIVE_STATUSES, PRIORITY_RANK, Status
 
 if TYPE_CHECKING:
     from accounts.models import User
@@ -20,6 +26,15 @@ def visible_to(user: User) -> QuerySet[Ticket]:
     if user.is_agent:
         return Ticket.objects.all()
     return Ticket.objects.filter(customer=user)
+
+
+def active_agents() -> QuerySet[User]:
+    """Everyone who can be put on a ticket."""
+    from accounts.models import Role, User
+
+    return User.objects.filter(is_active=True, role__in=[Role.AGENT, Role.MANAGER]).order_by(
+        "display_name"
+    )
 
 
 def customer_tickets(user: User, *, show: str = "open") -> QuerySet[Ticket]:
@@ -43,3 +58,180 @@ def attachments_visible_to(user: User) -> QuerySet[Attachment]:
     if user.is_agent:
         return attachments
     return attachments.exclude(comment__is_internal=True)
+
+
+# --- The agent queue --------------------------------------------------------------------
+
+QUEUE_VIEWS = {
+    "unassigned": _("Unassigned"),
+    "mine": _("Mine"),
+    "open": _("All open"),
+    "on_hold": _("On hold"),
+    "resolved": _("Recently resolved"),
+}
+# name → (label, ordering). Every ordering ends in the primary key, which makes it total, as
+# keyset paging needs. "priority_rank" is annotated (urgent first).
+QUEUE_SORTS = {
+    "priority": (_("Priority, then oldest"), [("priority_rank", False), ("created_at", False)]),
+    "newest": (_("Newest first"), [("created_at", True)]),
+    "oldest": (_("Oldest first"), [("created_at", False)]),
+    "updated": (_("Recently updated"), [("updated_at", True)]),
+}
+PRIORITY_RANK_EXPRESSION = Case(
+    *(When(priority=priority, then=Value(rank)) for priority, rank in PRIORITY_RANK.items()),
+    output_field=IntegerField(),
+)
+
+
+@dataclass(frozen=True)
+class QueueFilters:
+    view: str = "open"
+    sort: str = "priority"
+    status: str = ""
+    priority: str = ""
+    category_id: int | None = None
+    assignee_id: int | None = None
+    q: str = ""
+
+
+@dataclass
+class QueuePage:
+    tickets: list[Ticket]
+    next_cursor: str | None = None
+    previous_cursor: str | None = None
+
+
+def _view_filter(view: str, user: User) -> Q:
+    if view == "unassigned":
+        return Q(status=Status.OPEN)
+    if view == "mine":
+        return Q(assignee=user, status__in=ACTIVE_STATUSES)
+    if view == "on_hold":
+        return Q(status=Status.ON_HOLD)
+    if view == "resolved":
+        return Q(status=Status.RESOLVED)
+    return Q(status__in=ACTIVE_STATUSES)
+
+
+def search(tickets: QuerySet[Ticket], text: str) -> QuerySet[Ticket]:
+    """Tickets whose reference, subject, description or any comment matches `text`.
+
+    PostgreSQL uses full-text search on GIN indexes (words, stemmed: "printers" finds
+    "printer"); SQLite falls back to a case-insensitive substring match.
+    """
+    text = text.strip()
+    if not text:
+        return tickets
+    by_reference = Q(pk=reference) if (reference := parse_reference(text)) else Q(pk__in=[])
+    if connection.vendor == "postgresql":
+        query = SearchQuery(text, config="english", search_type="websearch")
+        in_ticket = Ticket.objects.annotate(
+            document=SearchVector("subject", "description", config="english")
+        ).filter(document=query)
+        in_comments = Comment.objects.annotate(
+            document=SearchVector("body", config="english")
+        ).filter(document=query)
+        return tickets.filter(
+            by_reference
+            | Q(pk__in=in_ticket.values("pk"))
+            | Q(pk__in=in_comments.values("ticket_id"))
+        )
+    in_comments = Comment.objects.filter(body__icontains=text).values("ticket_id")
+    return tickets.filter(
+        by_reference
+        | Q(subject__icontains=text)
+        | Q(description__icontains=text)
+        | Q(pk__in=in_comments)
+    )
+
+
+def queue_tickets(user: User, filters: QueueFilters) -> QuerySet[Ticket]:
+    """The queue's rows before paging: one view, the filters, the search, the sort."""
+    tickets = (
+        visible_to(user)
+        .filter(_view_filter(filters.view, user))
+        .select_related("customer", "assignee", "category")
+        .annotate(priority_rank=PRIORITY_RANK_EXPRESSION)
+    )
+    if filters.status:
+        tickets = tickets.filter(status=filters.status)
+    if filters.priority:
+        tickets = tickets.filter(priority=filters.priority)
+    if filters.category_id:
+        tickets = tickets.filter(category_id=filters.category_id)
+    if filters.assignee_id:
+        tickets = tickets.filter(assignee_id=filters.assignee_id)
+    return search(tickets, filters.q)
+
+
+def _ordering(sort: str) -> list[tuple[str, bool]]:
+    return [*QUEUE_SORTS.get(sort, QUEUE_SORTS["priority"])[1], ("id", True)]
+
+
+def _after(keys: list[tuple[str, bool]], values: list) -> Q:
+    """Rows strictly after `values` in the ordering `keys` (keyset paging)."""
+    condition = Q(pk__in=[])
+    for i, (name, descending) in enumerate(keys):
+        step = Q(**{f"{name}__{'lt' if descending else 'gt'}": values[i]})
+        for j, (earlier, _descending) in enumerate(keys[:i]):
+            step &= Q(**{earlier: values[j]})
+        condition |= step
+    return condition
+
+
+def _encode(values: list, backwards: bool) -> str:
+    plain = [v.isoformat() if isinstance(v, datetime) else v for v in values]
+    return signing.dumps({"v": plain, "b": backwards}, salt="queue-cursor", compress=True)
+
+
+def _decode(cursor: str, keys: list[tuple[str, bool]]) -> tuple[list, bool] | None:
+    try:
+        data = signing.loads(cursor, salt="queue-cursor")
+        values, backwards = list(data["v"]), bool(data["b"])
+        if len(values) != len(keys):
+            return None
+        for i, (name, _descending) in enumerate(keys):
+            if name.endswith("_at"):
+                values[i] = datetime.fromisoformat(values[i])
+            elif not isinstance(values[i], int):
+                return None
+    except (signing.BadSignature, KeyError, TypeError, ValueError):
+        return None
+    return values, backwards
+
+
+def queue_page(user: User, filters: QueueFilters, *, cursor: str = "", size: int = 50) -> QueuePage:
+    """One page of the queue by keyset: no OFFSET scan and no COUNT(*), however deep."""
+    keys = _ordering(filters.sort)
+    tickets = queue_tickets(user, filters)
+    decoded = _decode(cursor, keys) if cursor else None
+    backwards = bool(decoded and decoded[1])
+    if backwards:
+        reversed_keys = [(name, not descending) for name, descending in keys]
+        tickets = tickets.filter(_after(reversed_keys, decoded[0]))
+        ordering = [f"{'' if d else '-'}{name}" for name, d in keys]
+    else:
+        if decoded:
+            tickets = tickets.filter(_after(keys, decoded[0]))
+        ordering = [f"{'-' if d else ''}{name}" for name, d in keys]
+    rows = list(tickets.order_by(*ordering)[: size + 1])
+    more = len(rows) > size
+    rows = rows[:size]
+    if backwards:
+        rows.reverse()
+    has_next = backwards or more
+    has_previous = more if backwards else decoded is not None
+    page = QueuePage(tickets=rows)
+    if rows and has_next:
+        page.next_cursor = _encode([getattr(rows[-1], n) for n, _d in keys], backwards=False)
+    if rows and has_previous:
+        page.previous_cursor = _encode([getattr(rows[0], n) for n, _d in keys], backwards=True)
+    return page
+
+
+def customer_other_tickets(ticket: Ticket, *, limit: int = 10) -> list[Ticket]:
+    return list(
+        Ticket.objects.filter(customer_id=ticket.customer_id)
+        .exclude(pk=ticket.pk)
+        .order_by("-created_at", "-id")[:limit]
+    )

@@ -7,6 +7,7 @@ notifications to be sent after the transaction commits.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import PurePath
 from typing import TYPE_CHECKING
@@ -19,8 +20,24 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from . import notifications, workflow
-from .errors import AssigneeInvalid, NotPermitted, TicketChanged, TicketClosed, WorkflowError
-from .models import Attachment, Category, Comment, FieldChange, Rating, StatusHistory, Ticket
+from .errors import (
+    AssigneeInvalid,
+    NotPermitted,
+    TicketChanged,
+    TicketClosed,
+    TicketError,
+    WorkflowError,
+)
+from .models import (
+    Attachment,
+    Category,
+    Comment,
+    FieldChange,
+    Rating,
+    StatusHistory,
+    Ticket,
+    format_reference,
+)
 from .status import STATUSES_WITH_ASSIGNEE, Priority, Status
 
 if TYPE_CHECKING:
@@ -35,6 +52,8 @@ ALREADY_RATED = _("You have already rated this ticket.")
 NOT_YET_RESOLVED = _("You can rate a ticket once it is resolved.")
 CANNOT_REASSIGN = _("Only a ticket that is being worked on can be reassigned.")
 NOT_A_CUSTOMER = _("Tickets are reported for customers.")
+UNKNOWN_ACTION = _("This action does not exist.")
+NO_SUCH_TICKET = _("No such ticket.")
 TAKEN_ALREADY = _("This ticket changed: someone else has already taken it. Reload to see it.")
 
 
@@ -162,6 +181,9 @@ def comment_add(
     if author.is_agent and not internal and ticket.first_response_at is None:
         ticket.first_response_at = comment.created_at
         touched.append("first_response_at")
+    if is_own_customer:
+        ticket.customer_replied_at = comment.created_at
+        touched.append("customer_replied_at")
     _touch(ticket, *touched)
     notifications.comment_added(comment)
     if is_own_customer and ticket.status == Status.ON_HOLD:
@@ -269,11 +291,89 @@ def ticket_transition(
     actor: User | None,
     note: str = "",
     expected_version: int | None = None,
+    action: str | None = None,
 ) -> StatusHistory:
     """A status change requested by a person or the system; see workflow.transition."""
     return workflow.transition(
-        ticket_id=ticket_id, to=to, actor=actor, note=note, expected_version=expected_version
+        ticket_id=ticket_id,
+        to=to,
+        actor=actor,
+        note=note,
+        expected_version=expected_version,
+        action=action,
     )
+
+
+def ticket_act(
+    *,
+    ticket_id: int,
+    action: str,
+    actor: User,
+    note: str = "",
+    assignee: User | None = None,
+    expected_version: int | None = None,
+) -> None:
+    """Do what a button names ("take", "assign", "resolve", …) to one ticket."""
+    if action == "take":
+        ticket_take(ticket_id=ticket_id, agent=actor, expected_version=expected_version)
+    elif action == "assign":
+        if assignee is None:
+            raise AssigneeInvalid()
+        ticket_assign(
+            ticket_id=ticket_id,
+            assignee=assignee,
+            actor=actor,
+            note=note,
+            expected_version=expected_version,
+        )
+    elif action in workflow.ACTION_TARGETS:
+        ticket_transition(
+            ticket_id=ticket_id,
+            to=workflow.ACTION_TARGETS[action],
+            actor=actor,
+            note=note,
+            expected_version=expected_version,
+            action=action,
+        )
+    else:
+        raise WorkflowError(UNKNOWN_ACTION)
+
+
+@dataclass(frozen=True)
+class BulkOutcome:
+    ticket_id: int
+    error: str = ""
+
+    @property
+    def reference(self) -> str:
+        return format_reference(self.ticket_id)
+
+
+def tickets_bulk_act(
+    *,
+    ticket_ids: Sequence[int],
+    action: str,
+    actor: User,
+    note: str = "",
+    assignee: User | None = None,
+) -> list[BulkOutcome]:
+    """The same action on many tickets, each through its own service call and transaction:
+    one ticket refusing does not undo the others, and each refusal says why."""
+    outcomes = []
+    for ticket_id in dict.fromkeys(ticket_ids):
+        try:
+            ticket_act(
+                ticket_id=ticket_id, action=action, actor=actor, note=note, assignee=assignee
+            )
+        except Ticket.DoesNotExist:
+            outcomes.append(BulkOutcome(ticket_id, str(NO_SUCH_TICKET)))
+        except TicketError as error:
+            outcomes.append(BulkOutcome(ticket_id, str(error.message)))
+        except ValidationError as error:
+            outcomes.append(BulkOutcome(ticket_id, " ".join(error.messages)))
+        else:
+            outcomes.append(BulkOutcome(ticket_id))
+    return outcomes
 
 
 def tickets_auto_close(*, older_than_days: int | None = None) -> int:

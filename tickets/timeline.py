@@ -8,8 +8,8 @@ from typing import TYPE_CHECKING
 
 from django.utils.translation import gettext as _
 
-from .models import StatusHistory
-from .status import Status
+from .models import Category, FieldChange, StatusHistory
+from .status import Priority, Status
 
 if TYPE_CHECKING:
     from accounts.models import User
@@ -21,6 +21,7 @@ class Entry:
     status: str
     text: str
     note: str
+    actor: str = ""
 
 
 def _who(user: User | None, viewer: User) -> str:
@@ -44,9 +45,18 @@ def describe(entry: StatusHistory, *, viewer: User) -> Entry:
     elif source == Status.ASSIGNED and target == Status.IN_PROGRESS:
         text = _("%(name)s started working on it") % {"name": assignee}
     elif target == Status.ON_HOLD:
-        text = _("On hold, waiting for your reply")
+        text = (
+            _("On hold, waiting for the customer")
+            if viewer.is_agent
+            else _("On hold, waiting for your reply")
+        )
     elif source == Status.ON_HOLD and target == Status.IN_PROGRESS:
-        text = _("Work resumed after your reply") if entry.actor is None else _("Work resumed")
+        if entry.actor is not None:
+            text = _("Work resumed")
+        elif viewer.is_agent:
+            text = _("Work resumed: the customer replied")
+        else:
+            text = _("Work resumed after your reply")
         note = ""
     elif target == Status.RESOLVED:
         text = _("Resolved")
@@ -69,9 +79,59 @@ def describe(entry: StatusHistory, *, viewer: User) -> Entry:
         )
     else:
         text = _("Closed by %(name)s") % {"name": actor}
-    return Entry(when=entry.created_at, status=target, text=text, note=note)
+    return Entry(when=entry.created_at, status=target, text=text, note=note, actor=actor)
 
 
 def for_ticket(*, ticket, viewer: User) -> list[Entry]:
     rows = ticket.history.select_related("actor", "assignee").order_by("created_at", "id")
     return [describe(row, viewer=viewer) for row in rows]
+
+
+FIELD_TEXT = {
+    FieldChange.Field.ASSIGNEE: _("Reassigned from %(old)s to %(new)s"),
+    FieldChange.Field.PRIORITY: _("Priority changed from %(old)s to %(new)s"),
+    FieldChange.Field.CATEGORY: _("Service changed from %(old)s to %(new)s"),
+}
+
+
+def activity(*, ticket, viewer: User) -> list[Entry]:
+    """Status changes and recorded field changes, oldest first, as staff read them."""
+    entries = for_ticket(ticket=ticket, viewer=viewer)
+    changes = list(ticket.field_changes.select_related("actor").order_by("created_at", "id"))
+    if not changes:
+        return entries
+    names = _display_names(changes)
+    for change in changes:
+        old = names.get((change.field, change.old_value), _("nobody"))
+        new = names.get((change.field, change.new_value), _("nobody"))
+        entries.append(
+            Entry(
+                when=change.created_at,
+                status="",
+                text=FIELD_TEXT[change.field] % {"old": old, "new": new},
+                note=change.note,
+                actor=_who(change.actor, viewer),
+            )
+        )
+    return sorted(entries, key=lambda entry: entry.when)
+
+
+def _display_names(changes: list[FieldChange]) -> dict[tuple[str, str], str]:
+    """(field, raw value) → what people call it: a user's or service's name, a priority."""
+    from accounts.models import User
+
+    raw = {f: set() for f in FieldChange.Field.values}
+    for change in changes:
+        raw[change.field].update(v for v in (change.old_value, change.new_value) if v)
+    names: dict[tuple[str, str], str] = {
+        (FieldChange.Field.PRIORITY, value): str(Priority(value).label)
+        for value in raw[FieldChange.Field.PRIORITY]
+        if value in Priority.values
+    }
+    if ids := raw[FieldChange.Field.ASSIGNEE]:
+        for pk, name in User.objects.filter(pk__in=ids).values_list("pk", "display_name"):
+            names[(FieldChange.Field.ASSIGNEE, str(pk))] = name
+    if ids := raw[FieldChange.Field.CATEGORY]:
+        for pk, name in Category.objects.filter(pk__in=ids).values_list("pk", "name"):
+            names[(FieldChange.Field.CATEGORY, str(pk))] = name
+    return names

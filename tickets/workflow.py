@@ -199,12 +199,28 @@ def rule_for(source: str, target: str) -> Rule:
         raise InvalidTransition(source=source, target=target) from None
 
 
+# Each action's target: "resolve" → resolved, "hold" → on hold, …
+ACTION_TARGETS = {grant.action: target for (_s, target), r in RULES.items() for grant in r.grants}
+
+
 def check(
-    *, ticket: Ticket, target: str, user: User | None, note: str, assignee: User | None
+    *,
+    ticket: Ticket,
+    target: str,
+    user: User | None,
+    note: str,
+    assignee: User | None,
+    action: str | None = None,
 ) -> Grant:
-    """Raise the specific WorkflowError that forbids this change, or return the grant."""
+    """Raise the specific WorkflowError that forbids this change, or return the grant.
+
+    `action`, when given, must be what the table calls this step for this person: "start"
+    does not resume a ticket on hold, even though both lead to in progress.
+    """
     rule = rule_for(ticket.status, target)
     grants = rule.grants_for(actors_for(user, ticket))
+    if action is not None:
+        grants = [grant for grant in grants if grant.action == action]
     if not grants:
         raise TransitionNotAllowed(source=ticket.status, target=target)
     if all(g.reason_required for g in grants) and not note.strip():
@@ -228,6 +244,7 @@ def transition(
     note: str = "",
     assignee: User | None = None,
     expected_version: int | None = None,
+    action: str | None = None,
 ) -> StatusHistory:
     """Move a ticket to `to` on behalf of `actor` (None: the system).
 
@@ -239,7 +256,7 @@ def transition(
     if expected_version is not None and ticket.version != expected_version:
         raise TicketChanged()
     note = note.strip()
-    check(ticket=ticket, target=to, user=actor, note=note, assignee=assignee)
+    check(ticket=ticket, target=to, user=actor, note=note, assignee=assignee, action=action)
 
     now = timezone.now()
     source, target = Status(ticket.status), Status(to)

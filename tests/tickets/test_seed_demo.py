@@ -239,3 +239,11 @@ def test_the_demo_manager_signs_in_with_the_printed_password(seeded):
     user = authenticate(username="manager@example.com", password=password)
     assert user is not None and user.role == Role.MANAGER
     assert authenticate(username="agent1@example.com", password=password).is_agent
+
+
+def test_the_last_customer_reply_is_the_customers_latest_comment(seeded):
+    for ticket in seeded.tickets:
+        replies = [
+            c.created_at for c in seeded.comments[ticket.pk] if c.author_id == ticket.customer_id
+        ]
+        assert ticket.customer_replied_at == (max(replies) if replies else None), ticket.reference

@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 
 from accounts.roles import customer_required
 from tickets import queries, services, timeline, workflow
-from tickets.errors import TicketChanged, TicketError
+from tickets.errors import TicketError
 from tickets.forms import ActionForm, RatingForm, ReplyForm, TicketForm
 from tickets.models import Attachment, Rating, Ticket
 
@@ -24,6 +24,8 @@ FILTERS = {"open": _("Open"), "closed": _("Closed"), "all": _("All")}
 def home(request: HttpRequest) -> HttpResponse:
     if request.user.is_authenticated and request.user.is_customer:
         return redirect("portal:ticket_list")
+    if request.user.is_authenticated and request.user.is_agent:
+        return redirect("agent:queue")
     return render(request, "home.html", {"signup_enabled": settings.SIGNUP_ENABLED})
 
 
@@ -142,15 +144,11 @@ def ticket_action(request: HttpRequest, pk: int) -> HttpResponse:
     form = ActionForm(request.POST or None)
     if request.method != "POST" or not form.is_valid():
         return redirect("portal:ticket_detail", pk=ticket.pk)
-    offered = {a.name: a for a in workflow.available_actions(user=request.user, ticket=ticket)}
-    action = offered.get(form.cleaned_data["action"])
+    action = form.cleaned_data["action"]
     try:
-        if action is None:
-            # The page offered it, so the ticket must have moved on since.
-            raise TicketChanged()
-        services.ticket_transition(
+        services.ticket_act(
             ticket_id=ticket.pk,
-            to=action.target,
+            action=action,
             actor=request.user,
             note=form.cleaned_data["note"],
             expected_version=form.cleaned_data["version"],
@@ -160,7 +158,7 @@ def ticket_action(request: HttpRequest, pk: int) -> HttpResponse:
         return _render_ticket(
             request, fresh, action_form=form, error=error.message, status=error.status_code
         )
-    messages.success(request, ACTION_DONE.get(action.name, _("Done.")))
+    messages.success(request, ACTION_DONE.get(action, _("Done.")))
     return redirect("portal:ticket_detail", pk=ticket.pk)
 
 

@@ -900,6 +900,7 @@ def build_ticket(plan: TicketPlan, created: datetime, cast: Cast) -> Ticket:
     first_response = next(
         (m.at for m in plan.messages if m.author in staff and not m.internal), None
     )
+    customer_replied = max((m.at for m in plan.messages if m.author == plan.customer), default=None)
     last = plan.changes[-1]
     updated = max([last.at, *(m.at for m in plan.messages)])
 
@@ -917,6 +918,7 @@ def build_ticket(plan: TicketPlan, created: datetime, cast: Cast) -> Ticket:
         created_at=created,
         updated_at=when(updated),
         first_response_at=when(first_response),
+        customer_replied_at=when(customer_replied),
         resolved_at=when(resolved_at),
         closed_at=when(closed_at),
         version=len(plan.changes) + len(plan.messages),

@@ -1,0 +1,14 @@
+from django.urls import path
+
+from .views import agent
+
+app_name = "agent"
+
+urlpatterns = [
+    path("", agent.queue, name="queue"),
+    path("bulk/", agent.bulk, name="bulk"),
+    path("tickets/<int:pk>/", agent.ticket_detail, name="ticket_detail"),
+    path("tickets/<int:pk>/reply/", agent.ticket_reply, name="ticket_reply"),
+    path("tickets/<int:pk>/action/", agent.ticket_action, name="ticket_action"),
+    path("tickets/<int:pk>/update/", agent.ticket_update, name="ticket_update"),
+]

@@ -1,0 +1,259 @@
+"""The agent workspace: the queue, the ticket page, replies and notes, bulk actions."""
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.db.models import Prefetch
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from accounts.roles import agent_required
+from tickets import queries, services, timeline, workflow
+from tickets.errors import TicketError
+from tickets.forms import (
+    ActionForm,
+    AgentReplyForm,
+    AssignForm,
+    BulkForm,
+    QueueFilterForm,
+    TicketUpdateForm,
+)
+from tickets.models import Attachment, Ticket
+from tickets.status import Status
+
+from .errors import add_service_errors
+
+QUEUE_PAGE_SIZE = 50
+
+
+@agent_required
+def queue(request: HttpRequest) -> HttpResponse:
+    form = QueueFilterForm(
+        request.GET or None, views=queries.QUEUE_VIEWS, sorts=queries.QUEUE_SORTS
+    )
+    data = form.cleaned_data if form.is_valid() else {}
+    filters = queries.QueueFilters(
+        view=data.get("view") or "open",
+        sort=data.get("sort") or "priority",
+        status=data.get("status") or "",
+        priority=data.get("priority") or "",
+        category_id=data["category"].pk if data.get("category") else None,
+        assignee_id=data["assignee"].pk if data.get("assignee") else None,
+        q=data.get("q") or "",
+    )
+    page = queries.queue_page(
+        request.user, filters, cursor=data.get("cursor") or "", size=QUEUE_PAGE_SIZE
+    )
+    query = request.GET.copy()
+    query.pop("cursor", None)
+    return render(
+        request,
+        "agent/queue.html",
+        {
+            "form": form,
+            "filters": filters,
+            "page": page,
+            "base_query": query.urlencode(),
+            "view_tabs": [
+                (key, label, _with(query, view=key)) for key, label in queries.QUEUE_VIEWS.items()
+            ],
+            "bulk_form": BulkForm(),
+            "agents": list(queries.active_agents()) if request.user.is_manager else [],
+        },
+        status=200 if not form.errors else 400,
+    )
+
+
+def _with(query, **changes) -> str:
+    query = query.copy()
+    for key, value in changes.items():
+        query[key] = value
+    return query.urlencode()
+
+
+def _ticket(request: HttpRequest, pk: int) -> Ticket:
+    tickets = queries.visible_to(request.user).select_related("customer", "assignee", "category")
+    return get_object_or_404(tickets, pk=pk)
+
+
+def _render_ticket(
+    request: HttpRequest,
+    ticket: Ticket,
+    *,
+    reply_form: AgentReplyForm | None = None,
+    action_form: ActionForm | None = None,
+    error: str = "",
+    status: int = 200,
+) -> HttpResponse:
+    user = request.user
+    files = Attachment.objects.order_by("created_at", "id")
+    comments = queries.comments_visible_to(user, ticket).prefetch_related(
+        Prefetch("attachments", queryset=files)
+    )
+    actions = [
+        action
+        for action in workflow.available_actions(user=user, ticket=ticket)
+        if action.target != Status.ASSIGNED  # taking and assigning have their own controls
+    ]
+    context = {
+        "ticket": ticket,
+        "comments": comments,
+        "opening_files": ticket.attachments.filter(comment__isnull=True).order_by("id"),
+        "activity": timeline.activity(ticket=ticket, viewer=user),
+        "other_tickets": queries.customer_other_tickets(ticket),
+        "actions": actions,
+        "can_take": ticket.status == Status.OPEN,
+        "can_assign": user.is_manager
+        and ticket.status in (Status.OPEN, Status.ASSIGNED, Status.IN_PROGRESS, Status.ON_HOLD),
+        "agents": list(queries.active_agents()) if user.is_manager else [],
+        "reply_form": reply_form or AgentReplyForm(initial={"version": ticket.version}),
+        "update_form": TicketUpdateForm(
+            initial={
+                "priority": ticket.priority,
+                "category": ticket.category_id,
+                "version": ticket.version,
+            }
+        ),
+        "action_form": action_form,
+        "error": error,
+    }
+    return render(request, "agent/ticket.html", context, status=status)
+
+
+@agent_required
+def ticket_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    return _render_ticket(request, _ticket(request, pk))
+
+
+def _refused(
+    request, pk: int, error: TicketError, *, typed_reply: str = "", action_form=None
+) -> HttpResponse:
+    """Show the fresh ticket with why the action was refused. What was typed stays, on forms
+    that carry the fresh version: sending again is a decision made with the news in view."""
+    fresh = _ticket(request, pk)
+    reply_form = (
+        AgentReplyForm(initial={"body": typed_reply, "version": fresh.version})
+        if typed_reply
+        else None
+    )
+    return _render_ticket(
+        request,
+        fresh,
+        reply_form=reply_form,
+        action_form=action_form,
+        error=error.message,
+        status=error.status_code,
+    )
+
+
+@agent_required
+@require_POST
+def ticket_reply(request: HttpRequest, pk: int) -> HttpResponse:
+    ticket = _ticket(request, pk)
+    form = AgentReplyForm(request.POST, request.FILES)
+    if form.is_valid():
+        internal = form.cleaned_data["visibility"] == "internal"
+        try:
+            services.comment_add(
+                ticket_id=ticket.pk,
+                author=request.user,
+                body=form.cleaned_data["body"],
+                internal=internal,
+                attachments=form.cleaned_data["attachments"],
+                expected_version=form.cleaned_data["version"],
+            )
+        except ValidationError as error:
+            add_service_errors(form, error)
+        except TicketError as error:
+            return _refused(request, pk, error, typed_reply=form.cleaned_data["body"])
+        else:
+            done = _("Internal note saved.") if internal else _("Reply sent to the customer.")
+            messages.success(request, done)
+            return redirect("agent:ticket_detail", pk=ticket.pk)
+    return _render_ticket(request, ticket, reply_form=form, status=400)
+
+
+@agent_required
+@require_POST
+def ticket_action(request: HttpRequest, pk: int) -> HttpResponse:
+    """Take, start, hold, resume, resolve, unassign, close, reopen — or assign (managers)."""
+    ticket = _ticket(request, pk)
+    form = ActionForm(request.POST)
+    assign = AssignForm(request.POST) if request.POST.get("action") == "assign" else None
+    if not form.is_valid() or (assign is not None and not assign.is_valid()):
+        messages.error(request, _("That action could not be read; please try again."))
+        return redirect("agent:ticket_detail", pk=ticket.pk)
+    try:
+        services.ticket_act(
+            ticket_id=ticket.pk,
+            action=form.cleaned_data["action"],
+            actor=request.user,
+            note=form.cleaned_data["note"],
+            assignee=assign.cleaned_data["assignee"] if assign else None,
+            expected_version=form.cleaned_data["version"],
+        )
+    except TicketError as error:
+        return _refused(request, pk, error, action_form=form)
+    messages.success(request, _("Done: %(ref)s updated.") % {"ref": ticket.reference})
+    return redirect("agent:ticket_detail", pk=ticket.pk)
+
+
+@agent_required
+@require_POST
+def ticket_update(request: HttpRequest, pk: int) -> HttpResponse:
+    ticket = _ticket(request, pk)
+    form = TicketUpdateForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Choose a valid priority and service."))
+        return redirect("agent:ticket_detail", pk=ticket.pk)
+    try:
+        services.ticket_update(
+            ticket_id=ticket.pk,
+            actor=request.user,
+            priority=form.cleaned_data["priority"],
+            category=form.cleaned_data["category"],
+            expected_version=form.cleaned_data["version"],
+        )
+    except TicketError as error:
+        return _refused(request, pk, error)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+        return redirect("agent:ticket_detail", pk=ticket.pk)
+    messages.success(request, _("Ticket details saved."))
+    return redirect("agent:ticket_detail", pk=ticket.pk)
+
+
+@agent_required
+@require_POST
+def bulk(request: HttpRequest) -> HttpResponse:
+    form = BulkForm(request.POST)
+    back = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):
+        back = reverse("agent:queue")
+    back = back or reverse("agent:queue")
+    if not form.is_valid():
+        for errors in form.errors.values():
+            for error in errors:
+                messages.error(request, error)
+        return redirect(back)
+    outcomes = services.tickets_bulk_act(
+        ticket_ids=form.cleaned_data["tickets"],
+        action=form.cleaned_data["action"],
+        actor=request.user,
+        note=form.cleaned_data["note"],
+        assignee=form.cleaned_data["assignee"],
+    )
+    done = [o for o in outcomes if not o.error]
+    if done:
+        messages.success(
+            request,
+            _("%(count)s ticket(s) updated: %(refs)s")
+            % {"count": len(done), "refs": ", ".join(o.reference for o in done)},
+        )
+    for outcome in outcomes:
+        if outcome.error:
+            messages.error(request, f"{outcome.reference}: {outcome.error}")
+    return redirect(back)

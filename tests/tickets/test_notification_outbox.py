@@ -114,3 +114,28 @@ def test_the_task_reaches_the_real_broker_only_after_commit(redis_broker, make_t
     args, _kwargs, _embed = json.loads(base64.b64decode(message["body"]))
     assert args == [resolved.pk]  # an id, never a model object
     assert resolved.state == "pending"  # no worker here: it waits in the outbox and the queue
+
+
+def test_beat_runs_the_relay_and_auto_close(settings):
+    from helpdesk.celery import app
+
+    scheduled = {entry["task"] for entry in settings.CELERY_BEAT_SCHEDULE.values()}
+    assert scheduled == {"tickets.relay_notifications", "tickets.auto_close_resolved"}
+    app.loader.import_default_modules()
+    assert scheduled <= set(app.tasks)
+
+
+def test_the_auto_close_task_closes_through_the_workflow(make_ticket, settings):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from tickets import tasks
+    from tickets.models import Ticket
+
+    ticket = make_ticket(Status.RESOLVED)
+    old = timezone.now() - timedelta(days=settings.AUTO_CLOSE_RESOLVED_AFTER_DAYS, hours=1)
+    Ticket.objects.filter(pk=ticket.pk).update(resolved_at=old)
+    assert tasks.auto_close_resolved.delay().get() == 1
+    ticket.refresh_from_db()
+    assert ticket.status == Status.CLOSED and ticket.history.last().actor is None

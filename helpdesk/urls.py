@@ -8,6 +8,7 @@ urlpatterns = [
     path("accounts/", include("accounts.urls")),
     path("tickets/", include("tickets.urls_portal")),
     path("agent/", include("tickets.urls_agent")),
+    path("reports/", include("tickets.urls_reports")),
     path("attachments/<int:pk>/", files.attachment_download, name="attachment_download"),
     path("admin/", admin.site.urls),
 ]

@@ -5,7 +5,7 @@ from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
 from .models import Category
-from .queries import active_agents
+from .queries import QUEUE_SLA_FILTERS, QUEUE_SORTS, QUEUE_VIEWS, active_agents
 from .status import Priority, Status
 
 
@@ -113,13 +113,15 @@ class QueueFilterForm(forms.Form):
     assignee = forms.ModelChoiceField(
         label=_("Assignee"), queryset=active_agents(), required=False, empty_label=_("Anyone")
     )
+    sla = forms.ChoiceField(label=_("SLA"), required=False)
     sort = forms.ChoiceField(label=_("Sort"), choices=[], required=False)
     cursor = forms.CharField(required=False, max_length=500, widget=forms.HiddenInput)
 
-    def __init__(self, *args, views, sorts, **kwargs):
+    def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["view"].choices = list(views.items())
-        self.fields["sort"].choices = [(key, label) for key, (label, _o) in sorts.items()]
+        self.fields["sla"].choices = [("", _("Any")), *QUEUE_SLA_FILTERS.items()]
+        self.fields["view"].choices = list(QUEUE_VIEWS.items())
+        self.fields["sort"].choices = [(key, label) for key, (label, _o) in QUEUE_SORTS.items()]
         self.fields["status"].choices = [("", _("Any")), *list(Status.choices)]
         self.fields["priority"].choices = [("", _("Any")), *list(Priority.choices)]
         self.fields["assignee"].queryset = active_agents()
@@ -188,4 +190,35 @@ class BulkForm(forms.Form):
         data = super().clean()
         if data.get("action") == "assign" and not data.get("assignee"):
             self.add_error("assignee", _("Choose the agent to assign the tickets to."))
+        return data
+
+
+class ReportFilterForm(forms.Form):
+    """The report's range and slice, all in the URL so a view can be bookmarked."""
+
+    start = forms.DateField(
+        label=_("From"), required=False, widget=forms.DateInput({"type": "date"})
+    )
+    end = forms.DateField(label=_("To"), required=False, widget=forms.DateInput({"type": "date"}))
+    agent = forms.ModelChoiceField(
+        label=_("Agent"), queryset=active_agents(), required=False, empty_label=_("All")
+    )
+    category = forms.ModelChoiceField(
+        label=_("Service"),
+        queryset=Category.objects.order_by("name"),
+        required=False,
+        empty_label=_("All"),
+    )
+    priority = forms.ChoiceField(label=_("Priority"), required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["agent"].queryset = active_agents()
+        self.fields["priority"].choices = [("", _("All")), *Priority.choices]
+
+    def clean(self):
+        data = super().clean()
+        start, end = data.get("start"), data.get("end")
+        if start and end and start > end:
+            raise forms.ValidationError(_("The range must start before it ends."))
         return data

@@ -107,6 +107,9 @@ class Ticket(models.Model):
     first_response_at = models.DateTimeField(_("first response"), null=True, blank=True)
     resolved_at = models.DateTimeField(_("resolved"), null=True, blank=True)
     closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
+    # The earliest SLA target not yet met (NULL: none, or paused on hold); kept by
+    # metrics.refresh so the queue can sort and filter by it.
+    sla_due_at = models.DateTimeField(_("SLA due"), null=True, blank=True)
     # The queue shows and sorts by it; kept by comment_add.
     customer_replied_at = models.DateTimeField(_("last customer reply"), null=True, blank=True)
     # Bumped on every change; a page or API client sends back the version it saw so that a
@@ -153,6 +156,11 @@ class Ticket(models.Model):
             models.Index(fields=["assignee", "status"], name="ticket_assignee_status_idx"),
             models.Index(fields=["customer", "-updated_at"], name="ticket_customer_updated_idx"),
             models.Index(fields=["status", "-resolved_at"], name="ticket_status_resolved_idx"),
+            models.Index(
+                fields=["sla_due_at"],
+                condition=Q(status__in=ACTIVE_STATUSES),
+                name="ticket_active_sla_idx",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -381,6 +389,8 @@ class Notification(models.Model):
         REOPENED = "reopened", _("Ticket reopened")
         AUTO_CLOSED = "auto_closed", _("Ticket closed")
         REPLY = "reply", _("New reply")
+        SLA_WARNING = "sla_warning", _("SLA target due soon")
+        SLA_BREACH = "sla_breach", _("SLA target breached")
 
     class State(models.TextChoices):
         PENDING = "pending", _("Pending")
@@ -398,6 +408,9 @@ class Notification(models.Model):
     )
     comment = models.ForeignKey(
         Comment, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    sla_alert = models.ForeignKey(
+        "SlaAlert", on_delete=models.CASCADE, null=True, blank=True, related_name="+"
     )
     state = models.CharField(max_length=16, choices=State.choices, default=State.PENDING)
     attempts = models.PositiveSmallIntegerField(default=0)
@@ -454,3 +467,152 @@ class Rating(models.Model):
 
     def __str__(self) -> str:
         return f"{self.score}/5 for {self.ticket_id}"
+
+
+# --- Service levels -----------------------------------------------------------------------
+
+
+class SlaPolicy(models.Model):
+    """How fast a ticket of one priority must get its first answer and its resolution."""
+
+    class Counting(models.TextChoices):
+        CALENDAR = "calendar", _("Calendar hours (around the clock)")
+        BUSINESS = "business", _("Business hours (working days and hours, minus holidays)")
+
+    priority = models.CharField(_("priority"), max_length=16, choices=Priority.choices, unique=True)
+    first_response_minutes = models.PositiveIntegerField(_("first response target (minutes)"))
+    resolution_minutes = models.PositiveIntegerField(_("resolution target (minutes)"))
+    counting = models.CharField(
+        _("counted in"), max_length=16, choices=Counting.choices, default=Counting.BUSINESS
+    )
+
+    class Meta:
+        verbose_name = _("SLA policy")
+        verbose_name_plural = _("SLA policies")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(priority__in=Priority.values), name="sla_priority_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(first_response_minutes__gt=0, resolution_minutes__gt=0),
+                name="sla_targets_positive",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        first, resolve = self.first_response_minutes, self.resolution_minutes
+        return f"{self.get_priority_display()}: {first} / {resolve} min"
+
+
+class WorkingHours(models.Model):
+    """One working day of the week and its hours, in the help desk's time zone."""
+
+    class Weekday(models.IntegerChoices):
+        MONDAY = 0, _("Monday")
+        TUESDAY = 1, _("Tuesday")
+        WEDNESDAY = 2, _("Wednesday")
+        THURSDAY = 3, _("Thursday")
+        FRIDAY = 4, _("Friday")
+        SATURDAY = 5, _("Saturday")
+        SUNDAY = 6, _("Sunday")
+
+    weekday = models.PositiveSmallIntegerField(_("day"), choices=Weekday.choices, unique=True)
+    opens = models.TimeField(_("opens"))
+    closes = models.TimeField(_("closes"))
+
+    class Meta:
+        verbose_name = _("working hours")
+        verbose_name_plural = _("working hours")
+        ordering = ["weekday"]
+        constraints = [
+            models.CheckConstraint(condition=Q(weekday__lte=6), name="working_weekday_valid"),
+            models.CheckConstraint(condition=Q(closes__gt=models.F("opens")), name="working_open"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_weekday_display()} {self.opens:%H:%M}-{self.closes:%H:%M}"
+
+
+class Holiday(models.Model):
+    date = models.DateField(_("date"), unique=True)
+    name = models.CharField(_("name"), max_length=100)
+
+    class Meta:
+        ordering = ["date"]
+
+    def __str__(self) -> str:
+        return f"{self.date}: {self.name}"
+
+
+class TicketMetrics(models.Model):
+    """Each ticket's clock, worked out from its history and comments (tickets/metrics.py).
+
+    Reports aggregate these rows in the database instead of replaying every history.
+    """
+
+    ticket = models.OneToOneField(
+        Ticket, on_delete=models.CASCADE, primary_key=True, related_name="metrics"
+    )
+    # Copies for slicing without a join.
+    created_at = models.DateTimeField()
+    priority = models.CharField(max_length=16, choices=Priority.choices)
+    category = models.ForeignKey(
+        Category, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    status = models.CharField(max_length=16, choices=Status.choices)
+    first_response_at = models.DateTimeField(null=True, blank=True)
+    first_resolved_at = models.DateTimeField(null=True, blank=True)
+    last_resolved_at = models.DateTimeField(null=True, blank=True)
+    # Durations in seconds (wall clock). NULL: has not happened (yet).
+    first_response_seconds = models.FloatField(null=True, blank=True)
+    resolution_seconds = models.FloatField(null=True, blank=True)
+    full_resolution_seconds = models.FloatField(null=True, blank=True)
+    on_hold_seconds = models.FloatField(default=0)
+    reopen_count = models.PositiveIntegerField(default=0)
+    # SLA: due times (NULL when met, paused on hold, or no policy) and outcomes (NULL: open
+    # and not yet due, or no policy).
+    response_due_at = models.DateTimeField(null=True, blank=True)
+    resolution_due_at = models.DateTimeField(null=True, blank=True)
+    response_met = models.BooleanField(null=True, blank=True)
+    resolution_met = models.BooleanField(null=True, blank=True)
+    computed_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name_plural = _("ticket metrics")
+        indexes = [
+            models.Index(fields=["created_at"], name="metrics_created_idx"),
+            models.Index(fields=["first_resolved_at"], name="metrics_resolved_idx"),
+            models.Index(fields=["assignee", "created_at"], name="metrics_assignee_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"metrics of {self.ticket_id}"
+
+
+class SlaAlert(models.Model):
+    """A warning or breach message that went out for one ticket and target: each once."""
+
+    class Target(models.TextChoices):
+        RESPONSE = "response", _("first response")
+        RESOLUTION = "resolution", _("resolution")
+
+    class Kind(models.TextChoices):
+        WARNING = "warning", _("due soon")
+        BREACH = "breach", _("breached")
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="sla_alerts")
+    target = models.CharField(max_length=16, choices=Target.choices)
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    due_at = models.DateTimeField()
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["ticket", "target", "kind"], name="sla_alert_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.ticket_id} {self.target} {self.kind}"

@@ -20,7 +20,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from .models import Comment, Notification, StatusHistory, Ticket
+from .models import Comment, Notification, SlaAlert, StatusHistory, Ticket
 from .status import Status
 
 if TYPE_CHECKING:
@@ -30,7 +30,9 @@ log = logging.getLogger(__name__)
 Event = Notification.Event
 State = Notification.State
 # Sent even to people who opted out of e-mail: they need these to get their problem solved.
-ESSENTIAL = frozenset({Event.RESOLVED, Event.ON_HOLD, Event.AUTO_CLOSED})
+ESSENTIAL = frozenset(
+    {Event.RESOLVED, Event.ON_HOLD, Event.AUTO_CLOSED, Event.SLA_WARNING, Event.SLA_BREACH}
+)
 
 
 def _queue(
@@ -40,13 +42,19 @@ def _queue(
     recipient: User | None,
     history: StatusHistory | None = None,
     comment: Comment | None = None,
+    sla_alert: SlaAlert | None = None,
 ) -> Notification | None:
     if recipient is None or not recipient.is_active:
         return None
     if not recipient.notify_by_email and event not in ESSENTIAL:
         return None
     notification = Notification.objects.create(
-        event=event, ticket=ticket, recipient=recipient, history=history, comment=comment
+        event=event,
+        ticket=ticket,
+        recipient=recipient,
+        history=history,
+        comment=comment,
+        sla_alert=sla_alert,
     )
     transaction.on_commit(lambda: _enqueue(notification.pk))
     return notification
@@ -94,6 +102,19 @@ def ticket_reassigned(ticket: Ticket) -> None:
     _queue(Event.ASSIGNED, ticket=ticket, recipient=ticket.assignee)
 
 
+def sla_alert(alert: SlaAlert) -> None:
+    """The assignee and every manager hear that a target is due soon, or was missed."""
+    from accounts.models import Role, User
+
+    ticket = alert.ticket
+    event = Event.SLA_BREACH if alert.kind == SlaAlert.Kind.BREACH else Event.SLA_WARNING
+    recipients = {u.pk: u for u in User.objects.filter(role=Role.MANAGER, is_active=True)}
+    if ticket.assignee is not None:
+        recipients[ticket.assignee.pk] = ticket.assignee
+    for recipient in recipients.values():
+        _queue(event, ticket=ticket, recipient=recipient, sla_alert=alert)
+
+
 MAX_ATTEMPTS = 5
 SUBJECTS = {
     Event.RECEIVED: _("We received your request"),
@@ -103,6 +124,8 @@ SUBJECTS = {
     Event.REOPENED: _("Reopened by the customer"),
     Event.AUTO_CLOSED: _("Closed"),
     Event.REPLY: _("New reply"),
+    Event.SLA_WARNING: _("SLA due soon"),
+    Event.SLA_BREACH: _("SLA breached"),
 }
 
 
@@ -127,13 +150,18 @@ def render(notification: Notification) -> EmailMultiAlternatives:
         "recipient": notification.recipient,
         "history": notification.history,
         "comment": notification.comment,
+        "alert": notification.sla_alert,
         "link": ticket_link(ticket=ticket, recipient=notification.recipient),
         "profile_link": _absolute(reverse("profile")),
     }
+    # Times in mails read in the help desk's own zone.
+    with timezone.override(settings.HELPDESK_TIME_ZONE):
+        text = render_to_string(f"emails/{notification.event}.txt", context)
+        html = render_to_string(f"emails/{notification.event}.html", context)
     message = EmailMultiAlternatives(
         # Header values must be one line; a subject typed with line breaks is folded here.
         subject=" ".join(subject.split())[:250],
-        body=render_to_string(f"emails/{notification.event}.txt", context),
+        body=text,
         from_email=settings.DEFAULT_FROM_EMAIL,
         to=[notification.recipient.email],
         headers={
@@ -143,9 +171,7 @@ def render(notification: Notification) -> EmailMultiAlternatives:
             "Auto-Submitted": "auto-generated",
         },
     )
-    message.attach_alternative(
-        render_to_string(f"emails/{notification.event}.html", context), "text/html"
-    )
+    message.attach_alternative(html, "text/html")
     return message
 
 
@@ -175,7 +201,7 @@ def deliver(*, notification_id: int) -> bool:
     if not claimed:
         return False
     notification = Notification.objects.select_related(
-        "ticket__customer", "recipient", "history", "comment__author"
+        "ticket__customer", "recipient", "history", "comment__author", "sla_alert"
     ).get(pk=notification_id)
     try:
         render(notification).send()

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
+from django.conf import settings
 from django.contrib.postgres.search import SearchQuery, SearchVector
 from django.core import signing
 from django.db import connection
 from django.db.models import Case, IntegerField, Q, QuerySet, Value, When
+from django.db.models.functions import Coalesce
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from .models import Attachment, Comment, Ticket, parse_reference
@@ -76,7 +79,15 @@ QUEUE_SORTS = {
     "newest": (_("Newest first"), [("created_at", True)]),
     "oldest": (_("Oldest first"), [("created_at", False)]),
     "updated": (_("Recently updated"), [("updated_at", True)]),
+    "sla": (_("SLA due first"), [("sla_sort_at", False)]),
 }
+QUEUE_SLA_FILTERS = {
+    "breached": _("Past due"),
+    "soon": _("Due soon"),
+    "paused": _("Paused (on hold)"),
+}
+# Tickets with no SLA target running sort after every due time.
+NO_DUE_DATE = datetime(9999, 1, 1, tzinfo=UTC)
 PRIORITY_RANK_EXPRESSION = Case(
     *(When(priority=priority, then=Value(rank)) for priority, rank in PRIORITY_RANK.items()),
     output_field=IntegerField(),
@@ -92,6 +103,7 @@ class QueueFilters:
     category_id: int | None = None
     assignee_id: int | None = None
     q: str = ""
+    sla: str = ""
 
 
 @dataclass
@@ -151,8 +163,13 @@ def queue_tickets(user: User, filters: QueueFilters) -> QuerySet[Ticket]:
         visible_to(user)
         .filter(_view_filter(filters.view, user))
         .select_related("customer", "assignee", "category")
-        .annotate(priority_rank=PRIORITY_RANK_EXPRESSION)
+        .annotate(
+            priority_rank=PRIORITY_RANK_EXPRESSION,
+            sla_sort_at=Coalesce("sla_due_at", Value(NO_DUE_DATE)),
+        )
     )
+    if filters.sla:
+        tickets = tickets.filter(_sla_filter(filters.sla))
     if filters.status:
         tickets = tickets.filter(status=filters.status)
     if filters.priority:
@@ -162,6 +179,18 @@ def queue_tickets(user: User, filters: QueueFilters) -> QuerySet[Ticket]:
     if filters.assignee_id:
         tickets = tickets.filter(assignee_id=filters.assignee_id)
     return search(tickets, filters.q)
+
+
+def _sla_filter(name: str) -> Q:
+    now = timezone.now()
+    if name == "breached":
+        return Q(sla_due_at__lte=now)
+    if name == "soon":
+        soon = now + timedelta(minutes=settings.SLA_WARNING_MINUTES)
+        return Q(sla_due_at__gt=now, sla_due_at__lte=soon)
+    if name == "paused":
+        return Q(status=Status.ON_HOLD)
+    return Q()
 
 
 def _ordering(sort: str) -> list[tuple[str, bool]]:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import PurePath
 from typing import TYPE_CHECKING
 
@@ -16,10 +16,11 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from . import notifications, workflow
+from . import metrics, notifications, workflow
 from .errors import (
     AssigneeInvalid,
     NotPermitted,
@@ -34,11 +35,13 @@ from .models import (
     Comment,
     FieldChange,
     Rating,
+    SlaAlert,
     StatusHistory,
     Ticket,
+    TicketMetrics,
     format_reference,
 )
-from .status import STATUSES_WITH_ASSIGNEE, Priority, Status
+from .status import ACTIVE_STATUSES, STATUSES_WITH_ASSIGNEE, Priority, Status
 
 if TYPE_CHECKING:
     from accounts.models import User
@@ -147,6 +150,7 @@ def ticket_create(
     workflow.record_creation(ticket=ticket, actor=created_by)
     _store_attachments(ticket=ticket, comment=None, files=attachments, uploader=created_by)
     notifications.ticket_created(ticket)
+    metrics.refresh_one(ticket.pk)
     return ticket
 
 
@@ -190,6 +194,8 @@ def comment_add(
         workflow.transition(
             ticket_id=ticket.pk, to=Status.IN_PROGRESS, actor=None, note=_("The customer replied.")
         )
+    elif author.is_agent and not internal:
+        metrics.refresh_one(ticket.pk)  # a first response may have stopped a clock
     return comment
 
 
@@ -232,6 +238,7 @@ def ticket_assign(
     ticket.assignee = assignee
     _touch(ticket, "assignee")
     notifications.ticket_reassigned(ticket)
+    metrics.refresh_one(ticket.pk)
     return ticket
 
 
@@ -281,6 +288,7 @@ def ticket_update(
         for f, old, new in changes
     )
     _touch(ticket, *(field for field, _old, _new in changes))
+    metrics.refresh_one(ticket.pk)  # another priority is another SLA
     return ticket
 
 
@@ -411,3 +419,43 @@ def rating_add(*, ticket_id: int, customer: User, score: int, comment: str = "")
     return Rating.objects.create(
         ticket=ticket, customer=customer, score=score, comment=comment.strip()[:2000]
     )
+
+
+def sla_check(*, now: datetime | None = None) -> list[SlaAlert]:
+    """Warn before an SLA target is missed and again when it is, once each per ticket.
+
+    Refreshes the clocks of the unfinished tickets whose next target falls within the
+    warning window, then writes an SlaAlert (unique per ticket, target and kind) and its
+    notifications for each target now due soon or past due.
+    """
+    now = now or timezone.now()
+    horizon = now + timedelta(minutes=settings.SLA_WARNING_MINUTES)
+    near = list(
+        Ticket.objects.filter(status__in=ACTIVE_STATUSES, sla_due_at__lte=horizon).values_list(
+            "pk", flat=True
+        )
+    )
+    for start in range(0, len(near), 1000):
+        with transaction.atomic():
+            metrics.refresh(ticket_ids=near[start : start + 1000], now=now)
+    alerts = []
+    rows = TicketMetrics.objects.filter(
+        Q(response_due_at__lte=horizon) | Q(resolution_due_at__lte=horizon),
+        status__in=ACTIVE_STATUSES,
+    ).select_related("ticket__assignee")
+    for row in rows:
+        for target, due in (
+            (SlaAlert.Target.RESPONSE, row.response_due_at),
+            (SlaAlert.Target.RESOLUTION, row.resolution_due_at),
+        ):
+            if due is None or due > horizon:
+                continue
+            kind = SlaAlert.Kind.BREACH if due <= now else SlaAlert.Kind.WARNING
+            with transaction.atomic():
+                alert, created = SlaAlert.objects.get_or_create(
+                    ticket=row.ticket, target=target, kind=kind, defaults={"due_at": due}
+                )
+                if created:
+                    notifications.sla_alert(alert)
+                    alerts.append(alert)
+    return alerts

@@ -48,3 +48,8 @@ def relay_notifications() -> int:
 @shared_task(name="tickets.auto_close_resolved", time_limit=600)
 def auto_close_resolved() -> int:
     return services.tickets_auto_close()
+
+
+@shared_task(name="tickets.sla_check", time_limit=600)
+def sla_check() -> int:
+    return len(services.sla_check())

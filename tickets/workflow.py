@@ -17,7 +17,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from . import notifications
+from . import metrics, notifications
 from .errors import (
     AssigneeInvalid,
     InvalidTransition,
@@ -293,6 +293,7 @@ def transition(
         created_at=now,
     )
     notifications.status_changed(entry)
+    metrics.refresh_one(ticket.pk)
     return entry
 
 

@@ -16,3 +16,21 @@ def ago(value: datetime | None) -> str:
     if value > timezone.now():
         return _("in %(time)s") % {"time": timeuntil(value, depth=1)}
     return _("%(time)s ago") % {"time": timesince(value, depth=1)}
+
+
+@register.filter
+def hours(seconds: float | None) -> str:
+    """Seconds as hours with one decimal ('—' when there is nothing to measure)."""
+    if seconds is None:
+        return "—"
+    return _("%(h).1f h") % {"h": seconds / 3600}
+
+
+@register.filter
+def percent(value: float | None) -> str:
+    return "—" if value is None else f"{value:.1f} %"
+
+
+@register.filter
+def get(mapping: dict, key: str):
+    return mapping.get(key, "")

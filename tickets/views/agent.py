@@ -6,6 +6,7 @@ from django.db.models import Prefetch
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -31,9 +32,7 @@ QUEUE_PAGE_SIZE = 50
 
 @agent_required
 def queue(request: HttpRequest) -> HttpResponse:
-    form = QueueFilterForm(
-        request.GET or None, views=queries.QUEUE_VIEWS, sorts=queries.QUEUE_SORTS
-    )
+    form = QueueFilterForm(request.GET or None)
     data = form.cleaned_data if form.is_valid() else {}
     filters = queries.QueueFilters(
         view=data.get("view") or "open",
@@ -43,6 +42,7 @@ def queue(request: HttpRequest) -> HttpResponse:
         category_id=data["category"].pk if data.get("category") else None,
         assignee_id=data["assignee"].pk if data.get("assignee") else None,
         q=data.get("q") or "",
+        sla=data.get("sla") or "",
     )
     page = queries.queue_page(
         request.user, filters, cursor=data.get("cursor") or "", size=QUEUE_PAGE_SIZE
@@ -62,6 +62,7 @@ def queue(request: HttpRequest) -> HttpResponse:
             ],
             "bulk_form": BulkForm(),
             "agents": list(queries.active_agents()) if request.user.is_manager else [],
+            "now": timezone.now(),
         },
         status=200 if not form.errors else 400,
     )

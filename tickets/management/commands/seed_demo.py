@@ -34,6 +34,7 @@ from django.utils import timezone
 from tqdm import tqdm
 
 from accounts.models import Role, User
+from tickets import metrics
 from tickets.models import Category, Comment, StatusHistory, Ticket
 from tickets.status import Priority, Status
 from tickets.workflow import RULES, Actor, Grant, Rule
@@ -976,6 +977,8 @@ def write_batch(plans: Sequence[TicketPlan], now: datetime, cast: Cast) -> None:
             comments += messages
         StatusHistory.objects.bulk_create(history)
         Comment.objects.bulk_create(comments)
+        # The same clock the services keep: metrics for reports, SLA due times for the queue.
+        metrics.refresh(ticket_ids=[t.pk for t in tickets], now=now)
 
 
 def chunks(items: Sequence[float], size: int) -> Iterable[range]:

@@ -1,0 +1,452 @@
+"""Resolution-time and SLA reports, aggregated in the database from TicketMetrics.
+
+On PostgreSQL medians and 90th percentiles are `percentile_cont`; on SQLite, which has no
+ordered-set aggregates, the same interpolation is done in Python over the values the database
+returns. Every number comes with its definition (DEFINITIONS), shown next to it on the page.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.db import connection
+from django.db.models import Aggregate, Avg, Count, FloatField, Q, QuerySet
+from django.db.models.functions import TruncWeek
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from .models import Ticket, TicketMetrics
+from .status import ACTIVE_STATUSES, Status
+
+DURATIONS = {
+    "first_response": "first_response_seconds",
+    "resolution": "resolution_seconds",
+    "full_resolution": "full_resolution_seconds",
+    "on_hold": "on_hold_seconds",
+}
+DEFINITIONS = {
+    "first_response": _(
+        "From the report to the first public reply from staff (or the resolution, if that came "
+        "first). Wall-clock hours."
+    ),
+    "resolution": _("From the report to the first time it was resolved. Wall-clock hours."),
+    "full_resolution": _(
+        "From the report to the last time it was resolved, reopens included. Wall-clock hours."
+    ),
+    "on_hold": _("Time spent on hold, waiting for the customer, up to the last resolution."),
+    "reopen_rate": _("Share of resolved tickets that were reopened at least once."),
+    "response_sla": _(
+        "Share of tickets whose first response met the target of their priority's policy; time "
+        "on hold does not count; tickets still within target are left out."
+    ),
+    "resolution_sla": _(
+        "Share of tickets resolved within their policy's target, time on hold excluded; tickets "
+        "still within target are left out."
+    ),
+    "backlog": _("Tickets not yet resolved, now, by status and by age since they were reported."),
+    "weekly": _("Tickets reported and first resolved in each week (Monday to Sunday)."),
+}
+AGE_BUCKETS = [
+    (_("under a day"), timedelta(0), timedelta(days=1)),
+    (_("1 to 3 days"), timedelta(days=1), timedelta(days=3)),
+    (_("3 to 7 days"), timedelta(days=3), timedelta(days=7)),
+    (_("1 to 4 weeks"), timedelta(days=7), timedelta(days=28)),
+    (_("over 4 weeks"), timedelta(days=28), None),
+]
+GROUPINGS = {"agent": "assignee", "category": "category", "priority": "priority"}
+
+
+class PercentileCont(Aggregate):
+    """PostgreSQL's ordered-set aggregate: the interpolated p-quantile of the values."""
+
+    function = "percentile_cont"
+    template = "%(function)s(%(fraction)s) WITHIN GROUP (ORDER BY %(expressions)s)"
+    output_field = FloatField()
+
+    def __init__(self, expression, fraction: float, **extra):
+        super().__init__(expression, fraction=float(fraction), **extra)
+
+
+def percentile(sorted_values: list[float], fraction: float) -> float | None:
+    """What percentile_cont computes: linear interpolation between the closest ranks."""
+    if not sorted_values:
+        return None
+    position = (len(sorted_values) - 1) * fraction
+    lower, upper = math.floor(position), math.ceil(position)
+    low, high = sorted_values[lower], sorted_values[upper]
+    return low + (high - low) * (position - lower)
+
+
+@dataclass(frozen=True)
+class ReportFilters:
+    start: date
+    end: date  # inclusive
+    assignee_id: int | None = None
+    category_id: int | None = None
+    priority: str = ""
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(settings.HELPDESK_TIME_ZONE)
+
+    @property
+    def since(self) -> datetime:
+        return datetime.combine(self.start, time.min, tzinfo=self.zone)
+
+    @property
+    def until(self) -> datetime:
+        return datetime.combine(self.end + timedelta(days=1), time.min, tzinfo=self.zone)
+
+    @classmethod
+    def last_days(cls, days: int = 30, **slices) -> ReportFilters:
+        today = timezone.now().astimezone(ZoneInfo(settings.HELPDESK_TIME_ZONE)).date()
+        return cls(start=today - timedelta(days=days - 1), end=today, **slices)
+
+
+@dataclass
+class Stat:
+    count: int = 0
+    mean: float | None = None
+    median: float | None = None
+    p90: float | None = None
+
+
+@dataclass
+class Report:
+    filters: ReportFilters
+    tickets: int = 0
+    durations: dict[str, Stat] = field(default_factory=dict)
+    resolved: int = 0
+    reopened: int = 0
+    response_sla: tuple[int, int] = (0, 0)  # met, decided
+    resolution_sla: tuple[int, int] = (0, 0)
+    backlog_by_status: list[tuple[str, int]] = field(default_factory=list)
+    backlog_by_age: list[tuple[str, int]] = field(default_factory=list)
+    weekly: list[tuple[date, int, int]] = field(default_factory=list)
+    breakdowns: dict[str, list[dict]] = field(default_factory=dict)
+
+    @property
+    def reopen_rate(self) -> float | None:
+        return self.reopened / self.resolved * 100 if self.resolved else None
+
+    @staticmethod
+    def _share(pair: tuple[int, int]) -> float | None:
+        met, decided = pair
+        return met / decided * 100 if decided else None
+
+    @property
+    def response_sla_percent(self) -> float | None:
+        return self._share(self.response_sla)
+
+    @property
+    def resolution_sla_percent(self) -> float | None:
+        return self._share(self.resolution_sla)
+
+
+def _sliced(rows: QuerySet[TicketMetrics], filters: ReportFilters) -> QuerySet[TicketMetrics]:
+    if filters.assignee_id:
+        rows = rows.filter(assignee_id=filters.assignee_id)
+    if filters.category_id:
+        rows = rows.filter(category_id=filters.category_id)
+    if filters.priority:
+        rows = rows.filter(priority=filters.priority)
+    return rows
+
+
+def cohort(filters: ReportFilters) -> QuerySet[TicketMetrics]:
+    """The tickets reported in the range, in the slice."""
+    rows = TicketMetrics.objects.filter(created_at__gte=filters.since, created_at__lt=filters.until)
+    return _sliced(rows, filters)
+
+
+def _duration_stats(rows: QuerySet[TicketMetrics], group: str | None = None) -> dict:
+    """{group value: {metric: Stat}}; one query on PostgreSQL, one per metric on SQLite."""
+    keys = [group] if group else []
+    if connection.vendor == "postgresql":
+        aggregates = {}
+        for name, column in DURATIONS.items():
+            present = Q(**{f"{column}__isnull": False})
+            aggregates |= {
+                f"{name}__count": Count(column, filter=present),
+                f"{name}__mean": Avg(column, filter=present),
+                f"{name}__median": PercentileCont(column, 0.5, filter=present),
+                f"{name}__p90": PercentileCont(column, 0.9, filter=present),
+            }
+        result = (
+            rows.values(*keys).annotate(**aggregates) if keys else [rows.aggregate(**aggregates)]
+        )
+        out = {}
+        for row in result:
+            out[row.get(group) if group else None] = {
+                name: Stat(
+                    count=row[f"{name}__count"],
+                    mean=row[f"{name}__mean"],
+                    median=row[f"{name}__median"],
+                    p90=row[f"{name}__p90"],
+                )
+                for name in DURATIONS
+            }
+        return out
+    values: dict = {}
+    for name, column in DURATIONS.items():
+        ordered = rows.filter(**{f"{column}__isnull": False}).order_by(*keys, column)
+        for row in ordered.values_list(*keys, column):
+            key = row[0] if group else None
+            values.setdefault(key, {n: [] for n in DURATIONS})[name].append(row[-1])
+    return {
+        key: {
+            name: Stat(
+                count=len(v),
+                mean=sum(v) / len(v) if v else None,
+                median=percentile(v, 0.5),
+                p90=percentile(v, 0.9),
+            )
+            for name, v in metrics.items()
+        }
+        for key, metrics in values.items()
+    }
+
+
+def _counts(rows: QuerySet[TicketMetrics], group: str | None = None) -> dict:
+    keys = [group] if group else []
+    aggregates = {
+        "tickets": Count("pk"),
+        "resolved": Count("pk", filter=Q(first_resolved_at__isnull=False)),
+        "reopened": Count("pk", filter=Q(reopen_count__gt=0)),
+        "response_met": Count("pk", filter=Q(response_met=True)),
+        "response_decided": Count("pk", filter=Q(response_met__isnull=False)),
+        "resolution_met": Count("pk", filter=Q(resolution_met=True)),
+        "resolution_decided": Count("pk", filter=Q(resolution_met__isnull=False)),
+    }
+    if not keys:
+        return {None: rows.aggregate(**aggregates)}
+    return {row[group]: row for row in rows.values(*keys).annotate(**aggregates).order_by()}
+
+
+def backlog(filters: ReportFilters, *, now: datetime | None = None):
+    now = now or timezone.now()
+    rows = _sliced(TicketMetrics.objects.filter(status__in=ACTIVE_STATUSES), filters)
+    by_status = dict(rows.values_list("status").annotate(n=Count("pk")).order_by())
+    buckets = {}
+    for label, low, high in AGE_BUCKETS:
+        condition = Q(created_at__lte=now - low)
+        if high is not None:
+            condition &= Q(created_at__gt=now - high)
+        buckets[str(label)] = Count("pk", filter=condition)
+    ages = rows.aggregate(**buckets)
+    return (
+        [(str(Status(s).label), by_status.get(s, 0)) for s in ACTIVE_STATUSES],
+        list(ages.items()),
+    )
+
+
+def weekly(filters: ReportFilters) -> list[tuple[date, int, int]]:
+    """(Monday, reported, first resolved) for each week of the range."""
+    zone = filters.zone
+    created = dict(
+        cohort(filters)
+        .annotate(week=TruncWeek("created_at", tzinfo=zone))
+        .values_list("week")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    resolved_rows = _sliced(
+        TicketMetrics.objects.filter(
+            first_resolved_at__gte=filters.since, first_resolved_at__lt=filters.until
+        ),
+        filters,
+    )
+    resolved = dict(
+        resolved_rows.annotate(week=TruncWeek("first_resolved_at", tzinfo=zone))
+        .values_list("week")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+
+    def day(moment) -> date:
+        return moment.date() if isinstance(moment, datetime) else moment
+
+    created = {day(k): v for k, v in created.items()}
+    resolved = {day(k): v for k, v in resolved.items()}
+    monday = filters.start - timedelta(days=filters.start.weekday())
+    weeks = []
+    while monday <= filters.end:
+        weeks.append((monday, created.get(monday, 0), resolved.get(monday, 0)))
+        monday += timedelta(days=7)
+    return weeks
+
+
+def _group_labels(group: str, keys: Iterable) -> dict:
+    from accounts.models import User
+
+    from .models import Category
+    from .status import Priority
+
+    keys = [k for k in keys if k is not None]
+    if group == "assignee":
+        return dict(User.objects.filter(pk__in=keys).values_list("pk", "display_name"))
+    if group == "category":
+        return dict(Category.objects.filter(pk__in=keys).values_list("pk", "name"))
+    return {k: str(Priority(k).label) for k in keys}
+
+
+def breakdown(filters: ReportFilters, by: str) -> list[dict]:
+    group = GROUPINGS[by]
+    rows = cohort(filters)
+    counts = _counts(rows, group)
+    stats = _duration_stats(rows, group)
+    labels = _group_labels(group, counts)
+    nobody = _("unassigned") if group == "assignee" else _("not set")
+    result = []
+    for key, count in counts.items():
+        durations = stats.get(key, {name: Stat() for name in DURATIONS})
+        met, decided = count["resolution_met"], count["resolution_decided"]
+        result.append(
+            {
+                "key": key,
+                "label": labels.get(key, str(nobody)),
+                "tickets": count["tickets"],
+                "resolved": count["resolved"],
+                "resolution": durations["resolution"],
+                "first_response": durations["first_response"],
+                "resolution_sla": met / decided * 100 if decided else None,
+            }
+        )
+    return sorted(result, key=lambda row: (-row["tickets"], row["label"]))
+
+
+def build(filters: ReportFilters, *, now: datetime | None = None) -> Report:
+    rows = cohort(filters)
+    totals = _counts(rows)[None]
+    stats = _duration_stats(rows).get(None, {name: Stat() for name in DURATIONS})
+    by_status, by_age = backlog(filters, now=now)
+    return Report(
+        filters=filters,
+        tickets=totals["tickets"],
+        durations=stats,
+        resolved=totals["resolved"],
+        reopened=totals["reopened"],
+        response_sla=(totals["response_met"], totals["response_decided"]),
+        resolution_sla=(totals["resolution_met"], totals["resolution_decided"]),
+        backlog_by_status=by_status,
+        backlog_by_age=by_age,
+        weekly=weekly(filters),
+        breakdowns={by: breakdown(filters, by) for by in GROUPINGS},
+    )
+
+
+# --- CSV ----------------------------------------------------------------------------------
+
+TICKET_COLUMNS = [
+    "reference",
+    "subject",
+    "priority",
+    "service",
+    "assignee",
+    "status",
+    "created",
+    "first_response_hours",
+    "resolution_hours",
+    "full_resolution_hours",
+    "on_hold_hours",
+    "reopens",
+    "response_sla",
+    "resolution_sla",
+]
+
+
+def hours(seconds: float | None) -> str:
+    return "" if seconds is None else f"{seconds / 3600:.2f}"
+
+
+def _sla(outcome: bool | None) -> str:
+    return {True: "met", False: "breached", None: ""}[outcome]
+
+
+def ticket_rows(filters: ReportFilters) -> Iterator[list]:
+    """One row per ticket of the cohort, streamed from the database in chunks."""
+    rows = (
+        cohort(filters)
+        .order_by("created_at", "ticket_id")
+        .values_list(
+            "ticket_id",
+            "ticket__subject",
+            "priority",
+            "category__name",
+            "assignee__display_name",
+            "status",
+            "created_at",
+            "first_response_seconds",
+            "resolution_seconds",
+            "full_resolution_seconds",
+            "on_hold_seconds",
+            "reopen_count",
+            "response_met",
+            "resolution_met",
+        )
+    )
+    zone = filters.zone
+    for (
+        pk,
+        subject,
+        priority,
+        service,
+        assignee,
+        status,
+        created,
+        first,
+        resolution,
+        full,
+        hold,
+        reopens,
+        response_met,
+        resolution_met,
+    ) in rows.iterator(chunk_size=5000):
+        yield [
+            Ticket(pk=pk).reference,
+            subject,
+            priority,
+            service or "",
+            assignee or "",
+            status,
+            created.astimezone(zone).isoformat(timespec="minutes"),
+            hours(first),
+            hours(resolution),
+            hours(full),
+            hours(hold),
+            reopens,
+            _sla(response_met),
+            _sla(resolution_met),
+        ]
+
+
+def summary_rows(report: Report) -> Iterator[list]:
+    """The page's numbers as rows: metric, count, mean, median, p90 (hours) or a value."""
+    yield ["metric", "count", "mean_hours", "median_hours", "p90_hours", "value"]
+    yield ["tickets", report.tickets, "", "", "", ""]
+    for name, stat in report.durations.items():
+        yield [name, stat.count, hours(stat.mean), hours(stat.median), hours(stat.p90), ""]
+    for name, value in [
+        ("reopen_rate_percent", report.reopen_rate),
+        ("response_sla_percent", report.response_sla_percent),
+        ("resolution_sla_percent", report.resolution_sla_percent),
+    ]:
+        yield [name, "", "", "", "", "" if value is None else f"{value:.1f}"]
+    for label, count in report.backlog_by_status:
+        yield [f"backlog_status:{label}", count, "", "", "", ""]
+    for label, count in report.backlog_by_age:
+        yield [f"backlog_age:{label}", count, "", "", "", ""]
+    for monday, created, resolved in report.weekly:
+        yield [f"week:{monday.isoformat()}", created, "", "", "", resolved]
+
+
+def csv_safe(value) -> object:
+    """Spreadsheets run cells that start with = + - @ as formulas: defuse them."""
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + value
+    return value

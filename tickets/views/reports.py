@@ -1,0 +1,129 @@
+"""The managers' report: tables, charts and CSV exports of the same numbers."""
+
+import csv
+from datetime import timedelta
+
+import pygal
+from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.shortcuts import render
+from django.utils.translation import gettext as _
+
+from accounts.roles import manager_required
+from tickets import reports
+from tickets.forms import ReportFilterForm
+
+CHART_STYLE = pygal.style.Style(
+    background="transparent",
+    plot_background="transparent",
+    foreground="#1d2430",
+    foreground_strong="#1d2430",
+    foreground_subtle="#5b6575",
+    colors=("#1f5fbf", "#067647", "#b54708", "#8a6d00", "#6941c6"),
+    font_family="system-ui, sans-serif",
+)
+
+
+CHARTS = {"weekly", "backlog"}
+
+
+def _filters(request: HttpRequest) -> tuple[ReportFilterForm, reports.ReportFilters | None]:
+    form = ReportFilterForm(request.GET or None)
+    default = reports.ReportFilters.last_days(30)
+    if not request.GET:
+        return form, default
+    if not form.is_valid():
+        return form, None
+    data = form.cleaned_data
+    end = data["end"] or default.end
+    start = data["start"] or end - timedelta(days=29)
+    return form, reports.ReportFilters(
+        start=start,
+        end=end,
+        assignee_id=data["agent"].pk if data["agent"] else None,
+        category_id=data["category"].pk if data["category"] else None,
+        priority=data["priority"] or "",
+    )
+
+
+@manager_required
+def report(request: HttpRequest) -> HttpResponse:
+    form, filters = _filters(request)
+    if filters is None:
+        return render(request, "reports/report.html", {"form": form}, status=400)
+    return render(
+        request,
+        "reports/report.html",
+        {
+            "form": form,
+            "report": reports.build(filters),
+            "definitions": reports.DEFINITIONS,
+            "query": request.GET.urlencode(),
+        },
+    )
+
+
+class _Echo:
+    def write(self, value: str) -> str:
+        return value
+
+
+def _csv_response(rows, filename: str) -> StreamingHttpResponse:
+    writer = csv.writer(_Echo())
+    lines = (writer.writerow([reports.csv_safe(v) for v in row]) for row in rows)
+    response = StreamingHttpResponse(lines, content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+@manager_required
+def export_summary(request: HttpRequest) -> HttpResponse:
+    form, filters = _filters(request)
+    if filters is None:
+        return HttpResponse(_("Invalid filters: %s") % form.errors.as_text(), status=400)
+    name = f"helpdesk-summary-{filters.start}-{filters.end}.csv"
+    return _csv_response(reports.summary_rows(reports.build(filters)), name)
+
+
+@manager_required
+def export_tickets(request: HttpRequest) -> HttpResponse:
+    form, filters = _filters(request)
+    if filters is None:
+        return HttpResponse(_("Invalid filters: %s") % form.errors.as_text(), status=400)
+    header = [reports.TICKET_COLUMNS]
+    rows = (row for part in (header, reports.ticket_rows(filters)) for row in part)
+    return _csv_response(rows, f"helpdesk-tickets-{filters.start}-{filters.end}.csv")
+
+
+@manager_required
+def chart(request: HttpRequest, name: str) -> HttpResponse:
+    """A chart as an SVG image (no script, no CDN); the page shows the same numbers in a table."""
+    _form, filters = _filters(request)
+    if name not in CHARTS:
+        raise Http404
+    if filters is None:
+        return HttpResponse(status=400)
+    config = {
+        "style": CHART_STYLE,
+        "js": [],
+        "height": 320,
+        "legend_at_bottom": True,
+        "disable_xml_declaration": False,
+        "show_y_guides": True,
+    }
+    if name == "weekly":
+        weeks = reports.weekly(filters)
+        graph = pygal.Bar(x_label_rotation=30, **config)
+        graph.title = _("Reported and resolved per week")
+        graph.x_labels = [monday.strftime("%d %b") for monday, _c, _r in weeks]
+        graph.add(_("Reported"), [created for _m, created, _r in weeks])
+        graph.add(_("Resolved"), [resolved for _m, _c, resolved in weeks])
+    else:  # backlog
+        _status, ages = reports.backlog(filters)
+        graph = pygal.HorizontalBar(**config)
+        graph.title = _("Backlog by age")
+        for label, count in ages:
+            graph.add(label, count)
+    response = HttpResponse(graph.render(), content_type="image/svg+xml")
+    response["X-Content-Type-Options"] = "nosniff"
+    return response

@@ -23,7 +23,15 @@ from django.db.models import Min
 from django.utils import timezone
 
 from .models import Comment, SlaPolicy, StatusHistory, Ticket, TicketMetrics
-from .sla import BusinessCalendar, Clock, Interval, WallClock, counted_seconds, due_at
+from .sla import (
+    BusinessCalendar,
+    Clock,
+    Interval,
+    WallClock,
+    counted_seconds,
+    due_at,
+    paused_seconds,
+)
 from .status import Status
 
 
@@ -106,7 +114,7 @@ def measure(
     first_response = min(responses) if responses else None
     holds = hold_intervals(history, now)
     hold_end = last_resolved if status in (Status.RESOLVED, Status.CLOSED) else now
-    on_hold = counted_seconds(WallClock(), created_at, hold_end or now, holds)
+    on_hold = paused_seconds(WallClock(), created_at, hold_end or now, holds)
     reopens = sum(
         1 for r in history if r.from_status == Status.RESOLVED and r.to_status == Status.IN_PROGRESS
     )

@@ -213,19 +213,24 @@ def _duration_stats(rows: QuerySet[TicketMetrics], group: str | None = None) -> 
 
 
 def _counts(rows: QuerySet[TicketMetrics], group: str | None = None) -> dict:
-    keys = [group] if group else []
+    """{group value: counts}. The aggregate names must not shadow the model's fields."""
     aggregates = {
-        "tickets": Count("pk"),
-        "resolved": Count("pk", filter=Q(first_resolved_at__isnull=False)),
-        "reopened": Count("pk", filter=Q(reopen_count__gt=0)),
-        "response_met": Count("pk", filter=Q(response_met=True)),
-        "response_decided": Count("pk", filter=Q(response_met__isnull=False)),
-        "resolution_met": Count("pk", filter=Q(resolution_met=True)),
-        "resolution_decided": Count("pk", filter=Q(resolution_met__isnull=False)),
+        "n_tickets": Count("pk"),
+        "n_resolved": Count("pk", filter=Q(first_resolved_at__isnull=False)),
+        "n_reopened": Count("pk", filter=Q(reopen_count__gt=0)),
+        "n_response_met": Count("pk", filter=Q(response_met=True)),
+        "n_response_decided": Count("pk", filter=Q(response_met__isnull=False)),
+        "n_resolution_met": Count("pk", filter=Q(resolution_met=True)),
+        "n_resolution_decided": Count("pk", filter=Q(resolution_met__isnull=False)),
     }
-    if not keys:
-        return {None: rows.aggregate(**aggregates)}
-    return {row[group]: row for row in rows.values(*keys).annotate(**aggregates).order_by()}
+
+    def plain(row: dict) -> dict:
+        return {key.removeprefix("n_"): value for key, value in row.items()}
+
+    if group is None:
+        return {None: plain(rows.aggregate(**aggregates))}
+    grouped = rows.values(group).annotate(**aggregates).order_by()
+    return {row[group]: plain(row) for row in grouped}
 
 
 def backlog(filters: ReportFilters, *, now: datetime | None = None):
@@ -233,15 +238,15 @@ def backlog(filters: ReportFilters, *, now: datetime | None = None):
     rows = _sliced(TicketMetrics.objects.filter(status__in=ACTIVE_STATUSES), filters)
     by_status = dict(rows.values_list("status").annotate(n=Count("pk")).order_by())
     buckets = {}
-    for label, low, high in AGE_BUCKETS:
+    for i, (_label, low, high) in enumerate(AGE_BUCKETS):
         condition = Q(created_at__lte=now - low)
         if high is not None:
             condition &= Q(created_at__gt=now - high)
-        buckets[str(label)] = Count("pk", filter=condition)
+        buckets[f"age_{i}"] = Count("pk", filter=condition)
     ages = rows.aggregate(**buckets)
     return (
         [(str(Status(s).label), by_status.get(s, 0)) for s in ACTIVE_STATUSES],
-        list(ages.items()),
+        [(str(label), ages[f"age_{i}"]) for i, (label, _l, _h) in enumerate(AGE_BUCKETS)],
     )
 
 

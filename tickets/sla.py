@@ -94,16 +94,23 @@ class BusinessCalendar:
         raise NoWorkingTime("The working calendar has no working hours.")  # pragma: no cover
 
 
+def paused_seconds(
+    clock: Clock, start: datetime, end: datetime, pauses: Iterable[Interval]
+) -> float:
+    """Time on `clock` spent in the pauses, within start to end."""
+    total = 0.0
+    for pause_start, pause_end in pauses:
+        begin, finish = max(pause_start, start), min(pause_end, end)
+        if finish > begin:
+            total += clock.seconds(begin, finish)
+    return total
+
+
 def counted_seconds(
     clock: Clock, start: datetime, end: datetime, pauses: Iterable[Interval]
 ) -> float:
     """Time on `clock` from start to end, less the pauses (time on hold)."""
-    total = clock.seconds(start, end)
-    for pause_start, pause_end in pauses:
-        begin, finish = max(pause_start, start), min(pause_end, end)
-        if finish > begin:
-            total -= clock.seconds(begin, finish)
-    return max(0.0, total)
+    return max(0.0, clock.seconds(start, end) - paused_seconds(clock, start, end, pauses))
 
 
 def due_at(

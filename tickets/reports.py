@@ -192,19 +192,21 @@ def _duration_stats(rows: QuerySet[TicketMetrics], group: str | None = None) -> 
                 for name in DURATIONS
             }
         return out
+    # SQLite: one query for the values, the percentiles computed in Python.
     values: dict = {}
-    for name, column in DURATIONS.items():
-        ordered = rows.filter(**{f"{column}__isnull": False}).order_by(*keys, column)
-        for row in ordered.values_list(*keys, column):
-            key = row[0] if group else None
-            values.setdefault(key, {n: [] for n in DURATIONS})[name].append(row[-1])
+    for row in rows.order_by().values_list(*keys, *DURATIONS.values()):
+        key = row[0] if group else None
+        lists = values.setdefault(key, {name: [] for name in DURATIONS})
+        for name, value in zip(DURATIONS, row[len(keys) :], strict=True):
+            if value is not None:
+                lists[name].append(value)
     return {
         key: {
             name: Stat(
                 count=len(v),
                 mean=sum(v) / len(v) if v else None,
-                median=percentile(v, 0.5),
-                p90=percentile(v, 0.9),
+                median=percentile(sorted(v), 0.5),
+                p90=percentile(sorted(v), 0.9),
             )
             for name, v in metrics.items()
         }

@@ -1,0 +1,1 @@
+"""The REST API, version 1: thin views over tickets.services and tickets.queries."""

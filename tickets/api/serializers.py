@@ -1,0 +1,324 @@
+"""What the API reads and writes. Serializers parse and present; they decide nothing.
+
+Input serializers check shapes and types only (and refuse fields they do not know); whether a
+person may do a thing, and what it does, is for tickets.services and tickets.workflow.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from django.urls import reverse
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from accounts.models import User
+from tickets import queries, workflow
+from tickets.models import Attachment, Category, Comment, Ticket
+from tickets.status import Priority, Status
+
+UNKNOWN_FIELD = "This field is not recognised."
+MAX_ID = 2**63 - 1
+MAX_VERSION = 2**31 - 1
+
+
+class StrictSerializer(serializers.Serializer):
+    """Refuses any field it does not declare, naming each, alongside the other errors."""
+
+    def to_internal_value(self, data: Any) -> Any:
+        unknown: dict[str, list[str]] = {}
+        if isinstance(data, Mapping):
+            writable = {name for name, field in self.fields.items() if not field.read_only}
+            unknown = {str(name): [UNKNOWN_FIELD] for name in data if name not in writable}
+        try:
+            value = super().to_internal_value(data)
+        except serializers.ValidationError as error:
+            detail = (
+                error.detail
+                if isinstance(error.detail, dict)
+                else {"non_field_errors": error.detail}
+            )
+            raise serializers.ValidationError({**detail, **unknown}) from None
+        if unknown:
+            raise serializers.ValidationError(unknown)
+        return value
+
+
+def _absolute(request: Any, name: str, *args: int) -> str:
+    path = reverse(name, args=args)
+    return request.build_absolute_uri(path) if request is not None else path
+
+
+# --- Output -------------------------------------------------------------------------------
+
+
+class ErrorSerializer(serializers.Serializer):
+    """The body of every 4xx answer."""
+
+    code = serializers.CharField(help_text="Stable, for programs: e.g. `ticket_changed`.")
+    detail = serializers.CharField(help_text="For people.")
+    errors = serializers.DictField(
+        child=serializers.ListField(child=serializers.CharField()),
+        required=False,
+        help_text="Messages by field, when the input was at fault.",
+    )
+
+
+class UserSummarySerializer(serializers.Serializer):
+    id = serializers.IntegerField(read_only=True)
+    display_name = serializers.CharField(read_only=True)
+
+
+class MeSerializer(serializers.ModelSerializer):
+    is_agent = serializers.BooleanField(read_only=True, help_text="Agents and managers.")
+    is_manager = serializers.BooleanField(read_only=True)
+
+    class Meta:
+        model = User
+        fields = ["id", "email", "display_name", "role", "is_agent", "is_manager"]
+        read_only_fields = fields
+
+
+class CategorySerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Category
+        fields = ["id", "name", "description", "is_active"]
+        read_only_fields = fields
+
+
+class ActionSerializer(serializers.Serializer):
+    name = serializers.CharField(help_text="Send as `action` to the transitions endpoint.")
+    label = serializers.CharField()
+    target = serializers.ChoiceField(choices=Status.choices)
+    reason_required = serializers.BooleanField()
+
+
+class AttachmentSerializer(serializers.ModelSerializer):
+    name = serializers.CharField(source="original_name", read_only=True)
+    comment = serializers.IntegerField(source="comment_id", read_only=True, allow_null=True)
+    ticket = serializers.IntegerField(source="ticket_id", read_only=True)
+    download_url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Attachment
+        fields = ["id", "ticket", "comment", "name", "content_type", "size", "created_at"]
+        fields += ["download_url"]
+        read_only_fields = fields
+
+    @extend_schema_field(OpenApiTypes.URI)
+    def get_download_url(self, attachment: Attachment) -> str:
+        return _absolute(self.context.get("request"), "api:attachment-download", attachment.pk)
+
+
+class CommentSerializer(serializers.ModelSerializer):
+    ticket = serializers.IntegerField(source="ticket_id", read_only=True)
+    author = UserSummarySerializer(read_only=True)
+    internal = serializers.BooleanField(source="is_internal", read_only=True)
+    attachments = AttachmentSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = Comment
+        fields = ["id", "ticket", "author", "body", "internal", "created_at", "attachments"]
+        read_only_fields = fields
+
+
+class TicketSerializer(serializers.ModelSerializer):
+    """A ticket as a row of a list."""
+
+    reference = serializers.CharField(read_only=True, help_text="What people quote: HD-1042.")
+    url = serializers.SerializerMethodField()
+    category = CategorySerializer(read_only=True, allow_null=True)
+    customer = UserSummarySerializer(read_only=True)
+    assignee = UserSummarySerializer(read_only=True, allow_null=True)
+    version = serializers.IntegerField(
+        read_only=True, help_text="Send back with a change; a stale one is refused with 409."
+    )
+
+    class Meta:
+        model = Ticket
+        fields = [
+            "id",
+            "reference",
+            "url",
+            "subject",
+            "status",
+            "priority",
+            "category",
+            "customer",
+            "assignee",
+            "created_at",
+            "updated_at",
+            "first_response_at",
+            "resolved_at",
+            "closed_at",
+            "version",
+        ]
+        read_only_fields = fields
+
+    @extend_schema_field(OpenApiTypes.URI)
+    def get_url(self, ticket: Ticket) -> str:
+        return _absolute(self.context.get("request"), "api:ticket-detail", ticket.pk)
+
+
+class TicketDetailSerializer(TicketSerializer):
+    """One ticket, with what the reader may do to it now."""
+
+    follow_up_to = serializers.IntegerField(
+        source="follow_up_to_id", read_only=True, allow_null=True
+    )
+    actions = serializers.SerializerMethodField()
+
+    class Meta(TicketSerializer.Meta):
+        fields = [*TicketSerializer.Meta.fields, "description", "follow_up_to", "actions"]
+        read_only_fields = fields
+
+    @extend_schema_field(ActionSerializer(many=True))
+    def get_actions(self, ticket: Ticket) -> list[dict[str, Any]]:
+        user = self.context["request"].user
+        return [
+            {
+                "name": action.name,
+                "label": action.label,
+                "target": action.target.value,
+                "reason_required": action.reason_required,
+            }
+            for action in workflow.available_actions(user=user, ticket=ticket)
+        ]
+
+
+class TicketPageSerializer(serializers.Serializer):
+    next = serializers.URLField(allow_null=True, help_text="The next page, or null.")
+    previous = serializers.URLField(allow_null=True, help_text="The previous page, or null.")
+    results = TicketSerializer(many=True)
+
+
+# --- Input --------------------------------------------------------------------------------
+
+
+class TicketFilterSerializer(StrictSerializer):
+    """The ticket list's query string: the agent queue's views, filters, search and sort."""
+
+    view = serializers.ChoiceField(
+        choices=list(queries.QUEUE_VIEWS.items()),
+        default="open",
+        help_text="Which tickets: as the agent queue's tabs. Customers see only their own.",
+    )
+    status = serializers.ChoiceField(choices=Status.choices, required=False)
+    priority = serializers.ChoiceField(choices=Priority.choices, required=False)
+    category = serializers.IntegerField(min_value=1, max_value=MAX_ID, required=False)
+    assignee = serializers.IntegerField(min_value=1, max_value=MAX_ID, required=False)
+    q = serializers.CharField(
+        max_length=200,
+        required=False,
+        allow_blank=True,
+        help_text="Words, or a reference such as HD-1042 (staff only).",
+    )
+    sort = serializers.ChoiceField(
+        choices=[(key, label) for key, (label, _ordering) in queries.QUEUE_SORTS.items()],
+        default="priority",
+    )
+    cursor = serializers.CharField(
+        max_length=500, required=False, help_text="From `next` or `previous` of a page."
+    )
+    page_size = serializers.IntegerField(min_value=1, max_value=100, default=25)
+
+    def queue_filters(self) -> queries.QueueFilters:
+        data = self.validated_data
+        return queries.QueueFilters(
+            view=data["view"],
+            sort=data["sort"],
+            status=data.get("status", ""),
+            priority=data.get("priority", ""),
+            category_id=data.get("category"),
+            assignee_id=data.get("assignee"),
+            q=data.get("q", ""),
+        )
+
+
+class PageParamsSerializer(StrictSerializer):
+    cursor = serializers.CharField(
+        max_length=500, required=False, help_text="From `next` or `previous` of a page."
+    )
+    page_size = serializers.IntegerField(min_value=1, max_value=100, required=False)
+
+
+class TicketCreateSerializer(StrictSerializer):
+    subject = serializers.CharField(max_length=200)
+    description = serializers.CharField(max_length=20000)
+    category = serializers.PrimaryKeyRelatedField(
+        queryset=Category.objects.all(), required=False, allow_null=True
+    )
+    priority = serializers.ChoiceField(
+        choices=Priority.choices, default=Priority.NORMAL, help_text="Urgent is set by staff."
+    )
+    customer = serializers.PrimaryKeyRelatedField(
+        queryset=User.objects.all(),
+        required=False,
+        help_text="Staff report for a customer; customers report for themselves.",
+    )
+    attachments = serializers.ListField(
+        child=serializers.FileField(), required=False, help_text="multipart/form-data only."
+    )
+
+
+class VersionedSerializer(StrictSerializer):
+    version = serializers.IntegerField(
+        min_value=1,
+        max_value=MAX_VERSION,
+        required=False,
+        help_text="The ticket's version you saw (or send If-Match); a stale one gives 409.",
+    )
+
+
+class CommentCreateSerializer(VersionedSerializer):
+    body = serializers.CharField(max_length=20000)
+    internal = serializers.BooleanField(
+        default=False, help_text="An internal note, for staff only; customers never see it."
+    )
+    attachments = serializers.ListField(
+        child=serializers.FileField(), required=False, help_text="multipart/form-data only."
+    )
+
+
+ACTIONS = sorted({"take", "assign", *workflow.ACTION_TARGETS})
+
+
+class TransitionSerializer(VersionedSerializer):
+    action = serializers.ChoiceField(
+        choices=ACTIONS, required=False, help_text="As named in the ticket's `actions`."
+    )
+    to = serializers.ChoiceField(
+        choices=Status.choices, required=False, help_text="Or the status to move to."
+    )
+    note = serializers.CharField(
+        max_length=5000,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="The reason, where the step asks for one.",
+    )
+    assignee = serializers.PrimaryKeyRelatedField(
+        queryset=queries.active_agents(), required=False, help_text="With action `assign`."
+    )
+
+    def validate(self, data: dict[str, Any]) -> dict[str, Any]:
+        if ("action" in data) == ("to" in data):
+            raise serializers.ValidationError(
+                {"action": ["Give either an action or a target status (to), not both."]}
+            )
+        if "assignee" in data and data.get("action") != "assign":
+            raise serializers.ValidationError(
+                {"assignee": ["An assignee goes with the action “assign”."]}
+            )
+        return data
+
+
+class TakeSerializer(VersionedSerializer):
+    pass
+
+
+class AssignSerializer(VersionedSerializer):
+    assignee = serializers.PrimaryKeyRelatedField(queryset=queries.active_agents())
+    note = serializers.CharField(max_length=5000, required=False, allow_blank=True, default="")

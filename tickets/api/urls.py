@@ -1,0 +1,37 @@
+"""/api/v1/: tickets, their conversation, workflow and files; categories; you; the schema."""
+
+from django.urls import path
+from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
+
+from . import views
+
+app_name = "api"
+
+urlpatterns = [
+    path("me/", views.MeView.as_view(), name="me"),
+    path("categories/", views.CategoryList.as_view(), name="category-list"),
+    path("tickets/", views.TicketList.as_view(), name="ticket-list"),
+    path("tickets/<int:pk>/", views.TicketDetail.as_view(), name="ticket-detail"),
+    path("tickets/<int:pk>/comments/", views.CommentList.as_view(), name="ticket-comments"),
+    path(
+        "tickets/<int:pk>/transitions/",
+        views.TicketTransitions.as_view(),
+        name="ticket-transitions",
+    ),
+    path("tickets/<int:pk>/take/", views.TicketTake.as_view(), name="ticket-take"),
+    path("tickets/<int:pk>/assign/", views.TicketAssign.as_view(), name="ticket-assign"),
+    path(
+        "tickets/<int:pk>/attachments/",
+        views.TicketAttachmentList.as_view(),
+        name="ticket-attachments",
+    ),
+    path("attachments/<int:pk>/", views.AttachmentDetail.as_view(), name="attachment-detail"),
+    path(
+        "attachments/<int:pk>/download/",
+        views.AttachmentDownload.as_view(),
+        name="attachment-download",
+    ),
+    path("schema/", SpectacularAPIView.as_view(urlconf=None), name="schema"),
+    path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
+    path("redoc/", SpectacularRedocView.as_view(url_name="api:schema"), name="redoc"),
+]

@@ -1,0 +1,478 @@
+"""API views: parse the request, call a service or a query, serialise the answer.
+
+Who sees what comes from tickets.queries (visible_to, comments_visible_to,
+attachments_visible_to, queue_page); what may be done from tickets.services and the workflow
+table. Their refusals (TicketError, ValidationError) become JSON in tickets.api.exceptions.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from django.db.models import Prefetch, QuerySet
+from django.http import FileResponse
+from django.shortcuts import get_object_or_404
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_view,
+)
+from rest_framework import generics, parsers, serializers, status
+from rest_framework.negotiation import BaseContentNegotiation
+from rest_framework.pagination import CursorPagination
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.utils.urls import remove_query_param, replace_query_param
+from rest_framework.views import APIView
+
+from tickets import queries, services
+from tickets.models import Attachment, Category, Comment, Ticket
+
+from . import schema  # noqa: F401  (registers the token scheme with drf-spectacular)
+from .parsers import JSONParser
+from .serializers import (
+    ActionSerializer,
+    AssignSerializer,
+    AttachmentSerializer,
+    CategorySerializer,
+    CommentCreateSerializer,
+    CommentSerializer,
+    ErrorSerializer,
+    MeSerializer,
+    PageParamsSerializer,
+    TakeSerializer,
+    TicketCreateSerializer,
+    TicketDetailSerializer,
+    TicketFilterSerializer,
+    TicketPageSerializer,
+    TicketSerializer,
+    TransitionSerializer,
+)
+
+SEARCH_IS_FOR_STAFF = (
+    "Search is for staff for now: it also looks into internal notes, which customers never see."
+)
+IF_MATCH = re.compile(r'^(?:W/)?"?(\d{1,10})"?$')
+
+# --- Documentation helpers ----------------------------------------------------------------
+
+
+def _error(description: str) -> OpenApiResponse:
+    return OpenApiResponse(ErrorSerializer, description=description)
+
+
+E400 = _error("Invalid input: `errors` names each field (unknown fields included).")
+E401 = _error("Not signed in, or the token is invalid, expired or revoked.")
+E403 = _error("Signed in, but not allowed to do this (the workflow or role says no).")
+E404 = _error("No such thing, or not yours to see.")
+E409 = _error(
+    "Refused by the workflow or changed since you read it (`ticket_changed`): reload and retry."
+)
+E413 = _error("The request body is too large.")
+E429 = _error("Too many requests: wait for `Retry-After` seconds.")
+READ_ERRORS = {400: E400, 401: E401, 403: E403, 404: E404, 429: E429}
+WRITE_ERRORS = {**READ_ERRORS, 409: E409, 413: E413}
+RETRY_AFTER = OpenApiParameter(
+    "Retry-After",
+    int,
+    OpenApiParameter.HEADER,
+    description="Seconds to wait before retrying.",
+    response=[429],
+)
+ETAG = OpenApiParameter(
+    "ETag",
+    str,
+    OpenApiParameter.HEADER,
+    description='The ticket\'s version, e.g. "3": send it back in If-Match.',
+    response=[200, 201],
+)
+IF_MATCH_HEADER = OpenApiParameter(
+    "If-Match",
+    str,
+    OpenApiParameter.HEADER,
+    description='The ticket\'s ETag as you saw it, e.g. "3"; a stale one gives 409.',
+    pattern=r'^(W/)?"?\d{1,10}"?$|^\*$',
+)
+TICKET_ID = OpenApiParameter("id", int, OpenApiParameter.PATH, description="The ticket id.")
+ATTACHMENT_ID = OpenApiParameter("id", int, OpenApiParameter.PATH, description="The file id.")
+UPLOAD_PARSERS = [JSONParser, parsers.MultiPartParser]
+
+# --- Shared -------------------------------------------------------------------------------
+
+
+class Page(CursorPagination):
+    """Cursor paging by creation time: stable while rows are added, no COUNT(*)."""
+
+    page_size = 50
+    page_size_query_param = "page_size"
+    max_page_size = 100
+    ordering = ("created_at", "id")
+
+
+def visible_ticket(request: Request, pk: int) -> Ticket:
+    """The ticket if `request.user` may see it; 404 otherwise, whether or not it exists."""
+    tickets = queries.visible_to(request.user).select_related("customer", "assignee", "category")
+    return get_object_or_404(tickets, pk=pk)
+
+
+def expected_version(request: Request, sent: int | None) -> int | None:
+    """The version the client acted on: from the body or from If-Match (`"3"`)."""
+    header = request.headers.get("If-Match", "").strip()
+    if not header or header == "*":
+        return sent
+    match = IF_MATCH.match(header)
+    if match is None:
+        raise serializers.ValidationError({"If-Match": ['Send the ticket\'s ETag, e.g. "3".']})
+    version = int(match[1])
+    if sent is not None and sent != version:
+        raise serializers.ValidationError({"version": ["It disagrees with If-Match."]})
+    return version
+
+
+def etag(ticket: Ticket) -> dict[str, str]:
+    return {"ETag": f'"{ticket.version}"'}
+
+
+def ticket_response(request: Request, pk: int, code: int = status.HTTP_200_OK) -> Response:
+    """The ticket as it is now, for the answer to a change."""
+    ticket = visible_ticket(request, pk)
+    data = TicketDetailSerializer(ticket, context={"request": request}).data
+    return Response(data, status=code, headers=etag(ticket))
+
+
+def strict_params(request: Request, serializer_class: type[serializers.Serializer]) -> Any:
+    params = serializer_class(data=request.query_params)
+    params.is_valid(raise_exception=True)
+    return params
+
+
+# --- The current user and reference data --------------------------------------------------
+
+
+@extend_schema(tags=["account"], responses={200: MeSerializer, 401: E401, 429: E429})
+class MeView(APIView):
+    """Who you are signed in as."""
+
+    def get(self, request: Request) -> Response:
+        return Response(MeSerializer(request.user).data)
+
+
+@extend_schema(
+    tags=["tickets"], responses={200: CategorySerializer(many=True), 401: E401, 429: E429}
+)
+class CategoryList(APIView):
+    """The affected services a ticket can be filed under (inactive ones are refused for new
+    tickets)."""
+
+    def get(self, request: Request) -> Response:
+        categories = Category.objects.order_by("name", "id")
+        return Response(CategorySerializer(categories, many=True).data)
+
+
+# --- Tickets ------------------------------------------------------------------------------
+
+
+class TicketList(APIView):
+    parser_classes = UPLOAD_PARSERS
+
+    @extend_schema(
+        tags=["tickets"],
+        summary="List tickets",
+        operation_id="tickets_list",
+        description=(
+            "The tickets you may see, a page at a time by cursor: staff see the queue, "
+            "customers their own tickets. Views, filters and sorts are the agent queue's."
+        ),
+        parameters=[TicketFilterSerializer],
+        responses={200: TicketPageSerializer, **READ_ERRORS},
+    )
+    def get(self, request: Request) -> Response:
+        params = strict_params(request, TicketFilterSerializer)
+        filters = params.queue_filters()
+        if filters.q and not request.user.is_agent:
+            # queries.search also matches internal notes: offered to customers once it can
+            # leave those out for them.
+            raise serializers.ValidationError({"q": [SEARCH_IS_FOR_STAFF]})
+        page = queries.queue_page(
+            request.user,
+            filters,
+            cursor=params.validated_data.get("cursor", ""),
+            size=params.validated_data["page_size"],
+        )
+        here = request.build_absolute_uri()
+
+        def link(cursor: str | None) -> str | None:
+            return replace_query_param(here, "cursor", cursor) if cursor else None
+
+        return Response(
+            {
+                "next": link(page.next_cursor),
+                "previous": link(page.previous_cursor),
+                "results": TicketSerializer(
+                    page.tickets, many=True, context={"request": request}
+                ).data,
+            }
+        )
+
+    @extend_schema(
+        tags=["tickets"],
+        summary="Report a problem",
+        description=(
+            "Customers report their own; staff report for a customer (`customer`). Files go "
+            "in `attachments` with multipart/form-data."
+        ),
+        request=TicketCreateSerializer,
+        responses={201: TicketDetailSerializer, **WRITE_ERRORS},
+        parameters=[ETAG],
+    )
+    def post(self, request: Request) -> Response:
+        data = TicketCreateSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        values = data.validated_data
+        ticket = services.ticket_create(
+            customer=values.get("customer") or request.user,
+            created_by=request.user,
+            subject=values["subject"],
+            description=values["description"],
+            category=values.get("category"),
+            priority=values["priority"],
+            attachments=values.get("attachments", []),
+        )
+        response = ticket_response(request, ticket.pk, status.HTTP_201_CREATED)
+        response["Location"] = response.data["url"]
+        return response
+
+
+class TicketDetail(APIView):
+    @extend_schema(
+        tags=["tickets"],
+        summary="One ticket",
+        parameters=[TICKET_ID, ETAG],
+        responses={200: TicketDetailSerializer, **READ_ERRORS},
+    )
+    def get(self, request: Request, pk: int) -> Response:
+        return ticket_response(request, pk)
+
+
+class TicketTransitions(APIView):
+    @extend_schema(
+        tags=["workflow"],
+        summary="What you may do to this ticket now",
+        parameters=[TICKET_ID],
+        responses={200: ActionSerializer(many=True), **READ_ERRORS},
+    )
+    def get(self, request: Request, pk: int) -> Response:
+        ticket = visible_ticket(request, pk)
+        data = TicketDetailSerializer(ticket, context={"request": request}).data["actions"]
+        return Response(data)
+
+    @extend_schema(
+        tags=["workflow"],
+        summary="Move the ticket through the workflow",
+        description=(
+            "Send an `action` from the ticket's `actions` (e.g. `resolve`) or a target status "
+            "`to`, with the `note` the step may require. 409 when the workflow forbids the step "
+            "or the ticket changed since `version` / If-Match."
+        ),
+        parameters=[TICKET_ID, IF_MATCH_HEADER, ETAG],
+        request=TransitionSerializer,
+        responses={200: TicketDetailSerializer, **WRITE_ERRORS},
+    )
+    def post(self, request: Request, pk: int) -> Response:
+        ticket = visible_ticket(request, pk)
+        data = TransitionSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        values = data.validated_data
+        version = expected_version(request, values.get("version"))
+        if "to" in values:
+            services.ticket_transition(
+                ticket_id=ticket.pk,
+                to=values["to"],
+                actor=request.user,
+                note=values["note"],
+                expected_version=version,
+            )
+        else:
+            services.ticket_act(
+                ticket_id=ticket.pk,
+                action=values["action"],
+                actor=request.user,
+                note=values["note"],
+                assignee=values.get("assignee"),
+                expected_version=version,
+            )
+        return ticket_response(request, pk)
+
+
+class TicketTake(APIView):
+    @extend_schema(
+        tags=["workflow"],
+        summary="Take an open ticket for yourself (agents)",
+        parameters=[TICKET_ID, IF_MATCH_HEADER, ETAG],
+        request=TakeSerializer,
+        responses={200: TicketDetailSerializer, **WRITE_ERRORS},
+    )
+    def post(self, request: Request, pk: int) -> Response:
+        ticket = visible_ticket(request, pk)
+        data = TakeSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        services.ticket_take(
+            ticket_id=ticket.pk,
+            agent=request.user,
+            expected_version=expected_version(request, data.validated_data.get("version")),
+        )
+        return ticket_response(request, pk)
+
+
+class TicketAssign(APIView):
+    @extend_schema(
+        tags=["workflow"],
+        summary="Assign or reassign the ticket to an agent",
+        description="Agents assign open tickets to themselves; managers to anyone, any time.",
+        parameters=[TICKET_ID, IF_MATCH_HEADER, ETAG],
+        request=AssignSerializer,
+        responses={200: TicketDetailSerializer, **WRITE_ERRORS},
+    )
+    def post(self, request: Request, pk: int) -> Response:
+        ticket = visible_ticket(request, pk)
+        data = AssignSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        values = data.validated_data
+        services.ticket_assign(
+            ticket_id=ticket.pk,
+            assignee=values["assignee"],
+            actor=request.user,
+            note=values["note"],
+            expected_version=expected_version(request, values.get("version")),
+        )
+        return ticket_response(request, pk)
+
+
+# --- Conversation and files ---------------------------------------------------------------
+
+
+@extend_schema_view(
+    get=extend_schema(
+        tags=["conversation"],
+        summary="The conversation, oldest first",
+        description="Public replies and, for staff, internal notes; each with its files.",
+        parameters=[TICKET_ID],
+        responses={200: CommentSerializer(many=True), **READ_ERRORS},
+    ),
+    post=extend_schema(
+        tags=["conversation"],
+        summary="Reply, or leave an internal note (staff)",
+        parameters=[TICKET_ID, IF_MATCH_HEADER],
+        request=CommentCreateSerializer,
+        responses={201: CommentSerializer, **WRITE_ERRORS},
+    ),
+)
+class CommentList(generics.ListCreateAPIView):
+    serializer_class = CommentSerializer
+    pagination_class = Page
+    parser_classes = UPLOAD_PARSERS
+
+    def get_queryset(self) -> QuerySet[Comment]:
+        user = self.request.user
+        files = queries.attachments_visible_to(user).order_by("created_at", "id")
+        ticket = visible_ticket(self.request, self.kwargs["pk"])
+        return queries.comments_visible_to(user, ticket).prefetch_related(
+            Prefetch("attachments", queryset=files)
+        )
+
+    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        strict_params(request, PageParamsSerializer)
+        return super().list(request, *args, **kwargs)
+
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        ticket = visible_ticket(request, kwargs["pk"])
+        data = CommentCreateSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        values = data.validated_data
+        comment = services.comment_add(
+            ticket_id=ticket.pk,
+            author=request.user,
+            body=values["body"],
+            internal=values["internal"],
+            attachments=values.get("attachments", []),
+            expected_version=expected_version(request, values.get("version")),
+        )
+        created = (
+            Comment.objects.select_related("author")
+            .prefetch_related(Prefetch("attachments", queryset=Attachment.objects.order_by("id")))
+            .get(pk=comment.pk)
+        )
+        return Response(
+            CommentSerializer(created, context={"request": request}).data,
+            status=status.HTTP_201_CREATED,
+        )
+
+
+@extend_schema(
+    tags=["files"],
+    summary="The ticket's files you may see",
+    parameters=[TICKET_ID],
+    responses={200: AttachmentSerializer(many=True), **READ_ERRORS},
+)
+class TicketAttachmentList(generics.ListAPIView):
+    serializer_class = AttachmentSerializer
+    pagination_class = Page
+
+    def get_queryset(self) -> QuerySet[Attachment]:
+        ticket = visible_ticket(self.request, self.kwargs["pk"])
+        return queries.attachments_visible_to(self.request.user).filter(ticket=ticket)
+
+    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        strict_params(request, PageParamsSerializer)
+        return super().list(request, *args, **kwargs)
+
+
+@extend_schema(
+    tags=["files"],
+    summary="A file's details",
+    parameters=[ATTACHMENT_ID],
+    responses={200: AttachmentSerializer, **READ_ERRORS},
+)
+class AttachmentDetail(APIView):
+    def get(self, request: Request, pk: int) -> Response:
+        attachment = get_object_or_404(queries.attachments_visible_to(request.user), pk=pk)
+        return Response(AttachmentSerializer(attachment, context={"request": request}).data)
+
+
+class JSONOnlyNegotiation(BaseContentNegotiation):
+    """Errors are JSON whatever the client accepts; the file itself is not rendered."""
+
+    def select_parser(self, request: Request, parsers: list) -> Any:
+        return parsers[0] if parsers else None
+
+    def select_renderer(self, request: Request, renderers: list, format_suffix: Any = None):
+        return renderers[0], renderers[0].media_type
+
+
+@extend_schema(
+    tags=["files"],
+    summary="Download a file",
+    description="Always as a download (`Content-Disposition: attachment`), never rendered.",
+    parameters=[ATTACHMENT_ID],
+    responses={
+        (200, "application/octet-stream"): OpenApiResponse(OpenApiTypes.BINARY),
+        **READ_ERRORS,
+    },
+)
+class AttachmentDownload(APIView):
+    content_negotiation_class = JSONOnlyNegotiation
+
+    def get(self, request: Request, pk: int) -> FileResponse:
+        attachment = get_object_or_404(queries.attachments_visible_to(request.user), pk=pk)
+        response = FileResponse(
+            attachment.file.open("rb"),
+            as_attachment=True,
+            filename=attachment.original_name,
+            content_type="application/octet-stream",
+        )
+        response["X-Content-Type-Options"] = "nosniff"
+        response["Cache-Control"] = "private, no-store"
+        return response

@@ -11,12 +11,32 @@ from .models import (
     Category,
     Comment,
     FieldChange,
+    Holiday,
     Notification,
+    SlaPolicy,
     StatusHistory,
     Ticket,
+    WorkingHours,
     format_reference,
 )
 from .status import Status
+
+
+@admin.register(SlaPolicy)
+class SlaPolicyAdmin(admin.ModelAdmin):
+    list_display = ("priority", "first_response_minutes", "resolution_minutes", "counting")
+    help_text = "After changing a policy or the calendar, run manage.py refresh_metrics."
+
+
+@admin.register(WorkingHours)
+class WorkingHoursAdmin(admin.ModelAdmin):
+    list_display = ("weekday", "opens", "closes")
+
+
+@admin.register(Holiday)
+class HolidayAdmin(admin.ModelAdmin):
+    list_display = ("date", "name")
+    date_hierarchy = "date"
 
 
 @admin.register(Category)

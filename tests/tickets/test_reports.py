@@ -307,3 +307,60 @@ def test_charts_are_svg_images_without_scripts(mia, november):
     assert response["Content-Type"] == "image/svg+xml"
     assert b"<script" not in response.content
     assert mia.get(reverse("reports:chart", args=["pie"])).status_code == 404
+
+
+# --- SLA warnings ----------------------------------------------------------------------------
+
+
+def test_the_sla_check_warns_before_and_at_the_breach_once_each(
+    life, agent, manager, django_capture_on_commit_callbacks
+):
+    from django.core import mail
+
+    from tickets.models import Notification, SlaAlert
+
+    ticket = life((at(2, 9), "report"), (at(2, 9.5), "take"))  # response due Monday 17:00
+    ticket.refresh_from_db()
+    assert ticket.sla_due_at == at(2, 17)
+    with django_capture_on_commit_callbacks(execute=True):
+        for moment in (at(2, 12), at(2, 16.5), at(2, 16.75), at(2, 17.5), at(3, 9)):
+            with time_machine.travel(moment, tick=False):
+                services.sla_check()
+    alerts = list(SlaAlert.objects.values_list("target", "kind"))
+    assert sorted(alerts) == [("response", "breach"), ("response", "warning")]
+    sent = Notification.objects.values_list("event", "recipient__email")
+    assert sorted(sent.filter(event__startswith="sla")) == sorted(
+        [
+            ("sla_warning", agent.email),
+            ("sla_warning", manager.email),
+            ("sla_breach", agent.email),
+            ("sla_breach", manager.email),
+        ]
+    )
+    breach = next(m for m in mail.outbox if "SLA breached" in m.subject)
+    assert "was due at" in breach.body and "17:00" in breach.body
+
+
+def test_a_ticket_answered_in_time_raises_no_alarm(life):
+    from tickets.models import SlaAlert
+
+    life((at(2, 9), "report"), (at(2, 9.5), "take"), (at(2, 10), "reply"))
+    for moment in (at(2, 16.5), at(3, 9)):
+        with time_machine.travel(moment, tick=False):
+            services.sla_check()
+    # The response target was met; the resolution target (Wednesday 17:00) is days away.
+    assert not SlaAlert.objects.exists()
+
+
+def test_the_queue_sorts_and_filters_by_sla(client, agent, life):
+    late = life((at(2, 9), "report"), (at(2, 9.5), "take"))
+    later = life((at(2, 11), "report"), (at(2, 11.5), "take"))
+    client.force_login(agent)
+    with time_machine.travel(at(2, 18), tick=False):
+        ordered = client.get(reverse("agent:queue"), {"sort": "sla"}).context["page"].tickets
+        breached = client.get(reverse("agent:queue"), {"sla": "breached"}).context["page"]
+        page = client.get(reverse("agent:ticket_detail", args=[late.pk])).content.decode()
+    assert [t.pk for t in ordered] == [late.pk, later.pk]
+    # The later one's 8 working hours run until Tuesday 11:00.
+    assert {t.pk for t in breached.tickets} == {late.pk}
+    assert "overdue" in page

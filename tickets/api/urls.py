@@ -1,6 +1,6 @@
 """/api/v1/: tickets, their conversation, workflow and files; categories; you; the schema."""
 
-from django.urls import path
+from django.urls import path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
 from . import views
@@ -34,4 +34,5 @@ urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(urlconf=None), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
     path("redoc/", SpectacularRedocView.as_view(url_name="api:schema"), name="redoc"),
+    re_path(r"", views.NotFound.as_view(), name="not-found"),
 ]

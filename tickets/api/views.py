@@ -20,7 +20,7 @@ from drf_spectacular.utils import (
     extend_schema,
     extend_schema_view,
 )
-from rest_framework import generics, parsers, serializers, status
+from rest_framework import exceptions, generics, parsers, serializers, status
 from rest_framework.negotiation import BaseContentNegotiation
 from rest_framework.pagination import CursorPagination
 from rest_framework.request import Request
@@ -111,6 +111,15 @@ class Page(CursorPagination):
     max_page_size = 100
     ordering = ("created_at", "id")
 
+    def get_schema_operation_parameters(self, view: APIView) -> list[dict[str, Any]]:
+        parameters = super().get_schema_operation_parameters(view)
+        for parameter in parameters:
+            if parameter["name"] == self.page_size_query_param:
+                parameter["schema"].update(minimum=1, maximum=self.max_page_size)
+            if parameter["name"] == self.cursor_query_param:
+                parameter["schema"]["maxLength"] = 500
+        return parameters
+
 
 def visible_ticket(request: Request, pk: int) -> Ticket:
     """The ticket if `request.user` may see it; 404 otherwise, whether or not it exists."""
@@ -144,7 +153,9 @@ def ticket_response(request: Request, pk: int, code: int = status.HTTP_200_OK) -
 
 
 def strict_params(request: Request, serializer_class: type[serializers.Serializer]) -> Any:
-    params = serializer_class(data=request.query_params)
+    # A plain dict, not the QueryDict: "?view=" is then an invalid view, as the schema says,
+    # not "no view given".
+    params = serializer_class(data=request.query_params.dict())
     params.is_valid(raise_exception=True)
     return params
 
@@ -440,6 +451,16 @@ class AttachmentDetail(APIView):
     def get(self, request: Request, pk: int) -> Response:
         attachment = get_object_or_404(queries.attachments_visible_to(request.user), pk=pk)
         return Response(AttachmentSerializer(attachment, context={"request": request}).data)
+
+
+class NotFound(APIView):
+    """Any other path under /api/v1/: a JSON 404 rather than the site's HTML page."""
+
+    permission_classes = ()
+    throttle_classes = ()
+
+    def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
+        raise exceptions.NotFound()
 
 
 class JSONOnlyNegotiation(BaseContentNegotiation):

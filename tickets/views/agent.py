@@ -120,6 +120,7 @@ def _render_ticket(
         ),
         "action_form": action_form,
         "error": error,
+        "now": timezone.now(),
     }
     return render(request, "agent/ticket.html", context, status=status)
 

@@ -10,7 +10,7 @@ from django.conf import settings
 from django.contrib.postgres.search import SearchQuery, SearchVector
 from django.core import signing
 from django.db import connection
-from django.db.models import Case, IntegerField, Q, QuerySet, Value, When
+from django.db.models import Case, IntegerField, Prefetch, Q, QuerySet, Value, When
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -54,6 +54,19 @@ def comments_visible_to(user: User, ticket: Ticket) -> QuerySet[Comment]:
     """The conversation as `user` may read it: internal notes only for staff."""
     comments = ticket.comments.select_related("author")
     return comments if user.is_agent else comments.filter(is_internal=False)
+
+
+def conversation(user: User, ticket: Ticket) -> QuerySet[Comment]:
+    """The comments `user` may read, oldest first, with their authors and files."""
+    files = Attachment.objects.order_by("created_at", "id")
+    return comments_visible_to(user, ticket).prefetch_related(
+        Prefetch("attachments", queryset=files)
+    )
+
+
+def opening_attachments(ticket: Ticket) -> QuerySet[Attachment]:
+    """The files sent with the report itself."""
+    return ticket.attachments.filter(comment__isnull=True).order_by("id")
 
 
 def attachments_visible_to(user: User) -> QuerySet[Attachment]:

@@ -2,7 +2,6 @@
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.db.models import Prefetch
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -22,7 +21,7 @@ from tickets.forms import (
     QueueFilterForm,
     TicketUpdateForm,
 )
-from tickets.models import Attachment, Ticket
+from tickets.models import Ticket
 from tickets.status import Status
 
 from .errors import add_service_errors
@@ -90,10 +89,6 @@ def _render_ticket(
     status: int = 200,
 ) -> HttpResponse:
     user = request.user
-    files = Attachment.objects.order_by("created_at", "id")
-    comments = queries.comments_visible_to(user, ticket).prefetch_related(
-        Prefetch("attachments", queryset=files)
-    )
     actions = [
         action
         for action in workflow.available_actions(user=user, ticket=ticket)
@@ -101,8 +96,8 @@ def _render_ticket(
     ]
     context = {
         "ticket": ticket,
-        "comments": comments,
-        "opening_files": ticket.attachments.filter(comment__isnull=True).order_by("id"),
+        "comments": queries.conversation(user, ticket),
+        "opening_files": queries.opening_attachments(ticket),
         "activity": timeline.activity(ticket=ticket, viewer=user),
         "other_tickets": queries.customer_other_tickets(ticket),
         "actions": actions,

@@ -4,7 +4,6 @@ from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Prefetch
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
@@ -13,7 +12,7 @@ from accounts.roles import customer_required
 from tickets import queries, services, timeline, workflow
 from tickets.errors import TicketError
 from tickets.forms import ActionForm, RatingForm, ReplyForm, TicketForm
-from tickets.models import Attachment, Rating, Ticket
+from tickets.models import Rating, Ticket
 
 from .errors import add_service_errors
 
@@ -87,15 +86,11 @@ def _render_ticket(
     status: int = 200,
 ) -> HttpResponse:
     user = request.user
-    files = Attachment.objects.order_by("created_at", "id")
-    comments = queries.comments_visible_to(user, ticket).prefetch_related(
-        Prefetch("attachments", queryset=files)
-    )
     rating = Rating.objects.filter(ticket=ticket).first()
     context = {
         "ticket": ticket,
-        "comments": comments,
-        "opening_files": ticket.attachments.filter(comment__isnull=True).order_by("id"),
+        "comments": queries.conversation(user, ticket),
+        "opening_files": queries.opening_attachments(ticket),
         "timeline": timeline.for_ticket(ticket=ticket, viewer=user),
         "actions": workflow.available_actions(user=user, ticket=ticket),
         "reply_form": reply_form or ReplyForm(),

@@ -87,14 +87,14 @@ def _outcome(
     done_at: when the target was achieved; stopped_at: when the ticket closed without it.
     """
     target = target_minutes * 60.0
-    due = due_at(clock, start, target, holds)
     if done_at is not None:
         return None, counted_seconds(clock, start, done_at, holds) <= target
     end = stopped_at or now
     missed = counted_seconds(clock, start, end, holds) > target
     if stopped_at is not None:
         return None, False if missed else None
-    return (None if paused else due), (False if missed else None)
+    due = None if paused else due_at(clock, start, target, holds)
+    return due, (False if missed else None)
 
 
 def measure(

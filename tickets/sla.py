@@ -70,14 +70,38 @@ class BusinessCalendar:
             day += timedelta(days=1)
         raise NoWorkingTime("The working calendar has no working hours.")
 
+    def _weekday_seconds(self, weekday: int) -> float:
+        """Working seconds of an ordinary (not holiday) day of this weekday."""
+        if weekday not in self.hours:
+            return 0.0
+        opens, closes = self.hours[weekday]
+        return (datetime.combine(date.min, closes) - datetime.combine(date.min, opens)).seconds
+
+    def _overlap(self, day: date, start: datetime, end: datetime) -> float:
+        """Working seconds of `day` that fall between start and end."""
+        if day.weekday() not in self.hours or day in self.holidays:
+            return 0.0
+        opens, closes = self.hours[day.weekday()]
+        begin = max(datetime.combine(day, opens, tzinfo=self.zone), start)
+        finish = min(datetime.combine(day, closes, tzinfo=self.zone), end)
+        return max(0.0, (finish - begin).total_seconds())
+
     def seconds(self, start: datetime, end: datetime) -> float:
-        total = 0.0
+        """Working seconds between two moments: the first and last day in part, the days
+        between by whole weeks, since a ticket can stay open for months."""
         if end <= start or not self.hours:
-            return total
-        for opens, closes in self._windows(start):
-            if opens >= end:
-                break
-            total += max(0.0, (min(closes, end) - max(opens, start)).total_seconds())
+            return 0.0
+        first, last = start.astimezone(self.zone).date(), end.astimezone(self.zone).date()
+        if first == last:
+            return self._overlap(first, start, end)
+        total = self._overlap(first, start, end) + self._overlap(last, start, end)
+        weeks, rest = divmod((last - first).days - 1, 7)
+        total += weeks * sum(self._weekday_seconds(weekday) for weekday in range(7))
+        for offset in range(rest):
+            total += self._weekday_seconds((first + timedelta(days=1 + offset)).weekday())
+        for holiday in self.holidays:
+            if first < holiday < last:
+                total -= self._weekday_seconds(holiday.weekday())
         return total
 
     def add(self, start: datetime, seconds: float) -> datetime:

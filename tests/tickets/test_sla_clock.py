@@ -3,6 +3,7 @@
 The calendar: Monday to Friday, 9:00 to 17:00 in Berlin; Friday 25 December 2026 is a holiday.
 """
 
+import itertools
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -256,3 +257,19 @@ def test_dates_are_counted_in_the_help_desk_zone_not_utc():
     assert CALENDAR.seconds(start, at(28, 10)) == HOUR / 2
     assert CALENDAR.add(start, HOUR) == at(28, 10.5)
     assert timedelta(seconds=CALENDAR.seconds(at(28, 9), at(28, 17))) == timedelta(hours=8)
+
+
+@given(
+    start=st.datetimes(min_value=datetime(2026, 1, 1), max_value=datetime(2027, 6, 30)),
+    hours=st.floats(min_value=0, max_value=24 * 120),
+)
+def test_counting_by_whole_weeks_agrees_with_counting_day_by_day(start, hours):
+    start = start.replace(tzinfo=UTC)
+    end = start + timedelta(hours=hours)
+    day_by_day = sum(
+        max(0.0, (min(closes, end) - max(opens, start)).total_seconds())
+        for opens, closes in itertools.takewhile(
+            lambda window: window[0] < end, CALENDAR._windows(start)
+        )
+    )
+    assert CALENDAR.seconds(start, end) == pytest.approx(day_by_day, abs=1e-6)

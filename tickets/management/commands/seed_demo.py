@@ -47,6 +47,7 @@ TICKETS_PER_CUSTOMER = 20
 DEFAULT_TICKETS = 300
 DEFAULT_BATCH = 1000
 HISTORY_DAYS = 90
+TICKETS_PER_DAY = 1000  # beyond 90 days' worth, spread over more days, as a help desk grows
 
 MINUTE, HOUR, DAY = 60.0, 3600.0, 86400.0
 MIN_AGE = 30 * MINUTE  # the newest ticket is half an hour old
@@ -981,6 +982,12 @@ def write_batch(plans: Sequence[TicketPlan], now: datetime, cast: Cast) -> None:
         metrics.refresh(ticket_ids=[t.pk for t in tickets], now=now)
 
 
+def history_days(count: int) -> int:
+    """How far back the tickets go: 90 days, or more for big help desks (a million tickets
+    at a thousand a day reach back almost three years)."""
+    return max(HISTORY_DAYS, count // TICKETS_PER_DAY)
+
+
 def chunks(items: Sequence[float], size: int) -> Iterable[range]:
     return (range(start, min(start + size, len(items))) for start in range(0, len(items), size))
 
@@ -1031,7 +1038,7 @@ class Command(BaseCommand):
         flow = WorkflowMap.from_rules(RULES)
         # Oldest first, so that ticket numbers grow with the reporting date.
         ages = sorted(
-            (rng.uniform(MIN_AGE, HISTORY_DAYS * DAY) for _ in range(count)), reverse=True
+            (rng.uniform(MIN_AGE, history_days(count) * DAY) for _ in range(count)), reverse=True
         )
         targets = final_statuses(rng, ages)
         statuses: Counter[Status] = Counter()

@@ -1,0 +1,104 @@
+"""How fast the managers' report answers on a big database.
+
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/helpdesk_bench \\
+        .venv/bin/python bench/report_speed.py [--runs 5]
+
+Seed the database first (`manage.py seed_demo --tickets 1000000`). Prints a markdown table:
+for several ranges and slices, the number of tickets in range and the best and median time of
+building the report (all its queries) and of the whole page (through Django's test client,
+templates included), over --runs runs.
+"""
+
+import argparse
+import os
+import statistics
+import sys
+import time
+from datetime import timedelta
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "helpdesk.settings")
+os.environ.setdefault("DEBUG", "true")
+
+import django  # noqa: E402
+
+django.setup()
+
+from django.db import connection  # noqa: E402
+from django.test import Client  # noqa: E402
+from django.test.utils import CaptureQueriesContext  # noqa: E402
+from django.urls import reverse  # noqa: E402
+
+from accounts.models import Role, User  # noqa: E402
+from tickets import reports  # noqa: E402
+from tickets.models import TicketMetrics  # noqa: E402
+
+
+def timed(action, runs: int) -> tuple[float, float, int]:
+    times, queries = [], 0
+    for _ in range(runs):
+        with CaptureQueriesContext(connection) as captured:
+            started = time.perf_counter()
+            action()
+            times.append(time.perf_counter() - started)
+        queries = len(captured)
+    return min(times), statistics.median(times), queries
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=5)
+    runs = parser.parse_args().runs
+
+    newest = TicketMetrics.objects.order_by("-created_at").values_list("created_at", flat=True)
+    last = newest.first()
+    if last is None:
+        sys.exit("No tickets: run manage.py seed_demo --tickets 1000000 first.")
+    total = TicketMetrics.objects.count()
+    end = last.astimezone(reports.ReportFilters.last_days().zone).date()
+    agent = User.objects.filter(role=Role.AGENT).first()
+    manager = User.objects.filter(role=Role.MANAGER).first()
+    client = Client()
+    client.force_login(manager)
+    cases = [
+        ("last 7 days", reports.ReportFilters(start=end - timedelta(days=6), end=end)),
+        ("last 30 days", reports.ReportFilters(start=end - timedelta(days=29), end=end)),
+        ("everything", reports.ReportFilters(start=end - timedelta(days=3650), end=end)),
+        (
+            "30 days, one agent",
+            reports.ReportFilters(
+                start=end - timedelta(days=29), end=end, assignee_id=agent.pk
+            ),
+        ),
+        (
+            "30 days, urgent",
+            reports.ReportFilters(start=end - timedelta(days=29), end=end, priority="urgent"),
+        ),
+    ]
+    print(f"{connection.vendor}, {total:,} tickets, best and median of {runs} runs\n")
+    print("| report | tickets in range | build best | build median | page best | page median "
+          "| queries |")
+    print("| --- | ---: | ---: | ---: | ---: | ---: | ---: |")
+    for name, filters in cases:
+        in_range = reports.cohort(filters).count()
+        best, median, queries = timed(lambda f=filters: reports.build(f), runs)
+        params = {"start": filters.start.isoformat(), "end": filters.end.isoformat()}
+        if filters.assignee_id:
+            params["agent"] = filters.assignee_id
+        if filters.priority:
+            params["priority"] = filters.priority
+
+        def page(p=params):
+            response = client.get(reverse("reports:report"), p)
+            assert response.status_code == 200, response.status_code
+
+        page_best, page_median, page_queries = timed(page, runs)
+        print(
+            f"| {name} | {in_range:,} | {best * 1000:.0f} ms | {median * 1000:.0f} ms "
+            f"| {page_best * 1000:.0f} ms | {page_median * 1000:.0f} ms | {page_queries} |"
+        )
+
+
+if __name__ == "__main__":
+    main()

@@ -165,7 +165,8 @@ def cohort(filters: ReportFilters) -> QuerySet[TicketMetrics]:
 
 
 def _duration_stats(rows: QuerySet[TicketMetrics], group: str | None = None) -> dict:
-    """{group value: {metric: Stat}}; one query on PostgreSQL, one per metric on SQLite."""
+    """{group value: {metric: Stat}} in one query (percentiles by the database on PostgreSQL,
+    in Python over the returned values on SQLite)."""
     keys = [group] if group else []
     if connection.vendor == "postgresql":
         aggregates = {}

@@ -139,3 +139,28 @@ class PasswordChangeForm(auth_forms.PasswordChangeForm):
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.fields["new_password1"].help_text = PASSWORD_HELP
+
+
+class ApiTokenForm(ServiceErrorsMixin, forms.Form):
+    """A new personal API token: what it is for, and how long it may live."""
+
+    EXPIRY_CHOICES = [
+        ("30", _("30 days")),
+        ("90", _("90 days")),
+        ("365", _("One year")),
+        ("", _("Never")),
+    ]
+
+    name = forms.CharField(
+        label=_("Token name"),
+        max_length=100,
+        help_text=_("What will use it, e.g. “monitoring script” or “Alex's laptop”."),
+    )
+    expires_in_days = forms.TypedChoiceField(
+        label=_("Expires after"),
+        choices=EXPIRY_CHOICES,
+        coerce=int,
+        empty_value=None,
+        required=False,
+        initial="90",
+    )

@@ -103,3 +103,40 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     def has_module_perms(self, app_label: str) -> bool:
         return self.is_staff or super().has_module_perms(app_label)
+
+
+class ApiToken(models.Model):
+    """A personal API token: named by its owner, shown once, stored only as a SHA-256 digest.
+
+    The secret is 256 random bits, so a fast unsalted hash is enough: a leaked table gives
+    nothing to replay, and the lookup is one indexed equality on the digest. `prefix` (the
+    first characters of the secret) lets people tell their tokens apart on the profile page.
+    Created and revoked through accounts.tokens.
+    """
+
+    user = models.ForeignKey(
+        User, on_delete=models.CASCADE, related_name="api_tokens", verbose_name=_("user")
+    )
+    name = models.CharField(_("name"), max_length=100)
+    prefix = models.CharField(_("starts with"), max_length=16)
+    digest = models.CharField(max_length=64, unique=True, editable=False)
+    created_at = models.DateTimeField(_("created"), default=timezone.now, editable=False)
+    last_used_at = models.DateTimeField(_("last used"), null=True, blank=True, editable=False)
+    expires_at = models.DateTimeField(_("expires"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("API token")
+        verbose_name_plural = _("API tokens")
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                "user", Lower("name"), name="api_token_name_unique_per_user_ci"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix}…)"
+
+    @property
+    def is_expired(self) -> bool:
+        return self.expires_at is not None and self.expires_at <= timezone.now()

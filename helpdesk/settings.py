@@ -37,6 +37,8 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "rest_framework",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
     "accounts",
     "tickets",
 ]
@@ -148,11 +150,14 @@ NOTIFICATION_CLAIM_LEASE_SECONDS = env.int("NOTIFICATION_CLAIM_LEASE_SECONDS", d
 CELERY_BEAT_SCHEDULE = {
     "relay-notifications": {"task": "tickets.relay_notifications", "schedule": 60.0},
     "auto-close-resolved": {"task": "tickets.auto_close_resolved", "schedule": 3600.0},
+    "sla-check": {"task": "tickets.sla_check", "schedule": 300.0},
 }
 
 # Help desk rules that operators tune.
 TICKET_REFERENCE_PREFIX = env.str("TICKET_REFERENCE_PREFIX", default="HD")
 AUTO_CLOSE_RESOLVED_AFTER_DAYS = env.int("AUTO_CLOSE_RESOLVED_AFTER_DAYS", default=7)
+# How long before an SLA target is due its assignee and the managers are warned.
+SLA_WARNING_MINUTES = env.int("SLA_WARNING_MINUTES", default=60)
 SIGNUP_ENABLED = env.bool("SIGNUP_ENABLED", default=True)
 ATTACHMENT_MAX_BYTES = env.int("ATTACHMENT_MAX_MB", default=10) * 1024 * 1024
 ATTACHMENT_MAX_FILES = 5
@@ -181,11 +186,74 @@ ATTACHMENT_EXTENSIONS = env.list(
     ],
 )
 
+# The API (/api/v1/): personal tokens for scripts, the session for the browser (CSRF-checked).
+# The token scheme comes first so that an unauthenticated request gets 401 and a challenge.
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
+        "accounts.tokens.ApiTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["tickets.api.parsers.JSONParser"],
+    "DEFAULT_SCHEMA_CLASS": "tickets.api.schema.AutoSchema",
+    "EXCEPTION_HANDLER": "tickets.api.exceptions.exception_handler",
+    "DEFAULT_THROTTLE_CLASSES": [
+        "tickets.api.throttling.AnonThrottle",
+        "tickets.api.throttling.UserThrottle",
+    ],
+    # Per anonymous client (by address) and per signed-in user, e.g. "60/minute".
+    "DEFAULT_THROTTLE_RATES": {
+        "anon": env.str("API_THROTTLE_ANON", default="60/minute"),
+        "user": env.str("API_THROTTLE_USER", default="600/minute"),
+    },
+    # How many reverse proxies sit in front of the app: 0 trusts no X-Forwarded-For, so a
+    # client cannot pick its own throttling identity.
+    "NUM_PROXIES": env.int("API_NUM_PROXIES", default=0),
+    "TEST_REQUEST_DEFAULT_FORMAT": "json",
+}
+# Throttle counters must be shared by every web process: in Redis when there is one.
+API_THROTTLE_CACHE = "api-throttle"
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    API_THROTTLE_CACHE: (
+        {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": "api-throttle",
+            "OPTIONS": {"socket_timeout": 1, "socket_connect_timeout": 1},
+        }
+        if REDIS_URL
+        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "throttle"}
+    ),
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Help desk API",
+    "DESCRIPTION": (
+        "Tickets, conversations, workflow actions and files, with the same rules as the web "
+        "pages. Authenticate with a personal token (`Authorization: Bearer hdt_…`, created on "
+        "your profile page) or, from the browser, with your session."
+    ),
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
+    "SCHEMA_PATH_PREFIX": "/api/v1",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "TAGS": [
+        {"name": "account", "description": "Who you are."},
+        {"name": "tickets", "description": "Report, list and read tickets; the services."},
+        {"name": "workflow", "description": "Take, assign and move tickets through the workflow."},
+        {"name": "conversation", "description": "Replies and internal notes."},
+        {"name": "files", "description": "Attachments, with the same checks as the pages."},
+    ],
+    "ENUM_NAME_OVERRIDES": {
+        "StatusEnum": "tickets.status.Status",
+        "PriorityEnum": "tickets.status.Priority",
+    },
+    # Swagger UI and ReDoc are served from this app's static files: no CDN.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
 }
 
 LOGGING = {

@@ -10,5 +10,6 @@ urlpatterns = [
     path("agent/", include("tickets.urls_agent")),
     path("reports/", include("tickets.urls_reports")),
     path("attachments/<int:pk>/", files.attachment_download, name="attachment_download"),
+    path("api/v1/", include("tickets.api.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -257,10 +257,10 @@ def test_everyone_can_open_their_profile(client, request, persona):
     assert f'value="{user.email}"' in response.content.decode()
 
 
-def test_the_profile_page_costs_two_queries(client, customer, django_assert_max_num_queries):
+def test_the_profile_page_costs_three_queries(client, customer, django_assert_max_num_queries):
     client.force_login(customer)
-    # 1 the session  2 the signed-in user.
-    with django_assert_max_num_queries(2):
+    # 1 the session  2 the signed-in user  3 their API tokens.
+    with django_assert_max_num_queries(3):
         assert client.get(reverse("profile")).status_code == 200
 
 

@@ -1,8 +1,14 @@
-"""How drf-spectacular describes what it cannot see for itself."""
+"""How the OpenAPI schema describes what drf-spectacular cannot see for itself: the token
+scheme, the error answers every operation may give, and the headers that carry versions and
+retry times."""
 
 from typing import Any
 
+from drf_spectacular import openapi
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse
+
+from .serializers import ErrorSerializer
 
 
 class ApiTokenScheme(OpenApiAuthenticationExtension):
@@ -15,3 +21,51 @@ class ApiTokenScheme(OpenApiAuthenticationExtension):
             "scheme": "bearer",
             "description": "A personal token from your profile page: `Bearer hdt_…`.",
         }
+
+
+def _error(description: str) -> OpenApiResponse:
+    return OpenApiResponse(ErrorSerializer, description=description)
+
+
+E400 = _error("Invalid input: `errors` names each field (unknown fields included).")
+E401 = _error("Not signed in, or the token is invalid, expired or revoked.")
+E403 = _error("Signed in, but not allowed to do this (the workflow or role says no).")
+E404 = _error("No such thing, or not yours to see.")
+E409 = _error(
+    "Refused by the workflow or changed since you read it (`ticket_changed`): reload and retry."
+)
+E413 = _error("The request body is too large.")
+E429 = _error("Too many requests: wait for `Retry-After` seconds.")
+READ_ERRORS = {400: E400, 401: E401, 403: E403, 404: E404, 429: E429}
+WRITE_ERRORS = {**READ_ERRORS, 409: E409, 413: E413}
+
+RETRY_AFTER = OpenApiParameter(
+    "Retry-After",
+    int,
+    OpenApiParameter.HEADER,
+    description="Seconds to wait before retrying.",
+    response=[429],
+)
+ETAG = OpenApiParameter(
+    "ETag",
+    str,
+    OpenApiParameter.HEADER,
+    description='The ticket\'s version, e.g. "3": send it back in If-Match.',
+    response=[200, 201],
+)
+IF_MATCH_HEADER = OpenApiParameter(
+    "If-Match",
+    str,
+    OpenApiParameter.HEADER,
+    description='The ticket\'s ETag as you saw it, e.g. "3"; a stale one gives 409.',
+    pattern=r'^(W/)?"?\d{1,10}"?$|^\*$',
+)
+TICKET_ID = OpenApiParameter("id", int, OpenApiParameter.PATH, description="The ticket id.")
+ATTACHMENT_ID = OpenApiParameter("id", int, OpenApiParameter.PATH, description="The file id.")
+
+
+class AutoSchema(openapi.AutoSchema):
+    """Every operation is throttled, so every 429 says when to come back."""
+
+    def get_override_parameters(self) -> list[Any]:
+        return [*super().get_override_parameters(), RETRY_AFTER]

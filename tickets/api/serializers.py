@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from django.http import QueryDict
 from django.urls import reverse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
@@ -24,25 +25,50 @@ MAX_ID = 2**63 - 1
 MAX_VERSION = 2**31 - 1
 
 
+# In a JSON body a value must already have its type: "3" is not an integer, 0 not a string.
+# (Form and query-string values are all text, and are converted as usual.)
+JSON_TYPES: list[tuple[tuple[type[serializers.Field], ...], type, str]] = [
+    ((serializers.BooleanField,), bool, "a boolean"),
+    ((serializers.IntegerField, serializers.PrimaryKeyRelatedField), int, "an integer"),
+    ((serializers.CharField, serializers.ChoiceField), str, "a string"),
+    ((serializers.ListField,), list, "a list"),
+]
+
+
+def _json_type_error(field: serializers.Field, value: Any) -> str | None:
+    if value is None:
+        return None  # the field itself says whether null is allowed
+    for classes, expected, name in JSON_TYPES:
+        if isinstance(field, classes):
+            wrong = not isinstance(value, expected) or (expected is int and isinstance(value, bool))
+            return f"Expected {name}." if wrong else None
+    return None
+
+
 class StrictSerializer(serializers.Serializer):
-    """Refuses any field it does not declare, naming each, alongside the other errors."""
+    """Refuses any field it does not declare, naming each, alongside the other errors; in a
+    JSON body, also any value of the wrong JSON type."""
+
+    json_types = True  # False for query strings, where every value is text
 
     def to_internal_value(self, data: Any) -> Any:
-        unknown: dict[str, list[str]] = {}
+        refused: dict[str, list[str]] = {}
         if isinstance(data, Mapping):
-            writable = {name for name, field in self.fields.items() if not field.read_only}
-            unknown = {str(name): [UNKNOWN_FIELD] for name in data if name not in writable}
+            writable = {name: field for name, field in self.fields.items() if not field.read_only}
+            refused = {str(name): [UNKNOWN_FIELD] for name in data if name not in writable}
+            if self.json_types and not isinstance(data, QueryDict):
+                for name, field in writable.items():
+                    if name in data and (error := _json_type_error(field, data[name])):
+                        refused[name] = [error]
         try:
             value = super().to_internal_value(data)
         except serializers.ValidationError as error:
-            detail = (
-                error.detail
-                if isinstance(error.detail, dict)
-                else {"non_field_errors": error.detail}
-            )
-            raise serializers.ValidationError({**detail, **unknown}) from None
-        if unknown:
-            raise serializers.ValidationError(unknown)
+            detail = error.detail
+            if not isinstance(detail, dict):
+                detail = {"non_field_errors": detail}
+            raise serializers.ValidationError({**detail, **refused}) from None
+        if refused:
+            raise serializers.ValidationError(refused)
         return value
 
 
@@ -176,16 +202,8 @@ class TicketDetailSerializer(TicketSerializer):
 
     @extend_schema_field(ActionSerializer(many=True))
     def get_actions(self, ticket: Ticket) -> list[dict[str, Any]]:
-        user = self.context["request"].user
-        return [
-            {
-                "name": action.name,
-                "label": action.label,
-                "target": action.target.value,
-                "reason_required": action.reason_required,
-            }
-            for action in workflow.available_actions(user=user, ticket=ticket)
-        ]
+        actions = workflow.available_actions(user=self.context["request"].user, ticket=ticket)
+        return ActionSerializer(actions, many=True).data
 
 
 class TicketPageSerializer(serializers.Serializer):
@@ -200,6 +218,8 @@ class TicketPageSerializer(serializers.Serializer):
 class TicketFilterSerializer(StrictSerializer):
     """The ticket list's query string: the agent queue's views, filters, search and sort."""
 
+    json_types = False
+
     view = serializers.ChoiceField(
         choices=list(queries.QUEUE_VIEWS.items()),
         default="open",
@@ -209,6 +229,11 @@ class TicketFilterSerializer(StrictSerializer):
     priority = serializers.ChoiceField(choices=Priority.choices, required=False)
     category = serializers.IntegerField(min_value=1, max_value=MAX_ID, required=False)
     assignee = serializers.IntegerField(min_value=1, max_value=MAX_ID, required=False)
+    sla = serializers.ChoiceField(
+        choices=list(queries.QUEUE_SLA_FILTERS.items()),
+        required=False,
+        help_text="Service-level state: past due, due soon, paused.",
+    )
     q = serializers.CharField(
         max_length=200,
         required=False,
@@ -234,10 +259,13 @@ class TicketFilterSerializer(StrictSerializer):
             category_id=data.get("category"),
             assignee_id=data.get("assignee"),
             q=data.get("q", ""),
+            sla=data.get("sla", ""),
         )
 
 
 class PageParamsSerializer(StrictSerializer):
+    json_types = False
+
     cursor = serializers.CharField(
         max_length=500, required=False, help_text="From `next` or `previous` of a page."
     )

@@ -34,5 +34,5 @@ urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(urlconf=None), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
     path("redoc/", SpectacularRedocView.as_view(url_name="api:schema"), name="redoc"),
-    re_path(r"", views.NotFound.as_view(), name="not-found"),
+    re_path(r"", views.UnknownPath.as_view(), name="not-found"),
 ]

@@ -10,29 +10,33 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import QuerySet
 from django.http import FileResponse
 from django.shortcuts import get_object_or_404
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import (
-    OpenApiParameter,
-    OpenApiResponse,
-    extend_schema,
-    extend_schema_view,
-)
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import exceptions, generics, parsers, serializers, status
 from rest_framework.negotiation import BaseContentNegotiation
 from rest_framework.pagination import CursorPagination
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.utils.urls import remove_query_param, replace_query_param
+from rest_framework.utils.urls import replace_query_param
 from rest_framework.views import APIView
 
-from tickets import queries, services
+from tickets import queries, services, workflow
 from tickets.models import Attachment, Category, Comment, Ticket
 
-from . import schema  # noqa: F401  (registers the token scheme with drf-spectacular)
 from .parsers import JSONParser
+from .schema import (
+    ATTACHMENT_ID,
+    E401,
+    E429,
+    ETAG,
+    IF_MATCH_HEADER,
+    READ_ERRORS,
+    TICKET_ID,
+    WRITE_ERRORS,
+)
 from .serializers import (
     ActionSerializer,
     AssignSerializer,
@@ -40,7 +44,6 @@ from .serializers import (
     CategorySerializer,
     CommentCreateSerializer,
     CommentSerializer,
-    ErrorSerializer,
     MeSerializer,
     PageParamsSerializer,
     TakeSerializer,
@@ -57,47 +60,6 @@ SEARCH_IS_FOR_STAFF = (
 )
 IF_MATCH = re.compile(r'^(?:W/)?"?(\d{1,10})"?$')
 
-# --- Documentation helpers ----------------------------------------------------------------
-
-
-def _error(description: str) -> OpenApiResponse:
-    return OpenApiResponse(ErrorSerializer, description=description)
-
-
-E400 = _error("Invalid input: `errors` names each field (unknown fields included).")
-E401 = _error("Not signed in, or the token is invalid, expired or revoked.")
-E403 = _error("Signed in, but not allowed to do this (the workflow or role says no).")
-E404 = _error("No such thing, or not yours to see.")
-E409 = _error(
-    "Refused by the workflow or changed since you read it (`ticket_changed`): reload and retry."
-)
-E413 = _error("The request body is too large.")
-E429 = _error("Too many requests: wait for `Retry-After` seconds.")
-READ_ERRORS = {400: E400, 401: E401, 403: E403, 404: E404, 429: E429}
-WRITE_ERRORS = {**READ_ERRORS, 409: E409, 413: E413}
-RETRY_AFTER = OpenApiParameter(
-    "Retry-After",
-    int,
-    OpenApiParameter.HEADER,
-    description="Seconds to wait before retrying.",
-    response=[429],
-)
-ETAG = OpenApiParameter(
-    "ETag",
-    str,
-    OpenApiParameter.HEADER,
-    description='The ticket\'s version, e.g. "3": send it back in If-Match.',
-    response=[200, 201],
-)
-IF_MATCH_HEADER = OpenApiParameter(
-    "If-Match",
-    str,
-    OpenApiParameter.HEADER,
-    description='The ticket\'s ETag as you saw it, e.g. "3"; a stale one gives 409.',
-    pattern=r'^(W/)?"?\d{1,10}"?$|^\*$',
-)
-TICKET_ID = OpenApiParameter("id", int, OpenApiParameter.PATH, description="The ticket id.")
-ATTACHMENT_ID = OpenApiParameter("id", int, OpenApiParameter.PATH, description="The file id.")
 UPLOAD_PARSERS = [JSONParser, parsers.MultiPartParser]
 
 # --- Shared -------------------------------------------------------------------------------
@@ -277,12 +239,13 @@ class TicketTransitions(APIView):
     )
     def get(self, request: Request, pk: int) -> Response:
         ticket = visible_ticket(request, pk)
-        data = TicketDetailSerializer(ticket, context={"request": request}).data["actions"]
-        return Response(data)
+        actions = workflow.available_actions(user=request.user, ticket=ticket)
+        return Response(ActionSerializer(actions, many=True).data)
 
     @extend_schema(
         tags=["workflow"],
         summary="Move the ticket through the workflow",
+        operation_id="tickets_transition",
         description=(
             "Send an `action` from the ticket's `actions` (e.g. `resolve`) or a target status "
             "`to`, with the `note` the step may require. 409 when the workflow forbids the step "
@@ -322,6 +285,7 @@ class TicketTake(APIView):
     @extend_schema(
         tags=["workflow"],
         summary="Take an open ticket for yourself (agents)",
+        operation_id="tickets_take",
         parameters=[TICKET_ID, IF_MATCH_HEADER, ETAG],
         request=TakeSerializer,
         responses={200: TicketDetailSerializer, **WRITE_ERRORS},
@@ -342,6 +306,7 @@ class TicketAssign(APIView):
     @extend_schema(
         tags=["workflow"],
         summary="Assign or reassign the ticket to an agent",
+        operation_id="tickets_assign",
         description="Agents assign open tickets to themselves; managers to anyone, any time.",
         parameters=[TICKET_ID, IF_MATCH_HEADER, ETAG],
         request=AssignSerializer,
@@ -387,12 +352,8 @@ class CommentList(generics.ListCreateAPIView):
     parser_classes = UPLOAD_PARSERS
 
     def get_queryset(self) -> QuerySet[Comment]:
-        user = self.request.user
-        files = queries.attachments_visible_to(user).order_by("created_at", "id")
         ticket = visible_ticket(self.request, self.kwargs["pk"])
-        return queries.comments_visible_to(user, ticket).prefetch_related(
-            Prefetch("attachments", queryset=files)
-        )
+        return queries.conversation(self.request.user, ticket)
 
     def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         strict_params(request, PageParamsSerializer)
@@ -411,11 +372,7 @@ class CommentList(generics.ListCreateAPIView):
             attachments=values.get("attachments", []),
             expected_version=expected_version(request, values.get("version")),
         )
-        created = (
-            Comment.objects.select_related("author")
-            .prefetch_related(Prefetch("attachments", queryset=Attachment.objects.order_by("id")))
-            .get(pk=comment.pk)
-        )
+        created = queries.conversation(request.user, ticket).get(pk=comment.pk)
         return Response(
             CommentSerializer(created, context={"request": request}).data,
             status=status.HTTP_201_CREATED,
@@ -453,7 +410,7 @@ class AttachmentDetail(APIView):
         return Response(AttachmentSerializer(attachment, context={"request": request}).data)
 
 
-class NotFound(APIView):
+class UnknownPath(APIView):
     """Any other path under /api/v1/: a JSON 404 rather than the site's HTML page."""
 
     permission_classes = ()
@@ -473,19 +430,20 @@ class JSONOnlyNegotiation(BaseContentNegotiation):
         return renderers[0], renderers[0].media_type
 
 
-@extend_schema(
-    tags=["files"],
-    summary="Download a file",
-    description="Always as a download (`Content-Disposition: attachment`), never rendered.",
-    parameters=[ATTACHMENT_ID],
-    responses={
-        (200, "application/octet-stream"): OpenApiResponse(OpenApiTypes.BINARY),
-        **READ_ERRORS,
-    },
-)
 class AttachmentDownload(APIView):
     content_negotiation_class = JSONOnlyNegotiation
 
+    @extend_schema(
+        tags=["files"],
+        summary="Download a file",
+        operation_id="attachments_download",
+        description="Always as a download (`Content-Disposition: attachment`), never rendered.",
+        parameters=[ATTACHMENT_ID],
+        responses={
+            (200, "application/octet-stream"): OpenApiResponse(OpenApiTypes.BINARY),
+            **READ_ERRORS,
+        },
+    )
     def get(self, request: Request, pk: int) -> FileResponse:
         attachment = get_object_or_404(queries.attachments_visible_to(request.user), pk=pk)
         response = FileResponse(

@@ -1,0 +1,134 @@
+"""Personal API tokens: create, revoke, and authenticate a request that carries one.
+
+A token looks like `hdt_<43 url-safe characters>` and is sent as `Authorization: Bearer <token>`.
+Only its SHA-256 digest is stored; the token itself is shown once, when it is created.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import timedelta
+from typing import TYPE_CHECKING
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from rest_framework import authentication, exceptions
+
+from .models import ApiToken, User
+
+if TYPE_CHECKING:
+    from rest_framework.request import Request
+
+TOKEN_PREFIX = "hdt_"  # noqa: S105  (a marker, not a secret)
+SECRET_BYTES = 32  # 256 bits
+PREFIX_SHOWN = len(TOKEN_PREFIX) + 8
+MAX_TOKEN_LENGTH = 200
+MAX_TOKENS_PER_USER = 20
+# last_used_at is written at most this often per token: reads do not turn into writes.
+LAST_USED_PRECISION = timedelta(minutes=1)
+EXPIRY_CHOICES_DAYS = (30, 90, 365)
+NAME_MAX_LENGTH = 100
+
+NAME_REQUIRED = _("Give the token a name, e.g. the script or tool that will use it.")
+NAME_TOO_LONG = _("Keep the name to %(count)s characters.")
+NAME_TAKEN = _("You already have a token with this name.")
+TOO_MANY_TOKENS = _("You have %(count)s tokens, the most allowed. Revoke one you no longer use.")
+INVALID_TOKEN = _("Invalid, expired or revoked API token.")
+MALFORMED_HEADER = _("The Authorization header must be “Bearer <token>”.")
+
+
+def _digest(raw: str) -> str:
+    return hashlib.sha256(raw.encode()).hexdigest()
+
+
+@transaction.atomic
+def api_token_create(
+    *, user: User, name: str, expires_in_days: int | None = None
+) -> tuple[ApiToken, str]:
+    """Make a token for `user`. Returns the stored row and the token, which is not kept."""
+    name = name.strip()
+    if not name:
+        raise ValidationError({"name": NAME_REQUIRED})
+    if len(name) > NAME_MAX_LENGTH:
+        raise ValidationError({"name": NAME_TOO_LONG % {"count": NAME_MAX_LENGTH}})
+    # Lock the owner so that two requests at once cannot both pass the limit check.
+    User.objects.select_for_update().only("pk").get(pk=user.pk)
+    count = ApiToken.objects.filter(user=user).count()
+    if count >= MAX_TOKENS_PER_USER:
+        raise ValidationError({"name": TOO_MANY_TOKENS % {"count": count}})
+    if ApiToken.objects.filter(user=user, name__iexact=name).exists():
+        raise ValidationError({"name": NAME_TAKEN})
+    raw = TOKEN_PREFIX + secrets.token_urlsafe(SECRET_BYTES)
+    now = timezone.now()
+    token = ApiToken(
+        user=user,
+        name=name,
+        prefix=raw[:PREFIX_SHOWN],
+        digest=_digest(raw),
+        created_at=now,
+        expires_at=now + timedelta(days=expires_in_days) if expires_in_days else None,
+    )
+    try:
+        with transaction.atomic():
+            token.save()
+    except IntegrityError as error:  # the same name, typed twice at once
+        raise ValidationError({"name": NAME_TAKEN}) from error
+    return token, raw
+
+
+def api_token_revoke(*, user: User, token_id: int) -> ApiToken | None:
+    """Delete one of `user`'s tokens; requests carrying it fail from now on. None: no such
+    token of theirs."""
+    token = ApiToken.objects.filter(user=user, pk=token_id).first()
+    if token is not None:
+        token.delete()
+    return token
+
+
+def api_tokens_of(user: User) -> list[ApiToken]:
+    return list(ApiToken.objects.filter(user=user).order_by("-created_at", "-id"))
+
+
+def api_token_authenticate(raw: str) -> ApiToken | None:
+    """The live token `raw` stands for, with its user loaded; None if there is none."""
+    if not raw.startswith(TOKEN_PREFIX) or len(raw) > MAX_TOKEN_LENGTH:
+        return None
+    token = ApiToken.objects.select_related("user").filter(digest=_digest(raw)).first()
+    if token is None or token.is_expired or not token.user.is_active:
+        return None
+    now = timezone.now()
+    if token.last_used_at is None or token.last_used_at < now - LAST_USED_PRECISION:
+        ApiToken.objects.filter(pk=token.pk).filter(
+            Q(last_used_at__isnull=True) | Q(last_used_at__lt=now - LAST_USED_PRECISION)
+        ).update(last_used_at=now)
+        token.last_used_at = now
+    return token
+
+
+class ApiTokenAuthentication(authentication.BaseAuthentication):
+    """DRF authentication by `Authorization: Bearer hdt_…`. No header: not this scheme."""
+
+    keyword = "Bearer"
+
+    def authenticate(self, request: Request) -> tuple[User, ApiToken] | None:
+        parts = authentication.get_authorization_header(request).split()
+        if not parts or parts[0].lower() != self.keyword.lower().encode():
+            return None
+        if len(parts) != 2:
+            raise exceptions.AuthenticationFailed(MALFORMED_HEADER)
+        try:
+            raw = parts[1].decode("ascii")
+        except UnicodeDecodeError:
+            raise exceptions.AuthenticationFailed(INVALID_TOKEN) from None
+        token = api_token_authenticate(raw)
+        if token is None:
+            raise exceptions.AuthenticationFailed(INVALID_TOKEN)
+        return token.user, token
+
+    def authenticate_header(self, request: Request) -> str:
+        # Makes unauthenticated API requests answer 401 with this challenge, not 403.
+        return f'{self.keyword} realm="api"'

@@ -50,6 +50,11 @@ def customer_tickets(user: User, *, show: str = "open") -> QuerySet[Ticket]:
     return tickets
 
 
+def readable_comments(user: User) -> QuerySet[Comment]:
+    """Comments `user` may read anywhere: internal notes only for staff."""
+    return Comment.objects.all() if user.is_agent else Comment.objects.filter(is_internal=False)
+
+
 def comments_visible_to(user: User, ticket: Ticket) -> QuerySet[Comment]:
     """The conversation as `user` may read it: internal notes only for staff."""
     comments = ticket.comments.select_related("author")
@@ -84,6 +89,8 @@ QUEUE_VIEWS = {
     "open": _("All open"),
     "on_hold": _("On hold"),
     "resolved": _("Recently resolved"),
+    "closed": _("Closed"),
+    "all": _("All"),
 }
 # name → (label, ordering). Every ordering ends in the primary key, which makes it total, as
 # keyset paging needs. "priority_rank" is annotated (urgent first).
@@ -135,11 +142,16 @@ def _view_filter(view: str, user: User) -> Q:
         return Q(status=Status.ON_HOLD)
     if view == "resolved":
         return Q(status=Status.RESOLVED)
+    if view == "closed":
+        return Q(status=Status.CLOSED)
+    if view == "all":
+        return Q()
     return Q(status__in=ACTIVE_STATUSES)
 
 
-def search(tickets: QuerySet[Ticket], text: str) -> QuerySet[Ticket]:
-    """Tickets whose reference, subject, description or any comment matches `text`.
+def search(tickets: QuerySet[Ticket], text: str, *, user: User) -> QuerySet[Ticket]:
+    """Tickets whose reference, subject, description or any comment `user` may read matches
+    `text` (a customer's search never looks into internal notes).
 
     PostgreSQL uses full-text search on GIN indexes (words, stemmed: "printers" finds
     "printer"); SQLite falls back to a case-insensitive substring match.
@@ -153,15 +165,17 @@ def search(tickets: QuerySet[Ticket], text: str) -> QuerySet[Ticket]:
         in_ticket = Ticket.objects.annotate(
             document=SearchVector("subject", "description", config="english")
         ).filter(document=query)
-        in_comments = Comment.objects.annotate(
-            document=SearchVector("body", config="english")
-        ).filter(document=query)
+        in_comments = (
+            readable_comments(user)
+            .annotate(document=SearchVector("body", config="english"))
+            .filter(document=query)
+        )
         return tickets.filter(
             by_reference
             | Q(pk__in=in_ticket.values("pk"))
             | Q(pk__in=in_comments.values("ticket_id"))
         )
-    in_comments = Comment.objects.filter(body__icontains=text).values("ticket_id")
+    in_comments = readable_comments(user).filter(body__icontains=text).values("ticket_id")
     return tickets.filter(
         by_reference
         | Q(subject__icontains=text)
@@ -191,7 +205,7 @@ def queue_tickets(user: User, filters: QueueFilters) -> QuerySet[Ticket]:
         tickets = tickets.filter(category_id=filters.category_id)
     if filters.assignee_id:
         tickets = tickets.filter(assignee_id=filters.assignee_id)
-    return search(tickets, filters.q)
+    return search(tickets, filters.q, user=user)
 
 
 def _sla_filter(name: str) -> Q:

@@ -341,3 +341,17 @@ def test_attachments_download_only_for_those_who_may_see_them(
 def test_the_home_page_takes_a_customer_to_their_tickets(carla):
     response = carla.get("/")
     assert response.status_code == 302 and response.url == reverse("portal:ticket_list")
+
+
+def test_a_file_missing_from_storage_is_not_found_not_a_crash(carla, make_ticket, customer):
+    ticket = make_ticket(Status.IN_PROGRESS)
+    services.comment_add(
+        ticket_id=ticket.pk,
+        author=customer,
+        body="log",
+        attachments=[SimpleUploadedFile("a.txt", b"x", "text/plain")],
+    )
+    attachment = Attachment.objects.get()
+    attachment.file.delete(save=False)
+    response = carla.get(reverse("attachment_download", args=[attachment.pk]))
+    assert response.status_code == 404

@@ -73,17 +73,16 @@ def describe(violations: list[dict]) -> str:
     return "\n".join(lines)
 
 
-def press_tab_until(page: Page, selector: str, *, backwards: bool = False, limit: int = 80):
-    """Press Tab (or Shift+Tab) until the element matching `selector` has the focus.
+def press_tab_until(page: Page, selector: str, *, limit: int = 80) -> None:
+    """Press Tab until the element matching `selector` has the focus.
 
     Only key presses move the focus; the page is read, never clicked.
     """
-    key = "Shift+Tab" if backwards else "Tab"
     for _ in range(limit):
-        page.keyboard.press(key)
+        page.keyboard.press("Tab")
         if page.evaluate("s => document.activeElement?.matches(s) ?? false", selector):
             return
-    raise AssertionError(f"{key} pressed {limit} times never reached {selector}")
+    raise AssertionError(f"Tab pressed {limit} times never reached {selector}")
 
 
 def focus_ring(page: Page) -> dict:

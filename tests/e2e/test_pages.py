@@ -21,6 +21,7 @@ from playwright.sync_api import expect
 
 from accounts.models import User
 from tickets import services
+from tickets.management.commands.seed_demo import DEMO_PASSWORD
 from tickets.models import Category
 from tickets.status import Priority, Status
 
@@ -43,7 +44,6 @@ pytestmark = [
 ]
 README_HEIGHT = 1400  # the top of the page, at most this tall
 
-DEMO_PASSWORD = "helpdesk-demo"  # seed_demo's, for every demo account
 CUSTOMER, AGENT, MANAGER = "customer1@example.com", "agent1@example.com", "manager@example.com"
 # The README shows these four, at desktop width.
 FOR_THE_README = {
@@ -55,7 +55,7 @@ FOR_THE_README = {
 
 
 def at(moment, step):
-    """Do `step` as if it were `moment` (the clock ticks on from there)."""
+    """Do `step` as if it were `moment` (the clock stands still while it runs)."""
     with time_machine.travel(moment, tick=False):
         return step()
 

@@ -312,7 +312,7 @@ def breakdown(filters: ReportFilters, by: str) -> list[dict]:
     counts = _counts(rows, group)
     stats = _duration_stats(rows, group)
     labels = _group_labels(group, counts)
-    nobody = _("unassigned") if group == "assignee" else _("not set")
+    nobody = _("Unassigned") if group == "assignee" else _("Not set")
     result = []
     for key, count in counts.items():
         durations = stats.get(key, {name: Stat() for name in DURATIONS})

@@ -21,6 +21,10 @@ CHART_STYLE = pygal.style.Style(
     foreground_subtle="#5b6575",
     colors=("#1f5fbf", "#067647", "#b54708", "#8a6d00", "#6941c6"),
     font_family="system-ui, sans-serif",
+    label_font_size=14,
+    major_label_font_size=14,
+    legend_font_size=14,
+    title_font_size=16,
 )
 
 

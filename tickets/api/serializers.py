@@ -7,6 +7,7 @@ person may do a thing, and what it does, is for tickets.services and tickets.wor
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import timedelta
 from typing import Any
 
 from django.http import QueryDict
@@ -16,7 +17,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from accounts.models import User
-from tickets import queries, workflow
+from tickets import queries, reports, workflow
 from tickets.models import Attachment, Category, Comment, Ticket
 from tickets.status import Priority, Status
 
@@ -350,3 +351,97 @@ class TakeSerializer(VersionedSerializer):
 class AssignSerializer(VersionedSerializer):
     assignee = serializers.PrimaryKeyRelatedField(queryset=queries.active_agents())
     note = serializers.CharField(max_length=5000, required=False, allow_blank=True, default="")
+
+
+# --- Reports (managers) ---------------------------------------------------------------------
+
+
+class ReportParamsSerializer(StrictSerializer):
+    """The report's range (default: the last 30 days) and slice, as on the report page."""
+
+    json_types = False
+
+    start = serializers.DateField(required=False, help_text="First day (help desk's zone).")
+    end = serializers.DateField(required=False, help_text="Last day, included.")
+    agent = serializers.IntegerField(min_value=1, max_value=MAX_ID, required=False)
+    category = serializers.IntegerField(min_value=1, max_value=MAX_ID, required=False)
+    priority = serializers.ChoiceField(choices=Priority.choices, required=False)
+
+    def validate(self, data: dict) -> dict:
+        if data.get("start") and data.get("end") and data["start"] > data["end"]:
+            raise serializers.ValidationError({"end": ["The range must start before it ends."]})
+        return data
+
+    def report_filters(self) -> reports.ReportFilters:
+        data = self.validated_data
+        default = reports.ReportFilters.last_days(30)
+        end = data.get("end") or default.end
+        return reports.ReportFilters(
+            start=data.get("start") or end - timedelta(days=29),
+            end=end,
+            assignee_id=data.get("agent"),
+            category_id=data.get("category"),
+            priority=data.get("priority", ""),
+        )
+
+
+class StatSerializer(serializers.Serializer):
+    count = serializers.IntegerField()
+    mean = serializers.FloatField(allow_null=True, help_text="Seconds.")
+    median = serializers.FloatField(allow_null=True, help_text="Seconds.")
+    p90 = serializers.FloatField(allow_null=True, help_text="Seconds (90th percentile).")
+
+
+class DurationsSerializer(serializers.Serializer):
+    first_response = StatSerializer()
+    resolution = StatSerializer()
+    full_resolution = StatSerializer()
+    on_hold = StatSerializer()
+
+
+class CountSerializer(serializers.Serializer):
+    label = serializers.CharField()
+    tickets = serializers.IntegerField()
+
+
+class WeekSerializer(serializers.Serializer):
+    week = serializers.DateField(help_text="The Monday.")
+    reported = serializers.IntegerField()
+    resolved = serializers.IntegerField()
+
+
+class ReportSummarySerializer(serializers.Serializer):
+    """The report page's numbers; definitions say what each one means."""
+
+    start = serializers.DateField(source="filters.start")
+    end = serializers.DateField(source="filters.end")
+    tickets = serializers.IntegerField()
+    durations = DurationsSerializer()
+    resolved = serializers.IntegerField()
+    reopened = serializers.IntegerField()
+    reopen_rate = serializers.FloatField(allow_null=True, help_text="Percent.")
+    response_sla_percent = serializers.FloatField(allow_null=True)
+    resolution_sla_percent = serializers.FloatField(allow_null=True)
+    backlog_by_status = serializers.SerializerMethodField()
+    backlog_by_age = serializers.SerializerMethodField()
+    weekly = serializers.SerializerMethodField()
+    definitions = serializers.SerializerMethodField()
+
+    @extend_schema_field(CountSerializer(many=True))
+    def get_backlog_by_status(self, report: reports.Report) -> list[dict]:
+        return [{"label": label, "tickets": n} for label, n in report.backlog_by_status]
+
+    @extend_schema_field(CountSerializer(many=True))
+    def get_backlog_by_age(self, report: reports.Report) -> list[dict]:
+        return [{"label": label, "tickets": n} for label, n in report.backlog_by_age]
+
+    @extend_schema_field(WeekSerializer(many=True))
+    def get_weekly(self, report: reports.Report) -> list[dict]:
+        return [
+            {"week": monday, "reported": created, "resolved": resolved}
+            for monday, created, resolved in report.weekly
+        ]
+
+    @extend_schema_field(serializers.DictField(child=serializers.CharField()))
+    def get_definitions(self, report: reports.Report) -> dict[str, str]:
+        return {name: str(text) for name, text in reports.DEFINITIONS.items()}

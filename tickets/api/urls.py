@@ -31,6 +31,7 @@ urlpatterns = [
         views.AttachmentDownload.as_view(),
         name="attachment-download",
     ),
+    path("reports/summary/", views.ReportSummary.as_view(), name="report-summary"),
     path("schema/", SpectacularAPIView.as_view(urlconf=None), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
     path("redoc/", SpectacularRedocView.as_view(url_name="api:schema"), name="redoc"),

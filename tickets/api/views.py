@@ -18,12 +18,13 @@ from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_
 from rest_framework import exceptions, generics, parsers, serializers, status
 from rest_framework.negotiation import BaseContentNegotiation
 from rest_framework.pagination import CursorPagination
+from rest_framework.permissions import BasePermission
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.utils.urls import replace_query_param
 from rest_framework.views import APIView
 
-from tickets import queries, services, workflow
+from tickets import queries, reports, services, workflow
 from tickets.models import Attachment, Category, Comment, Ticket
 from tickets.views.files import download_response
 
@@ -47,6 +48,8 @@ from .serializers import (
     CommentSerializer,
     MeSerializer,
     PageParamsSerializer,
+    ReportParamsSerializer,
+    ReportSummarySerializer,
     TakeSerializer,
     TicketCreateSerializer,
     TicketDetailSerializer,
@@ -441,3 +444,36 @@ class AttachmentDownload(APIView):
     def get(self, request: Request, pk: int) -> FileResponse:
         attachment = get_object_or_404(queries.attachments_visible_to(request.user), pk=pk)
         return download_response(attachment)
+
+
+# --- Reports (managers) ---------------------------------------------------------------------
+
+
+class ManagersOnly(BasePermission):
+    """Reports are for managers; to anyone else they do not exist (404, as on the pages)."""
+
+    def has_permission(self, request: Request, view: APIView) -> bool:
+        if not request.user.is_authenticated:
+            return False
+        if not hasattr(view, request.method.lower()):
+            return True  # an unsupported method: let the view answer 405 as for everyone
+        if not request.user.is_manager:
+            raise exceptions.NotFound()
+        return True
+
+
+@extend_schema(
+    tags=["reports"],
+    summary="The report summary (managers)",
+    parameters=[ReportParamsSerializer],
+    responses={200: ReportSummarySerializer, **READ_ERRORS},
+)
+class ReportSummary(APIView):
+    """The numbers of the report page: times (seconds), rates, backlog, weekly counts."""
+
+    permission_classes = (ManagersOnly,)
+
+    def get(self, request: Request) -> Response:
+        params = strict_params(request, ReportParamsSerializer)
+        report = reports.build(params.report_filters())
+        return Response(ReportSummarySerializer(report).data)

@@ -242,13 +242,15 @@ def backlog(filters: ReportFilters, *, now: datetime | None = None):
     queue's partial index on unfinished tickets (a small share of them all)."""
     now = now or timezone.now()
     rows = _sliced(Ticket.objects.filter(status__in=ACTIVE_STATUSES), filters)
-    by_status = dict(rows.values_list("status").annotate(n=Count("pk")).order_by())
+    # Count the status, not the id: the covering index holds no id, and then PostgreSQL
+    # answers from the index alone.
+    by_status = dict(rows.values_list("status").annotate(n=Count("status")).order_by())
     buckets = {}
     for i, (_label, low, high) in enumerate(AGE_BUCKETS):
         condition = Q(created_at__lte=now - low)
         if high is not None:
             condition &= Q(created_at__gt=now - high)
-        buckets[f"age_{i}"] = Count("pk", filter=condition)
+        buckets[f"age_{i}"] = Count("status", filter=condition)
     ages = rows.aggregate(**buckets)
     return (
         [(str(Status(s).label), by_status.get(s, 0)) for s in ACTIVE_STATUSES],

@@ -199,6 +199,20 @@ def comment_add(
     return comment
 
 
+def can_take(*, user: User, ticket: Ticket) -> bool:
+    """An open ticket can be taken by any agent (managers included)."""
+    return user.is_active and user.is_agent and ticket.status == Status.OPEN
+
+
+def can_assign(*, user: User, ticket: Ticket) -> bool:
+    """Managers put any agent on an open ticket, or move a worked one to another agent."""
+    return (
+        user.is_active
+        and user.is_manager
+        and (ticket.status == Status.OPEN or ticket.status in STATUSES_WITH_ASSIGNEE)
+    )
+
+
 @transaction.atomic
 def ticket_assign(
     *,
@@ -221,7 +235,7 @@ def ticket_assign(
         return ticket
     if ticket.status not in STATUSES_WITH_ASSIGNEE:
         raise WorkflowError(CANNOT_REASSIGN)
-    if not actor.is_manager:
+    if not can_assign(user=actor, ticket=ticket):
         raise NotPermitted()
     if not (assignee.is_active and assignee.is_agent):
         raise AssigneeInvalid()
@@ -404,13 +418,18 @@ def tickets_auto_close(*, older_than_days: int | None = None) -> int:
     return closed
 
 
+def is_ratable(ticket: Ticket) -> bool:
+    """A ticket can be rated once it is resolved (or closed)."""
+    return ticket.status in (Status.RESOLVED, Status.CLOSED)
+
+
 @transaction.atomic
 def rating_add(*, ticket_id: int, customer: User, score: int, comment: str = "") -> Rating:
     """The customer rates a resolved or closed ticket, once."""
     ticket = _lock(ticket_id, None)
     if not (customer.is_customer and ticket.customer_id == customer.pk):
         raise NotPermitted()
-    if ticket.status not in (Status.RESOLVED, Status.CLOSED):
+    if not is_ratable(ticket):
         raise WorkflowError(NOT_YET_RESOLVED)
     if Rating.objects.filter(ticket=ticket).exists():
         raise WorkflowError(ALREADY_RATED)

@@ -101,9 +101,8 @@ def _render_ticket(
         "activity": timeline.activity(ticket=ticket, viewer=user),
         "other_tickets": queries.customer_other_tickets(ticket),
         "actions": actions,
-        "can_take": ticket.status == Status.OPEN,
-        "can_assign": user.is_manager
-        and ticket.status in (Status.OPEN, Status.ASSIGNED, Status.IN_PROGRESS, Status.ON_HOLD),
+        "can_take": services.can_take(user=user, ticket=ticket),
+        "can_assign": services.can_assign(user=user, ticket=ticket),
         "agents": list(queries.active_agents()) if user.is_manager else [],
         "reply_form": reply_form or AgentReplyForm(initial={"version": ticket.version}),
         "update_form": TicketUpdateForm(

@@ -97,7 +97,7 @@ def _render_ticket(
         "action_form": action_form,
         "rating": rating,
         "rating_form": rating_form
-        or (RatingForm() if ticket.status in ("resolved", "closed") and not rating else None),
+        or (RatingForm() if services.is_ratable(ticket) and not rating else None),
         "error": error,
     }
     return render(request, "portal/ticket_detail.html", context, status=status)

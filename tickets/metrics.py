@@ -182,6 +182,38 @@ def first_staff_replies(ticket_ids: Sequence[int]) -> dict[int, datetime]:
     return {row["ticket_id"]: row["first"] for row in rows}
 
 
+def metrics_row(
+    ticket: Ticket,
+    *,
+    history: Sequence[StatusHistory],
+    first_staff_reply_at: datetime | None,
+    policies: dict[str, SlaPolicy],
+    calendar: BusinessCalendar,
+    now: datetime,
+) -> tuple[TicketMetrics, datetime | None]:
+    """The ticket's TicketMetrics row (unsaved) and the SLA due time its queue row shows."""
+    measured = measure(
+        created_at=ticket.created_at,
+        status=ticket.status,
+        history=history,
+        first_staff_reply_at=first_staff_reply_at,
+        policy=policies.get(ticket.priority),
+        calendar=calendar,
+        now=now,
+    )
+    row = TicketMetrics(
+        ticket=ticket,
+        created_at=ticket.created_at,
+        priority=ticket.priority,
+        category_id=ticket.category_id,
+        assignee_id=ticket.assignee_id,
+        status=ticket.status,
+        computed_at=now,
+        **measured.__dict__,
+    )
+    return row, measured.sla_due_at if ticket.is_active else None
+
+
 def refresh(*, ticket_ids: Sequence[int], now: datetime | None = None) -> int:
     """Recompute and store the metrics of these tickets (a handful, or a batch of thousands).
 
@@ -201,28 +233,15 @@ def refresh(*, ticket_ids: Sequence[int], now: datetime | None = None) -> int:
     calendar = BusinessCalendar.load()
     rows, due = [], {}
     for ticket in tickets:
-        measured = measure(
-            created_at=ticket.created_at,
-            status=ticket.status,
+        row, due[ticket.pk] = metrics_row(
+            ticket,
             history=histories[ticket.pk],
             first_staff_reply_at=replies.get(ticket.pk),
-            policy=policies.get(ticket.priority),
+            policies=policies,
             calendar=calendar,
             now=now,
         )
-        rows.append(
-            TicketMetrics(
-                ticket=ticket,
-                created_at=ticket.created_at,
-                priority=ticket.priority,
-                category_id=ticket.category_id,
-                assignee_id=ticket.assignee_id,
-                status=ticket.status,
-                computed_at=now,
-                **measured.__dict__,
-            )
-        )
-        due[ticket.pk] = measured.sla_due_at if ticket.is_active else None
+        rows.append(row)
     fields = [f.name for f in TicketMetrics._meta.fields if f.name != "ticket"]
     TicketMetrics.objects.bulk_create(
         rows, update_conflicts=True, unique_fields=["ticket"], update_fields=fields

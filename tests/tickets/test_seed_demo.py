@@ -13,13 +13,13 @@ from dataclasses import dataclass
 
 import pytest
 from django.contrib.auth import authenticate
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 from django.db.models import Count
 from django.utils import timezone
 
 from accounts.models import Role, User
-from tickets import workflow
-from tickets.models import Comment, Notification, StatusHistory, Ticket
+from tickets import metrics, workflow
+from tickets.models import Comment, Notification, StatusHistory, Ticket, TicketMetrics
 from tickets.status import STATUSES_WITH_ASSIGNEE, Priority, Status
 
 pytestmark = pytest.mark.django_db
@@ -247,3 +247,45 @@ def test_the_last_customer_reply_is_the_customers_latest_comment(seeded):
             c.created_at for c in seeded.comments[ticket.pk] if c.author_id == ticket.customer_id
         ]
         assert ticket.customer_replied_at == (max(replies) if replies else None), ticket.reference
+
+
+def test_bench_shape_many_agents_and_three_to_ten_comments():
+    seed("--agents", "12", "--comments", "3-10")
+    assert User.objects.filter(role=Role.AGENT).count() == 12
+    per_ticket = Ticket.objects.annotate(n=Count("comments")).values_list("n", flat=True)
+    assert all(3 <= n <= 10 for n in per_ticket)
+    assert max(per_ticket) > 6
+    assigned_to = set(Ticket.objects.exclude(assignee=None).values_list("assignee", flat=True))
+    assert len(assigned_to) > 5
+
+
+@pytest.mark.parametrize("value", ["ten", "5-3", "1-2-3", "3-x"])
+def test_a_bad_comment_range_is_refused_with_a_reason(value):
+    with pytest.raises(CommandError, match=r"range|at least"):
+        seed("--comments", value)
+    assert not Ticket.objects.exists()
+
+
+def test_stored_metrics_and_due_times_are_what_the_services_would_store(seeded):
+    """On PostgreSQL the seeder works the metrics out in memory and COPYs them in."""
+    stored = {row.pk: row for row in TicketMetrics.objects.all()}
+    due = dict(Ticket.objects.values_list("pk", "sla_due_at"))
+    assert len(stored) == TICKETS
+    now = max(row.computed_at for row in stored.values())
+    metrics.refresh(ticket_ids=list(stored), now=now)
+    fields = [f.attname for f in TicketMetrics._meta.fields]
+    for row in TicketMetrics.objects.all():
+        assert [getattr(row, f) for f in fields] == [getattr(stored[row.pk], f) for f in fields]
+    assert dict(Ticket.objects.values_list("pk", "sla_due_at")) == due
+
+
+@pytest.mark.django_db(transaction=True)
+def test_worker_processes_write_the_same_tickets_as_one_process(postgres):
+    seed("--seed", "3", "--workers", "1", "--batch-size", "7")
+    seed("--seed", "3", "--workers", "2", "--batch-size", "7")
+    stories = list(Ticket.objects.order_by("pk").values_list("subject", "status", "priority"))
+    assert len(stories) == 2 * TICKETS
+    assert stories[:TICKETS] == stories[TICKETS:]
+    per_ticket = Ticket.objects.annotate(n=Count("comments")).values_list("n", flat=True)
+    assert all(n >= 1 for n in per_ticket)
+    assert TicketMetrics.objects.count() == 2 * TICKETS

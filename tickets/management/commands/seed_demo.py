@@ -10,18 +10,24 @@ with a note where the rule asks for a reason), its conversation is interleaved w
 history, and its denormalised fields (assignee, resolved_at, closed_at, first_response_at,
 updated_at, version) agree with both.
 
-Everything is computed in memory first and written with bulk_create, one transaction per
-batch: the services would be far too slow for 100,000 tickets, and Ticket.save() refuses new
-tickets that are not open. No notifications are written and no mail is sent.
+Everything is computed in memory first and written in batches, one transaction each: the
+services would be far too slow for a million tickets, and Ticket.save() refuses new tickets
+that are not open. On PostgreSQL, worker processes plan and encode the batches while the main
+process loads them with COPY (a million tickets in minutes); elsewhere bulk_create writes
+them. No notifications are written and no mail is sent.
+
+    python manage.py seed_demo --tickets 1000000 --agents 300 --comments 3-10   # bench data
 """
 
 from __future__ import annotations
 
 import math
+import multiprocessing
+import os
 import random
 import sys
 from collections import Counter, deque
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -34,14 +40,16 @@ from django.utils import timezone
 from tqdm import tqdm
 
 from accounts.models import Role, User
-from tickets import metrics
-from tickets.models import Category, Comment, StatusHistory, Ticket
+from tickets import bulk_copy, metrics
+from tickets.models import Category, Comment, SlaPolicy, StatusHistory, Ticket, TicketMetrics
+from tickets.sla import BusinessCalendar
 from tickets.status import Priority, Status
 from tickets.workflow import RULES, Actor, Grant, Rule
 
 DEMO_PASSWORD = "helpdesk-demo"  # noqa: S105 (printed for everyone: demo data only)
 MANAGER_EMAIL = "manager@example.com"
 AGENT_COUNT = 5
+COMMENTS = (1, 6)  # how many comments a ticket gets, at least and at most
 MIN_CUSTOMERS = 40
 TICKETS_PER_CUSTOMER = 20
 DEFAULT_TICKETS = 300
@@ -104,12 +112,19 @@ def customer_name(number: int) -> str:
     return f"{first} {last}"
 
 
-def demo_accounts(customer_count: int) -> list[tuple[str, str, Role]]:
+def agent_name(number: int) -> str:
+    if number <= len(AGENT_NAMES):
+        return AGENT_NAMES[number - 1]
+    return customer_name(number * 13 + 7)
+
+
+def demo_accounts(
+    customer_count: int, agent_count: int = AGENT_COUNT
+) -> list[tuple[str, str, Role]]:
     """(e-mail, display name, role) of every demo account, manager first."""
     accounts = [(MANAGER_EMAIL, MANAGER_NAME, Role.MANAGER)]
     accounts += [
-        (f"agent{n}@example.com", AGENT_NAMES[(n - 1) % len(AGENT_NAMES)], Role.AGENT)
-        for n in range(1, AGENT_COUNT + 1)
+        (f"agent{n}@example.com", agent_name(n), Role.AGENT) for n in range(1, agent_count + 1)
     ]
     accounts += [
         (f"customer{n}@example.com", customer_name(n), Role.CUSTOMER)
@@ -118,12 +133,12 @@ def demo_accounts(customer_count: int) -> list[tuple[str, str, Role]]:
     return accounts
 
 
-def ensure_users(customer_count: int) -> tuple[Cast, int]:
+def ensure_users(customer_count: int, agent_count: int = AGENT_COUNT) -> tuple[Cast, int]:
     """Create the demo accounts that are missing; return the cast and how many were new.
 
     Existing accounts (matched by e-mail) are reused as they are, password included.
     """
-    wanted = demo_accounts(customer_count)
+    wanted = demo_accounts(customer_count, agent_count)
     existing = {
         email: (role, active)
         for email, role, active in User.objects.filter(email__endswith="@example.com").values_list(
@@ -149,8 +164,8 @@ def ensure_users(customer_count: int) -> tuple[Cast, int]:
     pk_of = [by_email[email][0] for email, _name, _role in wanted]
     cast = Cast(
         manager=pk_of[0],
-        agents=tuple(pk_of[1 : 1 + AGENT_COUNT]),
-        customers=tuple(pk_of[1 + AGENT_COUNT :]),
+        agents=tuple(pk_of[1 : 1 + agent_count]),
+        customers=tuple(pk_of[1 + agent_count :]),
         first_names={pk: name.split()[0] for pk, name in by_email.values()},
     )
     return cast, len(missing)
@@ -847,10 +862,13 @@ def replies_that_resume(rng: random.Random, plan: TicketPlan, cast: Cast) -> lis
     ]
 
 
-def plan_messages(rng: random.Random, plan: TicketPlan, cast: Cast) -> list[Message]:
-    """1-6 comments placed in the stretches where each kind of message makes sense."""
+def plan_messages(
+    rng: random.Random, plan: TicketPlan, cast: Cast, comments: tuple[int, int] = COMMENTS
+) -> list[Message]:
+    """Comments (1-6 by default) placed in the stretches where each kind of message makes
+    sense."""
     messages = replies_that_resume(rng, plan, cast)
-    wanted = max(rng.randint(1, 6), len(messages))
+    wanted = max(rng.randint(*comments), len(messages))
     spans = stretches(plan.changes, plan.age)
     worked = [s for s in spans if s.status in (S.ASSIGNED, S.IN_PROGRESS)]
     if worked and len(messages) < wanted and rng.random() < ACK_CHANCE:
@@ -880,6 +898,7 @@ def plan_ticket(
     services: Sequence[tuple[Category, Service]],
     age: float,
     target: Status,
+    comments: tuple[int, int] = COMMENTS,
 ) -> TicketPlan:
     category, service = rng.choice(services)
     subject, detail = rng.choice(service.problems)
@@ -891,7 +910,7 @@ def plan_ticket(
     plan = TicketPlan(customer, category, service, priority, subject, description, age)
     plan.changes = plan_changes(rng, walk(rng, flow, target), plan, cast)
     fit_to_age(rng, plan.changes, age)
-    plan.messages = plan_messages(rng, plan, cast)
+    plan.messages = plan_messages(rng, plan, cast, comments)
     return plan
 
 
@@ -972,7 +991,37 @@ def final_statuses(rng: random.Random, ages: Sequence[float]) -> list[Status]:
     return statuses
 
 
+@dataclass(frozen=True)
+class SeedJob:
+    """Everything a batch of tickets is planned from; batch i always gets the same tickets."""
+
+    cast: Cast
+    services: Sequence[tuple[Category, Service]]
+    ages: Sequence[float]  # oldest first
+    targets: Sequence[Status]
+    now: datetime
+    comments: tuple[int, int]
+    seed: int
+    flow: WorkflowMap = field(default_factory=lambda: WorkflowMap.from_rules(RULES))
+
+    def plans(self, batch: int, indexes: range) -> list[TicketPlan]:
+        rng = random.Random(self.seed * 1_000_003 + batch)
+        return [
+            plan_ticket(
+                rng,
+                self.flow,
+                self.cast,
+                self.services,
+                self.ages[i],
+                self.targets[i],
+                self.comments,
+            )
+            for i in indexes
+        ]
+
+
 def write_batch(plans: Sequence[TicketPlan], now: datetime, cast: Cast) -> None:
+    """Through the ORM, one transaction per batch (any database)."""
     with transaction.atomic():
         tickets = Ticket.objects.bulk_create(
             [build_ticket(p, now - timedelta(seconds=p.age), cast) for p in plans]
@@ -987,6 +1036,115 @@ def write_batch(plans: Sequence[TicketPlan], now: datetime, cast: Cast) -> None:
         Comment.objects.bulk_create(comments)
         # The same clock the services keep: metrics for reports, SLA due times for the queue.
         metrics.refresh(ticket_ids=[t.pk for t in tickets], now=now)
+
+
+COPIED = (Ticket, StatusHistory, Comment, TicketMetrics)
+Encoded = dict[str, str]
+
+
+@dataclass(frozen=True)
+class CopyJob:
+    """A SeedJob for PostgreSQL's COPY: ticket keys reserved up front, metrics worked out in
+    memory (the same `metrics_row` the services store), rows encoded as COPY text."""
+
+    seed: SeedJob
+    first_id: int
+    policies: dict[str, SlaPolicy]
+    calendar: BusinessCalendar
+
+    def encode(self, batch: int, indexes: range) -> tuple[Encoded, list[Status]]:
+        plans = self.seed.plans(batch, indexes)
+        cast, now = self.seed.cast, self.seed.now
+        rows: dict[type, list] = {model: [] for model in COPIED}
+        for i, plan in zip(indexes, plans, strict=True):
+            ticket = build_ticket(plan, now - timedelta(seconds=plan.age), cast)
+            ticket.pk = self.first_id + i
+            history, comments = build_rows(ticket, plan)
+            first_reply = next(
+                (c.created_at for c in comments if c.author_id in cast.staff and not c.is_internal),
+                None,
+            )
+            row, ticket.sla_due_at = metrics.metrics_row(
+                ticket,
+                history=history,
+                first_staff_reply_at=first_reply,
+                policies=self.policies,
+                calendar=self.calendar,
+                now=now,
+            )
+            rows[Ticket].append(ticket)
+            rows[StatusHistory] += history
+            rows[Comment] += comments
+            rows[TicketMetrics].append(row)
+        encoded = {
+            model._meta.label: bulk_copy.encode_rows(
+                objects, model, with_pk=model in (Ticket, TicketMetrics)
+            )
+            for model, objects in rows.items()
+        }
+        return encoded, [p.changes[-1].target for p in plans]
+
+    @staticmethod
+    def write(encoded: Encoded) -> None:
+        with transaction.atomic():
+            for model in COPIED:
+                bulk_copy.copy_encoded(
+                    model, encoded[model._meta.label], with_pk=model in (Ticket, TicketMetrics)
+                )
+
+
+# The job a forked worker plans from: set before the pool forks, so it is inherited, not pickled.
+_copy_job: CopyJob | None = None
+
+
+def _encode_in_worker(args: tuple[int, range]) -> tuple[Encoded, list[Status]]:
+    assert _copy_job is not None  # noqa: S101 (set by copy_tickets before forking)
+    return _copy_job.encode(*args)
+
+
+def copy_tickets(
+    job: SeedJob, batches: Sequence[range], *, workers: int, progress: Callable[[int], None]
+) -> Counter[Status]:
+    """Plan and encode batches in `workers` processes while this one COPYs them in."""
+    global _copy_job
+    _copy_job = CopyJob(
+        seed=job,
+        first_id=bulk_copy.reserve_ids(Ticket, len(job.ages)) if job.ages else 0,
+        policies={p.priority: p for p in SlaPolicy.objects.all()},
+        calendar=BusinessCalendar.load(),
+    )
+    statuses: Counter[Status] = Counter()
+    work = list(enumerate(batches))
+    try:
+        if workers > 1 and len(work) > 1:
+            if not connection.in_atomic_block:
+                connection.close()  # the children must not share this process's connection
+            with multiprocessing.get_context("fork").Pool(workers) as pool:
+                for encoded, finals in pool.imap(_encode_in_worker, work):
+                    CopyJob.write(encoded)
+                    statuses.update(finals)
+                    progress(len(finals))
+        else:
+            for args in work:
+                encoded, finals = _copy_job.encode(*args)
+                CopyJob.write(encoded)
+                statuses.update(finals)
+                progress(len(finals))
+    finally:
+        _copy_job = None
+    return statuses
+
+
+def parse_range(text: str) -> tuple[int, int]:
+    """ "3-10" → (3, 10)."""
+    low, _dash, high = text.partition("-")
+    try:
+        bounds = (int(low), int(high or low))
+    except ValueError:
+        raise CommandError(f"Expected a range like 3-10, not {text!r}.") from None
+    if not 0 <= bounds[0] <= bounds[1]:
+        raise CommandError(f"Expected 0 ≤ at least ≤ at most, not {text!r}.")
+    return bounds
 
 
 def history_days(count: int) -> int:
@@ -1012,22 +1170,45 @@ class Command(BaseCommand):
             "--if-empty", action="store_true", help="do nothing if any ticket exists"
         )
         parser.add_argument("--no-progress", action="store_true", help="no progress bar")
+        parser.add_argument(
+            "--agents", type=int, default=AGENT_COUNT, help=f"agents (default {AGENT_COUNT})"
+        )
+        parser.add_argument(
+            "--comments",
+            default="{}-{}".format(*COMMENTS),
+            help="comments per ticket, at least-at most (default %(default)s)",
+        )
+        parser.add_argument(
+            "--workers",
+            type=int,
+            default=os.cpu_count() or 1,
+            help="processes planning tickets on PostgreSQL (default: one per core)",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         count = int(options["tickets"])
         batch_size = int(options["batch_size"])
-        if count < 0 or batch_size < 1:
-            raise CommandError("--tickets must be ≥ 0 and --batch-size ≥ 1.")
+        agents = int(options["agents"])
+        if count < 0 or batch_size < 1 or agents < 1 or options["workers"] < 1:
+            raise CommandError("--tickets must be ≥ 0, --batch-size, --agents and --workers ≥ 1.")
+        comments = parse_range(options["comments"])
         if options["if_empty"] and Ticket.objects.exists():
             self.stdout.write("Tickets already exist; seed_demo --if-empty did nothing.")
             emails = [email for email, _name, _role in demo_accounts(customer_count=2)]
             self.print_logins(User.objects.filter(email__in=emails))
             return
         rng = random.Random(options["seed"])
-        cast, new_users = ensure_users(max(MIN_CUSTOMERS, count // TICKETS_PER_CUSTOMER))
+        cast, new_users = ensure_users(max(MIN_CUSTOMERS, count // TICKETS_PER_CUSTOMER), agents)
         services = ensure_categories()
         statuses = self.seed_tickets(
-            rng, cast, services, count, batch_size, progress=not options["no_progress"]
+            rng,
+            cast,
+            services,
+            count,
+            batch_size,
+            comments=comments,
+            workers=int(options["workers"]),
+            progress=not options["no_progress"],
         )
         if connection.vendor == "postgresql" and count >= VACUUM_FROM:
             # Fresh bulk data has no statistics and no visibility map yet: without them the
@@ -1044,23 +1225,32 @@ class Command(BaseCommand):
         count: int,
         batch_size: int,
         *,
+        comments: tuple[int, int],
+        workers: int,
         progress: bool,
     ) -> Counter[Status]:
-        now = timezone.now()
-        flow = WorkflowMap.from_rules(RULES)
         # Oldest first, so that ticket numbers grow with the reporting date.
         ages = sorted(
             (rng.uniform(MIN_AGE, history_days(count) * DAY) for _ in range(count)), reverse=True
         )
-        targets = final_statuses(rng, ages)
-        statuses: Counter[Status] = Counter()
+        job = SeedJob(
+            cast=cast,
+            services=services,
+            ages=ages,
+            targets=final_statuses(rng, ages),
+            now=timezone.now(),
+            comments=comments,
+            seed=rng.randrange(2**32),
+        )
+        batches = list(chunks(ages, batch_size))
         bar = tqdm(total=count, unit="ticket", file=sys.stderr, disable=None if progress else True)
         with bar:
-            for indexes in chunks(ages, batch_size):
-                plans = [
-                    plan_ticket(rng, flow, cast, services, ages[i], targets[i]) for i in indexes
-                ]
-                write_batch(plans, now, cast)
+            if connection.vendor == "postgresql":
+                return copy_tickets(job, batches, workers=workers, progress=bar.update)
+            statuses: Counter[Status] = Counter()
+            for batch, indexes in enumerate(batches):
+                plans = job.plans(batch, indexes)
+                write_batch(plans, job.now, cast)
                 statuses.update(p.changes[-1].target for p in plans)
                 bar.update(len(plans))
         return statuses
@@ -1070,10 +1260,12 @@ class Command(BaseCommand):
         spread = ", ".join(f"{statuses[s]} {s.value}" for s in Status if statuses[s])
         self.stdout.write(self.style.SUCCESS(f"Created {total} tickets ({spread or 'none'})."))
         self.stdout.write(f"{new_users} new demo accounts.")
-        self.print_logins(
-            User.objects.filter(pk__in=[cast.manager, *cast.agents, *cast.customers[:2]])
-        )
-        if new_users < 1 + AGENT_COUNT + len(cast.customers):
+        shown = [cast.manager, *cast.agents[:AGENT_COUNT], *cast.customers[:2]]
+        self.print_logins(User.objects.filter(pk__in=shown))
+        if len(cast.agents) > AGENT_COUNT:
+            more = len(cast.agents) - AGENT_COUNT
+            self.stdout.write(f"  … and {more} more agents, agent{AGENT_COUNT + 1}@example.com on")
+        if new_users < 1 + len(cast.agents) + len(cast.customers):
             self.stdout.write("(accounts that existed before keep their own password)")
 
     def print_logins(self, users) -> None:

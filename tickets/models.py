@@ -616,3 +616,23 @@ class SlaAlert(models.Model):
 
     def __str__(self) -> str:
         return f"{self.ticket_id} {self.target} {self.kind}"
+
+
+class ReportSnapshot(models.Model):
+    """A report over too many tickets to build on each request, built in the background
+    (tickets/report_snapshots.py) and served with the time it was computed."""
+
+    key = models.CharField(max_length=64, unique=True)  # sha256 of the filters
+    filters = models.JSONField()
+    tickets = models.PositiveIntegerField(default=0)  # in range when last asked for
+    payload = models.JSONField(null=True, blank=True)  # NULL: not computed yet
+    computed_at = models.DateTimeField(null=True, blank=True)
+    requested_at = models.DateTimeField(default=timezone.now)
+    # Set while a worker builds it: a second worker leaves it alone until the lease runs out.
+    claimed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["requested_at"], name="snapshot_requested_idx")]
+
+    def __str__(self) -> str:
+        return f"report snapshot {self.filters}"

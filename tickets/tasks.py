@@ -6,7 +6,7 @@ from smtplib import SMTPException
 
 from celery import shared_task
 
-from . import notifications, services
+from . import notifications, report_snapshots, services
 
 log = logging.getLogger(__name__)
 
@@ -53,3 +53,13 @@ def auto_close_resolved() -> int:
 @shared_task(name="tickets.sla_check", time_limit=600)
 def sla_check() -> int:
     return len(services.sla_check())
+
+
+@shared_task(name="tickets.build_report_snapshot", time_limit=600, soft_time_limit=540)
+def build_report_snapshot(key: str) -> bool:
+    return report_snapshots.build(key=key)
+
+
+@shared_task(name="tickets.refresh_report_snapshots", time_limit=120)
+def refresh_report_snapshots() -> int:
+    return report_snapshots.refresh_stale()

@@ -36,6 +36,7 @@ E409 = _error(
 )
 E413 = _error("The request body is too large.")
 E429 = _error("Too many requests: wait for `Retry-After` seconds.")
+PREPARING = _error("A big range not worked out yet: being prepared; retry after `Retry-After`.")
 READ_ERRORS = {400: E400, 401: E401, 403: E403, 404: E404, 429: E429}
 WRITE_ERRORS = {**READ_ERRORS, 409: E409, 413: E413}
 

@@ -426,6 +426,15 @@ class ReportSummarySerializer(serializers.Serializer):
     backlog_by_age = serializers.SerializerMethodField()
     weekly = serializers.SerializerMethodField()
     definitions = serializers.SerializerMethodField()
+    computed_at = serializers.SerializerMethodField(
+        help_text="For a big range, when these numbers were worked out (the backlog is always "
+        "counted now); null when they were worked out for this request."
+    )
+
+    @extend_schema_field(serializers.DateTimeField(allow_null=True))
+    def get_computed_at(self, report: reports.Report) -> str | None:
+        when = self.context.get("computed_at")
+        return serializers.DateTimeField().to_representation(when) if when else None
 
     @extend_schema_field(CountSerializer(many=True))
     def get_backlog_by_status(self, report: reports.Report) -> list[dict]:

@@ -24,7 +24,7 @@ from rest_framework.response import Response
 from rest_framework.utils.urls import replace_query_param
 from rest_framework.views import APIView
 
-from tickets import queries, reports, services, workflow
+from tickets import queries, report_snapshots, services, workflow
 from tickets.models import Attachment, Category, Comment, Ticket
 from tickets.views.files import download_response
 
@@ -35,6 +35,7 @@ from .schema import (
     E429,
     ETAG,
     IF_MATCH_HEADER,
+    PREPARING,
     READ_ERRORS,
     TICKET_ID,
     WRITE_ERRORS,
@@ -466,7 +467,11 @@ class ManagersOnly(BasePermission):
     tags=["reports"],
     summary="The report summary (managers)",
     parameters=[ReportParamsSerializer],
-    responses={200: ReportSummarySerializer, **READ_ERRORS},
+    responses={
+        200: ReportSummarySerializer,
+        202: PREPARING,
+        **READ_ERRORS,
+    },
 )
 class ReportSummary(APIView):
     """The numbers of the report page: times (seconds), rates, backlog, weekly counts."""
@@ -475,5 +480,12 @@ class ReportSummary(APIView):
 
     def get(self, request: Request) -> Response:
         params = strict_params(request, ReportParamsSerializer)
-        report = reports.build(params.report_filters())
-        return Response(ReportSummarySerializer(report).data)
+        served = report_snapshots.serve(params.report_filters())
+        if served.report is None:
+            return Response(
+                {"detail": "The report is being prepared; retry in a few seconds."},
+                status=status.HTTP_202_ACCEPTED,
+                headers={"Retry-After": "3"},
+            )
+        context = {"computed_at": served.as_of}
+        return Response(ReportSummarySerializer(served.report, context=context).data)

@@ -10,7 +10,7 @@ from django.shortcuts import render
 from django.utils.translation import gettext as _
 
 from accounts.roles import manager_required
-from tickets import reports
+from tickets import report_snapshots, reports
 from tickets.forms import ReportFilterForm
 
 CHART_STYLE = pygal.style.Style(
@@ -51,21 +51,31 @@ def _filters(request: HttpRequest) -> tuple[ReportFilterForm, reports.ReportFilt
     )
 
 
+PREPARING_RETRY_SECONDS = 3
+
+
 @manager_required
 def report(request: HttpRequest) -> HttpResponse:
     form, filters = _filters(request)
     if filters is None:
         return render(request, "reports/report.html", {"form": form}, status=400)
-    return render(
+    served = report_snapshots.serve(filters)
+    response = render(
         request,
         "reports/report.html",
         {
             "form": form,
-            "report": reports.build(filters),
+            "report": served.report,
+            "served": served,
+            "filters": filters,
             "definitions": reports.DEFINITIONS,
             "query": request.GET.urlencode(),
         },
     )
+    if served.report is None:
+        # Browsers reload a page that says Refresh: no script needed.
+        response["Refresh"] = str(PREPARING_RETRY_SECONDS)
+    return response
 
 
 class _Echo:
@@ -88,7 +98,9 @@ def export_summary(request: HttpRequest) -> HttpResponse:
     if filters is None:
         return HttpResponse(_("Invalid filters: %s") % form.errors.as_text(), status=400)
     name = f"helpdesk-summary-{filters.start}-{filters.end}.csv"
-    return _csv_response(reports.summary_rows(reports.build(filters)), name)
+    # A download may wait for a big report; the page never does.
+    report = report_snapshots.serve(filters).report or reports.build(filters)
+    return _csv_response(reports.summary_rows(report), name)
 
 
 @manager_required
@@ -118,7 +130,12 @@ def chart(request: HttpRequest, name: str) -> HttpResponse:
         "show_y_guides": True,
     }
     if name == "weekly":
-        weeks = reports.weekly(filters)
+        served = report_snapshots.serve(filters)
+        if served.report is None:
+            response = HttpResponse(status=503)
+            response["Retry-After"] = str(PREPARING_RETRY_SECONDS)
+            return response
+        weeks = served.report.weekly
         graph = pygal.Bar(x_label_rotation=30, **config)
         graph.title = _("Reported and resolved per week")
         graph.x_labels = [monday.strftime("%d %b") for monday, _c, _r in weeks]

@@ -50,6 +50,7 @@ import django  # noqa: E402
 django.setup()
 
 from django.conf import settings  # noqa: E402
+from django.core.management import call_command  # noqa: E402
 from django.db import connection  # noqa: E402
 from django.db.models import Count  # noqa: E402
 from django.test import Client  # noqa: E402
@@ -68,7 +69,7 @@ COMMENTS_ON_BIG_TICKET = 50
 # wrk reports each status it saw, so that a page answering 302 (to the login) or 500 cannot
 # pass for a fast page.
 WRK_SCRIPT = r"""
-local counts = {}
+counts = {}  -- a global: done() reads each thread's copy with thread:get()
 local threads = {}
 function setup(thread) table.insert(threads, thread) end
 function init(args) counts = {} end
@@ -337,6 +338,7 @@ def main() -> None:
     if connection.vendor != "postgresql" or not Ticket.objects.exists():
         raise SystemExit("Point DATABASE_URL at a seeded PostgreSQL database (bench/README.md).")
     wrk = ensure_wrk()
+    call_command("collectstatic", "--noinput", verbosity=0)  # as production serves them
     ticket = big_ticket()
     who = identities(ticket)
     todo = pages(ticket, who)

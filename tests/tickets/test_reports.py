@@ -177,9 +177,10 @@ def test_the_report_page_takes_the_same_queries_however_many_tickets(
 ):
     for i in range(count):
         life((at(2 + i % 20, 9), "report"), (at(2 + i % 20, 10), "take"))
-    # session, user; a snapshot? (none: a small range); tickets in range; counts, durations; backlog by status and by age; reported and resolved
-    # per week; for agents, services and priorities: counts, durations (and the agents' and
-    # services' names); the filter form's agents and services
+    # session, user; a snapshot? (none: a small range); tickets in range; counts, durations;
+    # backlog by status and by age; reported and resolved per week; for agents, services and
+    # priorities: counts, durations (and the agents' and services' names); the filter form's
+    # agents and services
     with time_machine.travel(at(30, 12), tick=False), django_assert_num_queries(20):
         mia.get(reverse("reports:report"), QUERY)
 

@@ -41,6 +41,9 @@ BENCH_ENV = {
     "API_THROTTLE_USER": "100000000/minute",
     "API_THROTTLE_ANON": "100000000/minute",
     "LOG_LEVEL": "WARNING",
+    # As in production, notifications go to the broker (no worker runs: the bench measures the
+    # web process); the bench empties this Redis database afterwards.
+    "REDIS_URL": "redis://127.0.0.1:6379/14",
 }
 for _key, _value in BENCH_ENV.items():
     os.environ.setdefault(_key, _value)
@@ -65,6 +68,7 @@ from tickets.models import Category, Comment, Ticket  # noqa: E402
 PORT = 8765
 BASE = f"http://127.0.0.1:{PORT}"
 COMMENTS_ON_BIG_TICKET = 50
+MIN_REQUESTS = 20  # fewer answers in the measured time make no percentile worth printing
 
 # wrk reports each status it saw, so that a page answering 302 (to the login) or 500 cannot
 # pass for a fast page.
@@ -207,7 +211,7 @@ def pages(ticket: Ticket, who: dict[str, Identity]) -> list[Page]:
         ),
         Page(
             "agent queue, filtered",
-            f"/agent/?view=all&priority=high&category={category.pk}",
+            f"/agent/?priority=high&category={category.pk}",
             "agent",
         ),
         Page("agent queue, search", "/agent/?view=all&q=printer+offline", "agent"),
@@ -353,10 +357,16 @@ def main() -> None:
                 wrk, page, who[page.role], duration=args.duration, connections=args.connections
             )
             page.result["peak_mb"] = server.peak_worker_mb()
-        wrong = {s: n for s, n in page.result["statuses"].items() if s != page.expect}
-        if wrong:
-            raise SystemExit(f"{page.name}: expected {page.expect} only, got {wrong}")
+        statuses = page.result["statuses"]
+        wrong = {s: n for s, n in statuses.items() if s != page.expect}
+        if wrong or sum(statuses.values()) < MIN_REQUESTS:
+            raise SystemExit(
+                f"{page.name}: expected {MIN_REQUESTS}+ × {page.expect}, got {statuses}"
+            )
         print(f"  {page.name}: {page.result}", file=sys.stderr)
+    import redis
+
+    redis.Redis.from_url(os.environ["REDIS_URL"]).flushdb()
     print_table(todo, args)
 
 

@@ -112,13 +112,14 @@ def from_payload(filters: reports.ReportFilters, payload: dict) -> reports.Repor
     return reports.Report(
         filters=filters,
         tickets=payload["tickets"],
-        durations={name: reports.Stat(**stat) for name, stat in payload["durations"].items()},
+        # JSON objects come back in any order (jsonb sorts keys): the page's order is ours.
+        durations={name: reports.Stat(**payload["durations"][name]) for name in reports.DURATIONS},
         resolved=payload["resolved"],
         reopened=payload["reopened"],
         response_sla=tuple(payload["response_sla"]),
         resolution_sla=tuple(payload["resolution_sla"]),
         weekly=[(date.fromisoformat(m), c, r) for m, c, r in payload["weekly"]],
-        breakdowns={by: [row(e) for e in rows] for by, rows in payload["breakdowns"].items()},
+        breakdowns={by: [row(e) for e in payload["breakdowns"][by]] for by in reports.GROUPINGS},
     )
 
 

@@ -33,7 +33,7 @@ from .models import ReportSnapshot
 log = logging.getLogger(__name__)
 
 CLAIM_LEASE = timedelta(minutes=10)
-KEEP_REFRESHING = timedelta(days=1)  # snapshots looked at within this long are kept fresh
+KEEP_REFRESHING = timedelta(hours=2)  # snapshots looked at within this long are kept fresh
 FORGET_AFTER = timedelta(days=7)  # snapshots nobody asked for within this long are deleted
 
 

@@ -99,10 +99,17 @@ class ProfileForm(ServiceErrorsMixin, forms.Form):
             "ticket or a question we need answered, are sent even when this is off."
         ),
     )
+    current_password = forms.CharField(
+        label=_("Current password"),
+        required=False,
+        strip=False,
+        help_text=_("Needed only to change your e-mail address."),
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+    )
 
     @classmethod
     def initial_for(cls, user: User) -> dict:
-        return {name: getattr(user, name) for name in cls.base_fields}
+        return {name: getattr(user, name) for name in cls.base_fields if name != "current_password"}
 
 
 class LoginForm(auth_forms.AuthenticationForm):
@@ -163,4 +170,52 @@ class ApiTokenForm(ServiceErrorsMixin, forms.Form):
         empty_value=None,
         required=False,
         initial="90",
+    )
+
+
+class OtpCodeForm(forms.Form):
+    """A code from the authenticator app, or one of the backup codes."""
+
+    code = forms.CharField(
+        label=_("Code"),
+        max_length=32,
+        help_text=_("The 6 digits your authenticator app shows, or one of your backup codes."),
+        widget=forms.TextInput(
+            attrs={
+                "autocomplete": "one-time-code",
+                "autofocus": True,
+                "autocapitalize": "off",
+                "spellcheck": "false",
+            }
+        ),
+    )
+
+
+class OtpSetupForm(forms.Form):
+    code = forms.CharField(
+        label=_("Code from the app"),
+        max_length=16,
+        help_text=_("Enter the 6 digits the app shows for the help desk."),
+        widget=forms.TextInput(
+            attrs={"autocomplete": "one-time-code", "inputmode": "numeric", "autofocus": True}
+        ),
+    )
+
+
+class PasswordConfirmForm(forms.Form):
+    password = forms.CharField(
+        label=_("Your password"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+    )
+
+
+class SecurityPolicyForm(forms.Form):
+    require_staff_two_factor = forms.BooleanField(
+        label=_("Require two-factor authentication for agents and managers"),
+        required=False,
+        help_text=_(
+            "Agents and managers without an authenticator app are sent to set one up before "
+            "they can use anything else. API tokens keep working."
+        ),
     )

@@ -140,3 +140,40 @@ class ApiToken(models.Model):
     @property
     def is_expired(self) -> bool:
         return self.expires_at is not None and self.expires_at <= timezone.now()
+
+
+class SecurityPolicy(models.Model):
+    """The help desk's security choices that managers make in the app: one row (pk 1).
+
+    Read through accounts.two_factor.policy(); a missing row means the defaults.
+    """
+
+    SINGLETON_PK = 1
+
+    require_staff_two_factor = models.BooleanField(
+        _("require two-factor authentication for agents and managers"),
+        default=False,
+        help_text=_(
+            "Agents and managers without an authenticator app are sent to set one up before "
+            "they can use anything else."
+        ),
+    )
+    updated_at = models.DateTimeField(_("changed"), auto_now=True)
+    updated_by = models.ForeignKey(
+        User,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("changed by"),
+    )
+
+    class Meta:
+        verbose_name = _("security policy")
+        verbose_name_plural = _("security policy")
+        constraints = [
+            models.CheckConstraint(condition=models.Q(pk=1), name="security_policy_singleton"),
+        ]
+
+    def __str__(self) -> str:
+        return str(_("Security policy"))

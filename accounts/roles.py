@@ -6,6 +6,8 @@ from functools import wraps
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 
+from helpdesk.security_log import log_permission_denied
+
 View = Callable[..., HttpResponse]
 
 
@@ -14,6 +16,7 @@ def _role_required(test: Callable, view: View) -> View:
     @wraps(view)
     def wrapped(request: HttpRequest, *args, **kwargs) -> HttpResponse:
         if not test(request.user):
+            log_permission_denied(request, reason="role", view=view.__name__)
             raise Http404
         return view(request, *args, **kwargs)
 

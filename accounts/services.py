@@ -1,12 +1,19 @@
+import logging
+
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext, gettext_noop
 
+from helpdesk.security_log import log_event
+
 from .models import Role, User
 
 # Marked for translation here, translated where it is raised: the constant stays a plain string.
 EMAIL_TAKEN = gettext_noop("A user with this e-mail address already exists.")
+EMAIL_CHANGE_NEEDS_PASSWORD = gettext_noop(
+    "Enter your current password to change your e-mail address."
+)
 
 PROFILE_FIELDS = ("display_name", "email", "notify_by_email")
 
@@ -47,9 +54,17 @@ def user_create(
 
 
 def user_update_profile(
-    *, user: User, display_name: str, email: str, notify_by_email: bool
+    *,
+    user: User,
+    display_name: str,
+    email: str,
+    notify_by_email: bool,
+    current_password: str | None = None,
 ) -> User:
     """Change what a user may change about themselves; the role is not among it.
+
+    A new e-mail address (the login, and where password resets go) needs the current password,
+    so that someone at an unattended session cannot take the account over.
 
     Raises ValidationError keyed by field, leaving `user` untouched. Saves only the fields that
     changed, and nothing at all when nothing did.
@@ -76,6 +91,15 @@ def user_update_profile(
         and User.objects.filter(email__iexact=values["email"]).exclude(pk=user.pk).exists()
     ):
         raise _email_taken()
+    if "email" in changed and not (current_password and user.check_password(current_password)):
+        log_event("email_change_refused", user=user, level=logging.WARNING)
+        raise ValidationError(
+            {
+                "current_password": ValidationError(
+                    gettext(EMAIL_CHANGE_NEEDS_PASSWORD), code="password_required"
+                )
+            }
+        )
 
     previous = {name: getattr(user, name) for name in changed}
     for name in changed:
@@ -90,4 +114,6 @@ def user_update_profile(
             # The address was taken between the check and the write; the database said no.
             raise _email_taken() from error
         raise
+    if "email" in changed:
+        log_event("email_changed", user=user, old_email=previous["email"])
     return user

@@ -6,10 +6,16 @@ from . import views
 urlpatterns = [
     path("signup/", views.SignUpView.as_view(), name="signup"),
     path("login/", views.LoginView.as_view(), name="login"),
+    path("login/verify/", views.LoginVerifyView.as_view(), name="login_verify"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("profile/", views.ProfileView.as_view(), name="profile"),
     path("profile/tokens/", views.api_token_new, name="api_token_new"),
     path("profile/tokens/<int:pk>/revoke/", views.api_token_delete, name="api_token_revoke"),
+    path("two-factor/", views.two_factor_status, name="two_factor"),
+    path("two-factor/setup/", views.two_factor_setup, name="two_factor_setup"),
+    path("two-factor/backup-codes/", views.two_factor_backup_codes, name="two_factor_backup_codes"),
+    path("two-factor/remove/", views.two_factor_remove, name="two_factor_remove"),
+    path("security-policy/", views.security_policy, name="security_policy"),
     path("password_change/", views.PasswordChangeView.as_view(), name="password_change"),
     path(
         "password_change/done/",

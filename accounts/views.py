@@ -1,34 +1,52 @@
-"""Account pages: sign-up, sign-in, password reset and change, profile.
+"""Account pages: sign-up, sign-in (with the code step), password reset and change, profile,
+two-factor set-up and policy, and the lockout page.
 
 Thin views: a form parses, a service writes, a template renders.
 """
 
+import logging
+import math
+import time
+from datetime import timedelta
+
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth import login
+from django.contrib.auth import get_user_model, login
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.decorators import method_decorator
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters, sensitive_variables
 from django.views.decorators.http import require_POST
 from django.views.generic import FormView
+from django_otp import DEVICE_ID_SESSION_KEY
+from django_otp import login as otp_login
 
+from helpdesk.security_log import client_ip, log_event
+
+from . import throttle, two_factor
 from .forms import (
     ApiTokenForm,
     LoginForm,
+    OtpCodeForm,
+    OtpSetupForm,
     PasswordChangeForm,
+    PasswordConfirmForm,
     PasswordResetForm,
     ProfileForm,
+    SecurityPolicyForm,
     SetPasswordForm,
     SignUpForm,
 )
 from .models import Role
+from .roles import agent_required, manager_required
 from .services import user_create, user_update_profile
 from .tokens import api_token_create, api_token_revoke, api_tokens_of
 
@@ -37,11 +55,139 @@ from .tokens import api_token_create, api_token_revoke, api_tokens_of
 SIGN_IN_BACKEND = "django.contrib.auth.backends.ModelBackend"
 
 
+def _too_many(request: HttpRequest, retry_after: int, what: str) -> HttpResponse:
+    """The 429 page: what was refused and when to try again, with Retry-After."""
+    minutes = max(1, math.ceil(retry_after / 60))
+    response = render(
+        request,
+        "registration/throttled.html",
+        {
+            "what": what,
+            "minutes": minutes,
+            "retry_at": timezone.now() + timedelta(seconds=retry_after),
+        },
+        status=429,
+    )
+    response["Retry-After"] = str(retry_after)
+    return response
+
+
+def locked_out(request: HttpRequest, original_response=None, credentials=None) -> HttpResponse:
+    """django-axes' answer (AXES_LOCKOUT_CALLABLE) to a locked-out (account, address) pair."""
+    username = throttle.axes_username(request, credentials)
+    retry_after = max(1, int(throttle.lockout_ends(username, client_ip(request)) - time.time()))
+    minutes = max(1, math.ceil(retry_after / 60))
+    response = render(
+        request,
+        "registration/lockout.html",
+        {
+            "minutes": minutes,
+            "retry_at": timezone.now() + timedelta(seconds=retry_after),
+            "failure_limit": settings.AXES_FAILURE_LIMIT,
+        },
+        status=429,
+    )
+    response["Retry-After"] = str(retry_after)
+    return response
+
+
+@method_decorator(sensitive_post_parameters("password"), "dispatch")
 class LoginView(auth_views.LoginView):
+    """The password step. Someone with an authenticator app is not signed in yet: the session
+    remembers who passed the password, and LoginVerifyView asks for the code."""
+
     authentication_form = LoginForm
 
     def get_context_data(self, **kwargs) -> dict:
         return super().get_context_data(signup_enabled=settings.SIGNUP_ENABLED, **kwargs)
+
+    def form_valid(self, form: LoginForm) -> HttpResponse:
+        user = form.get_user()
+        if not two_factor.is_enrolled(user):
+            return super().form_valid(form)
+        # A fresh session key for the half-signed-in state; nobody is signed in with it yet.
+        self.request.session.cycle_key()
+        self.request.session[two_factor.SESSION_PENDING] = {
+            "user": user.pk,
+            "backend": user.backend,
+            "at": int(time.time()),
+            "tries": 0,
+            "next": self.get_success_url(),
+        }
+        log_event("login_password_accepted", request=self.request, user=user)
+        return redirect("login_verify")
+
+
+def _pending(request: HttpRequest) -> dict | None:
+    pending = request.session.get(two_factor.SESSION_PENDING)
+    if not pending:
+        return None
+    if int(time.time()) - pending["at"] > two_factor.pending_timeout():
+        request.session.pop(two_factor.SESSION_PENDING, None)
+        return None
+    return pending
+
+
+@method_decorator([sensitive_post_parameters("code"), never_cache], "dispatch")
+class LoginVerifyView(FormView):
+    """The code step: an app code or a backup code completes the sign-in."""
+
+    template_name = "registration/login_verify.html"
+    form_class = OtpCodeForm
+
+    def dispatch(self, request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        self.pending = _pending(request)
+        if self.pending is None:
+            messages.info(request, _("Sign in with your password first."))
+            return redirect("login")
+        self.user = get_user_model().objects.filter(pk=self.pending["user"], is_active=True).first()
+        if self.user is None:
+            request.session.pop(two_factor.SESSION_PENDING, None)
+            return redirect("login")
+        return super().dispatch(request, *args, **kwargs)
+
+    def form_valid(self, form: OtpCodeForm) -> HttpResponse:
+        session = self.request.session
+        try:
+            device = two_factor.verify(user=self.user, token=form.cleaned_data["code"])
+        except ValidationError as error:
+            self.pending["tries"] += 1
+            log_event(
+                "two_factor_failed",
+                request=self.request,
+                user=self.user,
+                level=logging.WARNING,
+                stage="login",
+                tries=self.pending["tries"],
+            )
+            if self.pending["tries"] >= settings.TWO_FACTOR_MAX_ATTEMPTS:
+                session.pop(two_factor.SESSION_PENDING, None)
+                messages.error(self.request, _("Too many wrong codes. Sign in again."))
+                return redirect("login")
+            session[two_factor.SESSION_PENDING] = self.pending
+            form.add_error("code", error)
+            return self.form_invalid(form)
+        session.pop(two_factor.SESSION_PENDING, None)
+        login(self.request, self.user, backend=self.pending["backend"])
+        otp_login(self.request, device)
+        log_event(
+            "two_factor_succeeded",
+            request=self.request,
+            user=self.user,
+            method="backup_code" if device.__class__.__name__ == "StaticDevice" else "app",
+        )
+        if device.__class__.__name__ == "StaticDevice":
+            left = two_factor.backup_codes_left(self.user)
+            messages.warning(
+                self.request,
+                ngettext(
+                    "You signed in with a backup code. %(count)d backup code is left.",
+                    "You signed in with a backup code. %(count)d backup codes are left.",
+                    left,
+                )
+                % {"count": left},
+            )
+        return redirect(self.pending["next"] or settings.LOGIN_REDIRECT_URL)
 
 
 @method_decorator([sensitive_post_parameters("password1", "password2"), never_cache], "dispatch")
@@ -56,6 +202,11 @@ class SignUpView(FormView):
             raise Http404
         if request.user.is_authenticated:
             return redirect(settings.LOGIN_REDIRECT_URL)
+        if request.method == "POST":
+            retry_after = throttle.hit("signup", client_ip(request), settings.SIGNUP_RATE)
+            if retry_after:
+                log_event("signup_throttled", request=request, level=logging.WARNING)
+                return _too_many(request, retry_after, _("Creating accounts"))
         return super().dispatch(request, *args, **kwargs)
 
     def form_valid(self, form: SignUpForm) -> HttpResponse:
@@ -95,6 +246,7 @@ class ProfileView(LoginRequiredMixin, FormView):
                 display_name=data["display_name"],
                 email=data["email"],
                 notify_by_email=data["notify_by_email"],
+                current_password=data["current_password"],
             )
         except ValidationError as error:
             form.add_service_error(error)
@@ -107,6 +259,24 @@ class PasswordResetView(auth_views.PasswordResetView):
     form_class = PasswordResetForm
 
     def form_valid(self, form: PasswordResetForm) -> HttpResponse:
+        # Limited per address and e-mail, and per address: a reset link is an e-mail sent to
+        # someone, and asking again and again must not flood them (or find out who exists).
+        email = throttle.normalized_login(form.cleaned_data["email"])
+        address = client_ip(self.request)
+        retry_after = throttle.hit(
+            "password_reset", f"{address}|{email}", settings.PASSWORD_RESET_RATE
+        ) or throttle.hit(
+            "password_reset_address", address, settings.PASSWORD_RESET_RATE_PER_ADDRESS
+        )
+        if retry_after:
+            log_event(
+                "password_reset_throttled",
+                request=self.request,
+                email=email,
+                level=logging.WARNING,
+            )
+            return _too_many(self.request, retry_after, _("Password reset requests"))
+        log_event("password_reset_requested", request=self.request, email=email)
         # Links in e-mails point at the configured public address, as notifications do,
         # not at whatever Host the request came in on.
         self.extra_email_context = {"site_url": settings.SITE_URL.rstrip("/")}
@@ -116,9 +286,19 @@ class PasswordResetView(auth_views.PasswordResetView):
 class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
     form_class = SetPasswordForm
 
+    def form_valid(self, form: SetPasswordForm) -> HttpResponse:
+        response = super().form_valid(form)
+        log_event("password_reset_completed", request=self.request, user=form.user)
+        return response
+
 
 class PasswordChangeView(auth_views.PasswordChangeView):
     form_class = PasswordChangeForm
+
+    def form_valid(self, form: PasswordChangeForm) -> HttpResponse:
+        response = super().form_valid(form)
+        log_event("password_changed", request=self.request, user=form.user)
+        return response
 
 
 # Personal API tokens, on the profile page
@@ -133,7 +313,19 @@ def _api_token_context(user, token_form: ApiTokenForm | None = None) -> dict:
 @login_required
 @require_POST
 def api_token_new(request: HttpRequest) -> HttpResponse:
-    """Make a token and show it, this once: only its digest is kept."""
+    """Make a token and show it, this once: only its digest is kept.
+
+    A token outlives the session and skips the code step, so staff who have (or must have)
+    two-factor authentication make one only from a session that passed it."""
+    user = request.user
+    if (
+        user.is_agent
+        and not two_factor.session_is_verified(request)
+        and (two_factor.is_enrolled(user) or two_factor.is_required(user))
+    ):
+        log_event("permission_denied", request=request, reason="token_needs_two_factor")
+        messages.error(request, _("Sign in with your second factor to create a token."))
+        return redirect("profile")
     form = ApiTokenForm(request.POST)
     if form.is_valid():
         try:
@@ -165,3 +357,115 @@ def api_token_delete(request: HttpRequest, pk: int) -> HttpResponse:
         request, _("The token “%(name)s” is revoked: it no longer works.") % {"name": token.name}
     )
     return redirect("profile")
+
+
+# Two-factor authentication (agents and managers)
+
+
+@never_cache
+@agent_required
+def two_factor_status(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    return render(
+        request,
+        "accounts/two_factor.html",
+        {
+            "enrolled": two_factor.is_enrolled(user),
+            "required": two_factor.is_required(user),
+            "backup_codes_left": two_factor.backup_codes_left(user),
+            "remove_form": PasswordConfirmForm(),
+        },
+    )
+
+
+@never_cache
+@agent_required
+@sensitive_variables("codes")
+def two_factor_setup(request: HttpRequest) -> HttpResponse:
+    """Show the QR code and the secret; a code from the app confirms it (backup codes next)."""
+    user = request.user
+    if two_factor.is_enrolled(user) and request.method == "GET" and "again" not in request.GET:
+        return redirect("two_factor")
+    device = two_factor.totp_start(user=user)
+    form = OtpSetupForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            codes = two_factor.totp_confirm(user=user, token=form.cleaned_data["code"])
+        except ValidationError as error:
+            form.add_error("code", error)
+        else:
+            device.refresh_from_db()
+            otp_login(request, device)
+            two_factor.remember_state(request, user)
+            return render(
+                request,
+                "accounts/two_factor_backup_codes.html",
+                {"codes": codes, "first_time": True},
+            )
+    return render(
+        request,
+        "accounts/two_factor_setup.html",
+        {
+            "form": form,
+            "qr_code": two_factor.qr_code_data_uri(device),
+            "secret": two_factor.secret_text(device),
+        },
+        status=400 if form.errors else 200,
+    )
+
+
+@never_cache
+@agent_required
+@require_POST
+@sensitive_variables("codes")
+def two_factor_backup_codes(request: HttpRequest) -> HttpResponse:
+    if not two_factor.is_enrolled(request.user):
+        return redirect("two_factor")
+    codes = two_factor.backup_codes_regenerate(user=request.user)
+    return render(
+        request, "accounts/two_factor_backup_codes.html", {"codes": codes, "first_time": False}
+    )
+
+
+@never_cache
+@agent_required
+@require_POST
+@sensitive_post_parameters("password")
+def two_factor_remove(request: HttpRequest) -> HttpResponse:
+    form = PasswordConfirmForm(request.POST)
+    if form.is_valid():
+        try:
+            two_factor.two_factor_remove(user=request.user, password=form.cleaned_data["password"])
+        except ValidationError as error:
+            form.add_error("password", error.error_dict["password"])
+        else:
+            request.session.pop(DEVICE_ID_SESSION_KEY, None)
+            two_factor.remember_state(request, request.user)
+            messages.success(request, _("Two-factor authentication is off for your account."))
+            return redirect("two_factor")
+    context = {
+        "enrolled": True,
+        "required": two_factor.is_required(request.user),
+        "backup_codes_left": two_factor.backup_codes_left(request.user),
+        "remove_form": form,
+    }
+    return render(request, "accounts/two_factor.html", context, status=400)
+
+
+@never_cache
+@manager_required
+def security_policy(request: HttpRequest) -> HttpResponse:
+    current = two_factor.policy()
+    form = SecurityPolicyForm(
+        request.POST or None,
+        initial={"require_staff_two_factor": current.require_staff_two_factor},
+    )
+    if request.method == "POST" and form.is_valid():
+        two_factor.policy_set(
+            require_staff_two_factor=form.cleaned_data["require_staff_two_factor"],
+            actor=request.user,
+        )
+        two_factor.remember_state(request, request.user)
+        messages.success(request, _("The security policy has been saved."))
+        return redirect("security_policy")
+    return render(request, "accounts/security_policy.html", {"form": form, "policy": current})

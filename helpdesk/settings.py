@@ -5,6 +5,7 @@ DEBUG is on; with DEBUG off the process refuses to start without a real SECRET_K
 ALLOWED_HOSTS.
 """
 
+from datetime import timedelta
 from pathlib import Path
 
 import environ
@@ -39,19 +40,37 @@ INSTALLED_APPS = [
     "rest_framework",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
+    "axes",
+    "csp",
     "accounts",
     "tickets",
 ]
 
 MIDDLEWARE = [
+    # A request id on every request, response and security log record; Permissions-Policy.
+    "helpdesk.middleware.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
+    # 413 for a request body over the upload limit, before anything reads or spools it.
+    "tickets.uploads.RequestSizeLimitMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    # Signs out after SESSION_IDLE_TIMEOUT_MINUTES without a request, or SESSION_MAX_AGE_HOURS.
+    "helpdesk.middleware.SessionTimeoutMiddleware",
+    # Cache-Control: no-store, private for signed-in users and the API.
+    "helpdesk.middleware.NoStoreMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # Staff with a second factor must have passed it; the 2FA policy sends others to enrol.
+    "accounts.middleware.TwoFactorMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Answers 429 when django-axes locks a sign-in out; keep it last.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "helpdesk.urls"
@@ -86,6 +105,19 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
 
+# django-axes checks every sign-in first (and refuses while locked out), then the model backend.
+AUTHENTICATION_BACKENDS = [
+    "accounts.backends.AxesBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+# Argon2id for new and changed passwords; the others only verify (and upgrade) older hashes.
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2SHA1PasswordHasher",
+    "django.contrib.auth.hashers.ScryptPasswordHasher",
+]
+
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {
@@ -114,6 +146,95 @@ MEDIA_ROOT = Path(env.str("MEDIA_ROOT", default=str(BASE_DIR / "media")))
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "/"
 
+# --- Transport, cookies and headers ------------------------------------------------------
+# With DEBUG off the app is served over https only. `make run` (DEBUG on) is plain http on
+# 127.0.0.1, where browsers drop Secure cookies: there the cookies keep their plain names.
+HTTPS_ONLY = not DEBUG
+SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=HTTPS_ONLY)
+# Behind a TLS-terminating proxy, name the header it sets (e.g. X-Forwarded-Proto); the proxy
+# must overwrite it on every request. Unset: only the connection itself counts as https.
+if env.str("SECURE_PROXY_SSL_HEADER", default=""):
+    SECURE_PROXY_SSL_HEADER = (
+        "HTTP_" + env.str("SECURE_PROXY_SSL_HEADER").upper().replace("-", "_"),
+        "https",
+    )
+SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=365 * 24 * 3600)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=True)
+SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=False)
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+# `__Host-` cookies are Secure, path "/" and have no Domain: no subdomain can set or read them.
+SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = HTTPS_ONLY
+SESSION_COOKIE_NAME = "__Host-sessionid" if HTTPS_ONLY else "sessionid"
+CSRF_COOKIE_NAME = "__Host-csrftoken" if HTTPS_ONLY else "csrftoken"
+SESSION_COOKIE_PATH = CSRF_COOKIE_PATH = "/"
+SESSION_COOKIE_DOMAIN = CSRF_COOKIE_DOMAIN = None
+SESSION_COOKIE_HTTPONLY = True
+# No script reads the CSRF cookie: forms carry the token, the API docs get it from the page.
+CSRF_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = CSRF_COOKIE_SAMESITE = "Lax"
+# Sessions: signed out after this long without a request (sliding, see
+# helpdesk.middleware.SessionTimeoutMiddleware), and after SESSION_MAX_AGE_HOURS whatever happens.
+SESSION_IDLE_TIMEOUT = env.int("SESSION_IDLE_TIMEOUT_MINUTES", default=30) * 60
+SESSION_MAX_AGE = env.int("SESSION_MAX_AGE_HOURS", default=12) * 3600
+# The session's last-seen time is written at most this often (not on every request).
+SESSION_ACTIVITY_PRECISION = 60
+# The cookie outlives the idle timeout by the write precision; the server-side check decides.
+SESSION_COOKIE_AGE = SESSION_IDLE_TIMEOUT + SESSION_ACTIVITY_PRECISION
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+
+# Content-Security-Policy (django-csp 4): nothing inline, nothing from elsewhere.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'none'"],
+        "frame-src": ["'none'"],
+        "frame-ancestors": ["'none'"],
+        "form-action": ["'self'"],
+    }
+}
+# Browser features no page here uses (helpdesk.middleware.RequestIdMiddleware sends it).
+PERMISSIONS_POLICY = (
+    "accelerometer=(), camera=(), display-capture=(), geolocation=(), gyroscope=(), "
+    "magnetometer=(), microphone=(), payment=(), usb=()"
+)
+
+# --- Sign-in throttling (django-axes) and other rate limits ---------------------------------
+# A failure counts against the pair (account, address): someone guessing from one address
+# locks that pair out, never the account for its owner elsewhere, and only for the cool-off.
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = timedelta(minutes=env.int("LOGIN_COOLOFF_MINUTES", default=15))
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "accounts.views.locked_out"
+AXES_CLIENT_IP_CALLABLE = "helpdesk.security_log.client_ip"
+AXES_USERNAME_FORM_FIELD = "username"
+AXES_USERNAME_CALLABLE = "accounts.throttle.axes_username"
+# Successful sign-ins are in the security log (helpdesk.security), not a second table.
+AXES_DISABLE_ACCESS_LOG = True
+AXES_VERBOSE = False
+# Password reset requests: per address and e-mail, and per address; sign-ups per address.
+PASSWORD_RESET_RATE = env.str("PASSWORD_RESET_RATE", default="5/hour")
+PASSWORD_RESET_RATE_PER_ADDRESS = env.str("PASSWORD_RESET_RATE_PER_ADDRESS", default="20/hour")
+SIGNUP_RATE = env.str("SIGNUP_RATE", default="10/hour")
+
+# --- Two-factor authentication (django-otp) ---------------------------------------------
+OTP_TOTP_ISSUER = env.str("OTP_TOTP_ISSUER", default="Help desk")
+# The admin may remove someone's lost device, never read its key or QR code (a copy of it).
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True
+# How long the code step may wait after the password, and how many wrong codes it takes.
+TWO_FACTOR_LOGIN_TIMEOUT = 300
+TWO_FACTOR_MAX_ATTEMPTS = 5
+
 # E-mail: console by default, SMTP in production (EMAIL_URL=smtp://user:pass@host:587/?tls=True).
 if "EMAIL_URL" in env:
     vars().update(env.email("EMAIL_URL"))
@@ -121,6 +242,7 @@ else:
     EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Help desk <helpdesk@localhost>")
 SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")
+# The deployment check (helpdesk.checks) warns when this is not https with DEBUG off.
 
 # Celery: with no REDIS_URL tasks run in-process (eagerly), which is all a laptop needs.
 REDIS_URL = env.str("REDIS_URL", default="")
@@ -151,6 +273,7 @@ CELERY_BEAT_SCHEDULE = {
     "relay-notifications": {"task": "tickets.relay_notifications", "schedule": 60.0},
     "auto-close-resolved": {"task": "tickets.auto_close_resolved", "schedule": 3600.0},
     "sla-check": {"task": "tickets.sla_check", "schedule": 300.0},
+    "refresh-report-snapshots": {"task": "tickets.refresh_report_snapshots", "schedule": 300.0},
 }
 
 # Help desk rules that operators tune.
@@ -158,9 +281,21 @@ TICKET_REFERENCE_PREFIX = env.str("TICKET_REFERENCE_PREFIX", default="HD")
 AUTO_CLOSE_RESOLVED_AFTER_DAYS = env.int("AUTO_CLOSE_RESOLVED_AFTER_DAYS", default=7)
 # How long before an SLA target is due its assignee and the managers are warned.
 SLA_WARNING_MINUTES = env.int("SLA_WARNING_MINUTES", default=60)
+# Reports over more tickets than this are built in the background and served from a snapshot
+# no older than REPORT_SNAPSHOT_MAX_AGE_MINUTES (tickets/report_snapshots.py).
+REPORT_LIVE_LIMIT = env.int("REPORT_LIVE_LIMIT", default=50_000)
+REPORT_SNAPSHOT_MAX_AGE_MINUTES = env.int("REPORT_SNAPSHOT_MAX_AGE_MINUTES", default=15)
 SIGNUP_ENABLED = env.bool("SIGNUP_ENABLED", default=True)
 ATTACHMENT_MAX_BYTES = env.int("ATTACHMENT_MAX_MB", default=10) * 1024 * 1024
 ATTACHMENT_MAX_FILES = 5
+# The largest request body (all files and fields together); larger ones get 413 unread.
+ATTACHMENT_MAX_REQUEST_BYTES = (
+    env.int(
+        "ATTACHMENT_MAX_REQUEST_MB", default=ATTACHMENT_MAX_FILES * (ATTACHMENT_MAX_BYTES >> 20) + 1
+    )
+    * 1024
+    * 1024
+)
 ATTACHMENT_EXTENSIONS = env.list(
     "ATTACHMENT_EXTENSIONS",
     default=[
@@ -214,19 +349,39 @@ REST_FRAMEWORK = {
 }
 # Throttle counters must be shared by every web process: in Redis when there is one.
 API_THROTTLE_CACHE = "api-throttle"
-CACHES = {
-    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
-    API_THROTTLE_CACHE: (
+# Sign-in failures (django-axes) and the password reset and sign-up limits (accounts.throttle).
+SECURITY_CACHE = "security"
+
+
+def _shared_cache(prefix: str) -> dict:
+    return (
         {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": REDIS_URL,
-            "KEY_PREFIX": "api-throttle",
+            "KEY_PREFIX": prefix,
             "OPTIONS": {"socket_timeout": 1, "socket_connect_timeout": 1},
         }
         if REDIS_URL
-        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "throttle"}
-    ),
+        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": prefix}
+    )
+
+
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    API_THROTTLE_CACHE: _shared_cache("api-throttle"),
+    SECURITY_CACHE: _shared_cache("security"),
 }
+AXES_HANDLER = "axes.handlers.cache.AxesCacheHandler"
+AXES_CACHE = SECURITY_CACHE
+
+# HSTS preload is a promise to browser vendors, made deliberately (SECURE_HSTS_PRELOAD=true);
+# without it the deployment check's reminder about it is silenced.
+SILENCED_SYSTEM_CHECKS = [] if SECURE_HSTS_PRELOAD else ["security.W021"]
+if DEBUG and not REDIS_URL:
+    # One development process: its own memory is where sign-in failures are counted. In
+    # production, Redis shares the count between processes (axes warns without it).
+    SILENCED_SYSTEM_CHECKS.append("axes.W001")
+
 SPECTACULAR_SETTINGS = {
     "TITLE": "Help desk API",
     "DESCRIPTION": (
@@ -259,7 +414,19 @@ SPECTACULAR_SETTINGS = {
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+        "json": {"()": "helpdesk.security_log.JsonFormatter"},
+    },
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": "plain"},
+        "security": {"class": "logging.StreamHandler", "formatter": "json"},
+    },
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
+    "loggers": {
+        # Security events, one JSON object a line (see helpdesk.security_log).
+        "helpdesk.security": {"handlers": ["security"], "level": "INFO", "propagate": False},
+        # Axes' own messages repeat what helpdesk.security records.
+        "axes": {"level": "WARNING"},
+    },
 }

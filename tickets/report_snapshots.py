@@ -38,11 +38,11 @@ FORGET_AFTER = timedelta(days=7)  # snapshots nobody asked for within this long 
 
 
 def live_limit() -> int:
-    return getattr(settings, "REPORT_LIVE_LIMIT", 50_000)
+    return settings.REPORT_LIVE_LIMIT
 
 
 def max_age() -> timedelta:
-    return timedelta(minutes=getattr(settings, "REPORT_SNAPSHOT_MAX_AGE_MINUTES", 15))
+    return timedelta(minutes=settings.REPORT_SNAPSHOT_MAX_AGE_MINUTES)
 
 
 @dataclass(frozen=True)

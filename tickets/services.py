@@ -9,7 +9,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from pathlib import PurePath
 from typing import TYPE_CHECKING
 
 from django.conf import settings
@@ -20,7 +19,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from . import metrics, notifications, workflow
+from . import metrics, notifications, uploads, workflow
 from .errors import (
     AssigneeInvalid,
     NotPermitted,
@@ -73,17 +72,22 @@ def _touch(ticket: Ticket, *fields: str) -> None:
     ticket.save(update_fields=["updated_at", "version", *fields])
 
 
-def validate_attachments(files: Sequence[UploadedFile]) -> None:
-    """Refuse files that are too many, too large or of a type we do not accept."""
+def validate_attachments(files: Sequence[UploadedFile]) -> list[uploads.CheckedFile]:
+    """Refuse files that are too many, too large, of a type we do not accept, or whose
+    content is not what their name says (see tickets.uploads). Returns them checked, with
+    cleaned names, before anything is written."""
     if len(files) > settings.ATTACHMENT_MAX_FILES:
         raise ValidationError(
             {"attachments": TOO_MANY_FILES % {"count": settings.ATTACHMENT_MAX_FILES}}
         )
     allowed = {extension.lower() for extension in settings.ATTACHMENT_EXTENSIONS}
     limit = settings.ATTACHMENT_MAX_BYTES
+    checked = []
     for upload in files:
-        name = upload.name or ""
-        if PurePath(name).suffix.lower() not in allowed:
+        name = uploads.clean_name(upload.name)
+        if not name:
+            raise ValidationError({"attachments": uploads.NAME_UNUSABLE})
+        if uploads.extension(name) not in allowed:
             raise ValidationError(
                 {
                     "attachments": FILE_TYPE_REFUSED
@@ -94,28 +98,34 @@ def validate_attachments(files: Sequence[UploadedFile]) -> None:
             raise ValidationError(
                 {"attachments": ATTACHMENT_TOO_LARGE % {"name": name, "limit": limit >> 20}}
             )
+        checked.append(uploads.check_content(upload, name=name))
+    uploads.check_total_size(files)
+    return checked
 
 
 def _store_attachments(
     *, ticket: Ticket, comment: Comment | None, files: Sequence[UploadedFile], uploader: User
 ) -> list[Attachment]:
-    validate_attachments(files)
+    """Store checked files under random names. Call it inside uploads.removed_on_failure(),
+    so that the files are deleted again if the transaction does not commit."""
     stored = []
-    for upload in files:
+    for checked in validate_attachments(files):
         attachment = Attachment(
             ticket=ticket,
             comment=comment,
             uploaded_by=uploader,
-            original_name=(upload.name or "file")[:255],
-            content_type=(upload.content_type or "application/octet-stream")[:100],
-            size=upload.size,
+            original_name=checked.name,
+            content_type=checked.content_type,
+            size=checked.upload.size,
         )
-        attachment.file.save(upload.name or "file", upload, save=False)
+        attachment.file.save(checked.name, checked.upload, save=False)
+        uploads.remember_stored(attachment.file.storage, attachment.file.name)
         attachment.save()
         stored.append(attachment)
     return stored
 
 
+@uploads.removed_on_failure()
 @transaction.atomic
 def ticket_create(
     *,
@@ -154,6 +164,7 @@ def ticket_create(
     return ticket
 
 
+@uploads.removed_on_failure()
 @transaction.atomic
 def comment_add(
     *,

@@ -17,6 +17,8 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from helpdesk.security_log import log_transition_refused
+
 from . import metrics, notifications
 from .errors import (
     AssigneeInvalid,
@@ -24,6 +26,7 @@ from .errors import (
     ReasonRequired,
     TicketChanged,
     TransitionNotAllowed,
+    WorkflowError,
 )
 from .models import StatusHistory, Ticket
 from .status import Status
@@ -256,7 +259,17 @@ def transition(
     if expected_version is not None and ticket.version != expected_version:
         raise TicketChanged()
     note = note.strip()
-    check(ticket=ticket, target=to, user=actor, note=note, assignee=assignee, action=action)
+    try:
+        check(ticket=ticket, target=to, user=actor, note=note, assignee=assignee, action=action)
+    except WorkflowError as error:
+        log_transition_refused(
+            actor=actor,
+            ticket_id=ticket.pk,
+            from_status=ticket.status,
+            to_status=to,
+            reason=error.code,
+        )
+        raise
 
     now = timezone.now()
     source, target = Status(ticket.status), Status(to)

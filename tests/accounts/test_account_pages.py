@@ -198,10 +198,16 @@ def test_a_signed_in_user_changes_their_password_and_stays_signed_in(client, db)
 
 
 def test_the_profile_updates_name_email_and_notifications(client, customer):
+    customer.set_password(PASSWORD)
+    customer.save()
     client.force_login(customer)
     response = client.post(
         reverse("profile"),
-        {"display_name": " Carla C. ", "email": "Carla.C@Example.com"},  # box unticked
+        {
+            "display_name": " Carla C. ",
+            "email": "Carla.C@Example.com",
+            "current_password": PASSWORD,  # a new address needs the password
+        },  # box unticked
     )
     assert response.status_code == 302
     customer.refresh_from_db()

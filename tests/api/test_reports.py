@@ -4,7 +4,7 @@ import pytest
 import time_machine
 
 from tests.api.conftest import api_url
-from tests.tickets.test_reports import NOVEMBER, at, life, november  # noqa: F401
+from tests.tickets.conftest import NOVEMBER, at, life, november  # noqa: F401
 from tickets import reports, services
 
 QUERY = {"start": "2026-11-01", "end": "2026-11-30"}

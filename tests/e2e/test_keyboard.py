@@ -50,6 +50,8 @@ def test_an_agent_selects_opens_takes_and_answers_a_ticket_by_keyboard(site, new
 
     # Sign in: the e-mail field has the focus when the page opens.
     page.goto("/accounts/login/")
+    # autofocus applies once the page has settled: type only then, or the first keys are lost
+    expect(page.get_by_label("E-mail address")).to_be_focused()
     page.keyboard.type("alex@example.com")
     page.keyboard.press("Tab")
     page.keyboard.type(PASSWORD)

@@ -26,6 +26,7 @@ from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 from rest_framework.views import set_rollback
 
+from helpdesk.security_log import log_permission_denied
 from tickets.errors import ReasonRequired, TicketError
 
 NON_FIELD = "non_field_errors"
@@ -96,6 +97,9 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
     response = drf_exception_handler(exc, context)
     if response is None:
         return None  # a real bug: Django's 500, logged
+    refused = exceptions.PermissionDenied | exceptions.NotAuthenticated
+    if isinstance(exc, refused | exceptions.AuthenticationFailed):
+        log_permission_denied(context["request"], reason=exc.default_code)
     if isinstance(exc, exceptions.ValidationError):
         errors = _flatten(exc.detail)
         response.data = {"code": INVALID_CODE, "detail": _summary(errors), "errors": errors}

@@ -1,9 +1,9 @@
 """/api/v1/: tickets, their conversation, workflow and files; categories; you; the schema."""
 
 from django.urls import path, re_path
-from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView
 
-from . import views
+from . import docs, views
 
 app_name = "api"
 
@@ -33,7 +33,7 @@ urlpatterns = [
     ),
     path("reports/summary/", views.ReportSummary.as_view(), name="report-summary"),
     path("schema/", SpectacularAPIView.as_view(urlconf=None), name="schema"),
-    path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
-    path("redoc/", SpectacularRedocView.as_view(url_name="api:schema"), name="redoc"),
+    path("docs/", docs.api_docs, name="docs"),
+    path("redoc/", docs.api_redoc, name="redoc"),
     re_path(r"", views.UnknownPath.as_view(), name="not-found"),
 ]

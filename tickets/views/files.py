@@ -3,12 +3,20 @@ from django.http import FileResponse, Http404, HttpRequest
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 
-from tickets import queries
+from tickets import queries, uploads
 from tickets.models import Attachment
+
+# A file is never a page: even opened by hand it may run nothing, load nothing, frame nothing.
+DOWNLOAD_CSP = "default-src 'none'; sandbox; frame-ancestors 'none'"
 
 
 def download_response(attachment: Attachment) -> FileResponse:
-    """A file as a download, never rendered in the browser: for the pages and the API."""
+    """A file as a download, never rendered in the browser: for the pages and the API.
+
+    Always `Content-Disposition: attachment` with the generic binary type (so no type the
+    uploader chose, text/html above all, ever reaches the browser), `nosniff`, and a
+    Content-Security-Policy that sandboxes the response should a browser display it anyway.
+    """
     try:
         handle = attachment.file.open("rb")
     except FileNotFoundError:
@@ -16,10 +24,13 @@ def download_response(attachment: Attachment) -> FileResponse:
     response = FileResponse(
         handle,
         as_attachment=True,
-        filename=attachment.original_name,
+        # Names stored before names were cleaned may still hold control characters.
+        filename=uploads.clean_name(attachment.original_name) or "file",
         content_type="application/octet-stream",
     )
     response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = DOWNLOAD_CSP
+    response["Cross-Origin-Resource-Policy"] = "same-origin"
     response["Cache-Control"] = "private, no-store"
     return response
 

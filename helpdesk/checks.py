@@ -1,0 +1,20 @@
+"""Deployment checks of the help desk's own settings (`manage.py check --deploy`)."""
+
+from django.conf import settings
+from django.core.checks import Tags, Warning, register
+
+SITE_URL_NOT_HTTPS = "helpdesk.W001"
+
+
+@register(Tags.security, deploy=True)
+def site_url_is_https(app_configs, **kwargs) -> list[Warning]:
+    """Links in e-mails (password resets among them) must not send people to plain http."""
+    if settings.DEBUG or settings.SITE_URL.lower().startswith("https://"):
+        return []
+    return [
+        Warning(
+            f"SITE_URL is {settings.SITE_URL!r}: links in e-mails would use plain http.",
+            hint="Set SITE_URL to the https address people use, e.g. https://helpdesk.example.com.",
+            id=SITE_URL_NOT_HTTPS,
+        )
+    ]

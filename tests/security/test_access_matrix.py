@@ -1,0 +1,325 @@
+"""Who may reach what: every URL pattern of the site, asked for by six people.
+
+The patterns come from the URLconf itself (django.urls.get_resolver), so a new URL that has
+no row in ACCESS below fails test_every_url_has_an_access_rule until someone decides who may
+use it. Each URL is requested with real objects behind its arguments — Carla's ticket, a file
+on it, her API token — as: nobody signed in, Carla (the owner), Nick (another customer), Alex
+(the agent on the ticket), Bo (another agent) and Mia (a manager).
+
+What is compared is the kind of answer, not the page:
+
+    LOGIN  redirect to the sign-in page (pages) or to the admin's (admin)
+    E401   401 with a challenge (API)
+    E404   404: "does not exist" for whoever may not know it exists
+    E405   the method is not allowed (checked for everyone alike)
+    IN     let in: any other answer below 500 — a page, a redirect elsewhere, a 400 for the
+           empty form we send, a 409 from the workflow
+
+POST-only endpoints get an empty POST: the refusal must come before any validation.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+
+import pytest
+from django.contrib.auth.models import Group
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver
+
+from accounts.tokens import api_token_create
+from tickets import services
+from tickets.models import (
+    Holiday,
+    Notification,
+    SlaPolicy,
+    StatusHistory,
+    WorkingHours,
+)
+from tickets.status import Status
+
+LOGIN, E401, E404, E405, IN = "login", "401", "404", "405", "in"
+PERSONAS = ["anonymous", "customer", "neighbour", "agent", "other_agent", "manager"]
+# Refusals first: the people who may not act must not be helped by one who may.
+ORDER = ["anonymous", "neighbour", "other_agent", "customer", "agent", "manager"]
+
+
+def everyone(outcome):
+    return (outcome,) * 6
+
+
+#                          anonymous customer neighbour agent other_agent manager
+PUBLIC = everyone(IN)
+SIGNED_IN = (LOGIN, IN, IN, IN, IN, IN)
+OWNER = (LOGIN, IN, E404, E404, E404, E404)  # the customer's own things (pages)
+CUSTOMERS = (LOGIN, IN, IN, E404, E404, E404)  # customer pages without an object
+OWNER_OR_STAFF = (LOGIN, IN, E404, IN, IN, IN)  # a ticket's file: its customer and staff
+STAFF = (LOGIN, E404, E404, IN, IN, IN)
+MANAGERS = (LOGIN, E404, E404, E404, E404, IN)
+API_SIGNED_IN = (E401, IN, IN, IN, IN, IN)
+API_OWNER_OR_STAFF = (E401, IN, E404, IN, IN, IN)
+API_MANAGERS = (E401, E404, E404, E404, E404, IN)
+ADMIN = (LOGIN, LOGIN, LOGIN, LOGIN, LOGIN, IN)  # only managers are staff
+# Staff inside the admin, refused by the admin's own permissions (read-only records).
+ADMIN_403 = (LOGIN, LOGIN, LOGIN, LOGIN, LOGIN, "403")
+ADMIN_404 = (LOGIN, LOGIN, LOGIN, LOGIN, LOGIN, E404)
+
+GET, POST = "get", "post"
+
+# route (as the resolver spells it) → (method, expected outcome per persona in PERSONAS order)
+ACCESS: dict[str, tuple[str, tuple[str, ...]]] = {
+    "": (GET, PUBLIC),
+    # accounts
+    "accounts/signup/": (GET, PUBLIC),  # signed-in people are sent home
+    "accounts/login/": (GET, PUBLIC),
+    "accounts/logout/": (POST, PUBLIC),
+    "accounts/profile/": (GET, SIGNED_IN),
+    "accounts/profile/tokens/": (POST, SIGNED_IN),
+    "accounts/profile/tokens/<int:pk>/revoke/": (POST, (LOGIN, IN, E404, E404, E404, E404)),
+    "accounts/password_change/": (GET, SIGNED_IN),
+    "accounts/password_change/done/": (GET, SIGNED_IN),
+    "accounts/password_reset/": (GET, PUBLIC),
+    "accounts/password_reset/done/": (GET, PUBLIC),
+    "accounts/reset/<uidb64>/<token>/": (GET, PUBLIC),
+    "accounts/reset/done/": (GET, PUBLIC),
+    "accounts/login/verify/": (GET, everyone(LOGIN)),  # no sign-in waiting for its code
+    "accounts/two-factor/": (GET, STAFF),
+    "accounts/two-factor/setup/": (GET, STAFF),
+    "accounts/two-factor/backup-codes/": (POST, STAFF),
+    "accounts/two-factor/remove/": (POST, STAFF),
+    "accounts/security-policy/": (GET, MANAGERS),
+    # the customer portal
+    "tickets/": (GET, CUSTOMERS),
+    "tickets/new/": (GET, CUSTOMERS),
+    "tickets/<int:pk>/": (GET, OWNER),
+    "tickets/<int:pk>/reply/": (POST, OWNER),
+    "tickets/<int:pk>/action/": (POST, OWNER),
+    "tickets/<int:pk>/rating/": (POST, OWNER),
+    # the agents' workspace
+    "agent/": (GET, STAFF),
+    "agent/bulk/": (POST, STAFF),
+    "agent/tickets/<int:pk>/": (GET, STAFF),
+    "agent/tickets/<int:pk>/reply/": (POST, STAFF),
+    "agent/tickets/<int:pk>/action/": (POST, STAFF),
+    "agent/tickets/<int:pk>/update/": (POST, STAFF),
+    # reports
+    "reports/": (GET, MANAGERS),
+    "reports/summary.csv": (GET, MANAGERS),
+    "reports/tickets.csv": (GET, MANAGERS),
+    "reports/charts/<slug:name>.svg": (GET, MANAGERS),
+    # files
+    "attachments/<int:pk>/": (GET, OWNER_OR_STAFF),
+    # the API
+    "api/v1/me/": (GET, API_SIGNED_IN),
+    "api/v1/categories/": (GET, API_SIGNED_IN),
+    "api/v1/tickets/": (GET, API_SIGNED_IN),
+    "api/v1/tickets/<int:pk>/": (GET, API_OWNER_OR_STAFF),
+    "api/v1/tickets/<int:pk>/comments/": (GET, API_OWNER_OR_STAFF),
+    "api/v1/tickets/<int:pk>/transitions/": (POST, API_OWNER_OR_STAFF),
+    # Carla sees her ticket, so she is answered by the workflow (409 here, 403 when open).
+    "api/v1/tickets/<int:pk>/take/": (POST, API_OWNER_OR_STAFF),
+    "api/v1/tickets/<int:pk>/assign/": (POST, API_OWNER_OR_STAFF),
+    "api/v1/tickets/<int:pk>/attachments/": (GET, API_OWNER_OR_STAFF),
+    "api/v1/attachments/<int:pk>/": (GET, API_OWNER_OR_STAFF),
+    "api/v1/attachments/<int:pk>/download/": (GET, API_OWNER_OR_STAFF),
+    "api/v1/reports/summary/": (GET, API_MANAGERS),
+    "api/v1/schema/": (GET, PUBLIC),  # the API's description is public, its data is not
+    "api/v1/docs/": (GET, PUBLIC),
+    "api/v1/redoc/": (GET, PUBLIC),
+    "api/v1/": (GET, everyone(E404)),  # any unknown path under the API
+    # the admin: staff (managers) only; what they may do inside is the admin's permissions
+    "admin/": (GET, ADMIN),
+    "admin/login/": (GET, everyone(LOGIN)),  # the admin signs in through the site's sign-in
+    "admin/logout/": (POST, PUBLIC),
+    "admin/password_change/": (GET, ADMIN),
+    "admin/password_change/done/": (GET, ADMIN),
+    "admin/autocomplete/": (GET, ADMIN_403),  # without its parameters
+    "admin/jsi18n/": (GET, ADMIN),
+    "admin/r/<path:content_type_id>/<path:object_id>/": (GET, ADMIN_404),  # no public page
+    "admin/accounts/user/<id>/password/": (GET, ADMIN),
+    # Nobody, staff included, reads another person's TOTP secret or QR code
+    # (OTP_ADMIN_HIDE_SENSITIVE_DATA = True).
+    "admin/otp_totp/totpdevice/<int:pk>/config/": (GET, ADMIN_403),
+    "admin/otp_totp/totpdevice/<int:pk>/qrcode/": (GET, ADMIN_403),
+    "admin/<app_label>/": (GET, ADMIN),  # an app's index (the resolver lists the apps)
+    "admin/(?P<url>.*)$": (GET, ADMIN_404),
+}
+# Each model registered in the admin brings the same six URLs, all for staff only; the
+# records that are history or outbox cannot be added or deleted, even by staff (403).
+ADMIN_MODELS = {
+    "auth/group": set(),
+    "accounts/user": set(),
+    "tickets/slapolicy": set(),
+    "tickets/workinghours": set(),
+    "tickets/holiday": set(),
+    "tickets/category": {"delete/"},  # retired, never deleted: tickets refer to them
+    "tickets/ticket": {"add/", "delete/"},
+    "tickets/statushistory": {"add/", "delete/"},
+    "tickets/fieldchange": {"add/", "delete/"},
+    "tickets/attachment": {"add/", "delete/"},
+    "tickets/notification": {"add/", "delete/"},
+    "otp_totp/totpdevice": set(),
+    "otp_static/staticdevice": set(),
+    "axes/accessattempt": {"add/"},  # sign-in records are made by signing in, not by hand
+    "axes/accesslog": {"add/"},
+    "axes/accessfailurelog": {"add/"},
+}
+ADMIN_MODEL_URLS = {
+    "": "",
+    "add/": "add/",
+    "history/": "<path:object_id>/history/",
+    "delete/": "<path:object_id>/delete/",
+    "change/": "<path:object_id>/change/",
+    "object/": "<path:object_id>/",  # redirects to change/
+}
+for _model, _refused in ADMIN_MODELS.items():
+    for _view, _path in ADMIN_MODEL_URLS.items():
+        ACCESS[f"admin/{_model}/{_path}"] = (GET, ADMIN_403 if _view in _refused else ADMIN)
+
+
+def _routes(resolver: URLResolver, prefix: str = "") -> list[str]:
+    found = []
+    for pattern in resolver.url_patterns:
+        route = prefix + str(pattern.pattern)
+        if isinstance(pattern, URLResolver):
+            found.extend(_routes(pattern, route))
+        elif isinstance(pattern, URLPattern):
+            # The admin's app index lists the registered apps; one rule covers them all.
+            found.append(re.sub(r"\^\(\?P<app_label>[^)]*\)/\$$", "<app_label>/", route))
+    return found
+
+
+ROUTES = _routes(get_resolver())
+
+
+def test_every_url_has_an_access_rule():
+    missing = [route for route in ROUTES if route not in ACCESS]
+    assert not missing, (
+        "These URLs have no row in tests/security/test_access_matrix.py ACCESS; decide who "
+        f"may use them and add one: {missing}"
+    )
+
+
+def test_every_access_rule_names_a_url_that_exists():
+    stale = sorted(set(ACCESS) - set(ROUTES))
+    assert not stale, f"ACCESS rows for URLs that no longer exist: {stale}"
+
+
+# --- The world the requests are made in ---------------------------------------------------
+
+
+@pytest.fixture(autouse=True)
+def media(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+
+
+@pytest.fixture(autouse=True)
+def fresh_throttles(settings):
+    settings.CACHES = {
+        **settings.CACHES,
+        settings.API_THROTTLE_CACHE: {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "LOCATION": f"matrix-{uuid.uuid4().hex}",
+        },
+    }
+
+
+@pytest.fixture
+def world(customer, neighbour, agent, other_agent, manager, make_ticket, category):
+    """Carla's ticket worked by Alex, with her file on a reply and her API token."""
+    ticket = make_ticket(Status.IN_PROGRESS)
+    reply = services.comment_add(
+        ticket_id=ticket.pk,
+        author=customer,
+        body="The log",
+        attachments=[SimpleUploadedFile("vpn.log", b"timeout", "text/plain")],
+    )
+    token, _secret = api_token_create(user=customer, name="laptop script")
+    objects = {
+        "ticket": ticket,
+        "attachment": reply.attachments.get(),
+        "token": token,
+        "user": customer,
+        "group": Group.objects.create(name="Night shift"),
+        "category": category,
+        "statushistory": StatusHistory.objects.filter(ticket=ticket).first(),
+        "notification": Notification.objects.first(),
+        "slapolicy": SlaPolicy.objects.first(),
+        "workinghours": WorkingHours.objects.first(),
+        "holiday": Holiday.objects.create(date="2030-12-25", name="Christmas"),
+    }
+    people = {
+        "anonymous": None,
+        "customer": customer,
+        "neighbour": neighbour,
+        "agent": agent,
+        "other_agent": other_agent,
+        "manager": manager,
+    }
+    return objects, people
+
+
+def _pk(objects: dict, route: str) -> str:
+    if "attachments/<int:pk>" in route:
+        return str(objects["attachment"].pk)
+    if "tokens/<int:pk>" in route:
+        return str(objects["token"].pk)
+    return str(objects["ticket"].pk)
+
+
+def _object_id(objects: dict, route: str) -> str:
+    model = route.split("/")[2] if route.count("/") > 3 else ""
+    found = objects.get(model)
+    return str(found.pk) if found is not None else "999999"
+
+
+def url_for(route: str, objects: dict) -> str:
+    """The route with real values for its arguments."""
+    from django.contrib.contenttypes.models import ContentType
+
+    path = route
+    path = path.replace("<int:pk>", _pk(objects, route))
+    path = path.replace("<uidb64>/<token>", "MQ/set-password")
+    path = path.replace("<slug:name>", "weekly")
+    path = path.replace("<id>", str(objects["user"].pk))
+    if "<path:content_type_id>" in path:
+        ticket_type = ContentType.objects.get_for_model(objects["ticket"])
+        path = path.replace("<path:content_type_id>", str(ticket_type.pk))
+        path = path.replace("<path:object_id>", str(objects["ticket"].pk))
+    path = path.replace("<path:object_id>", _object_id(objects, route))
+    path = path.replace("<app_label>", "tickets")
+    path = path.replace("(?P<url>.*)$", "no-such-page/")
+    assert not re.search(r"[<>^$()]", path), f"no value for an argument of {route}"
+    return "/" + path
+
+
+def outcome(response) -> str:
+    status = response.status_code
+    assert status < 500, f"{status} from {response.request['PATH_INFO']}"
+    if status in (301, 302):
+        location = response["Location"]
+        if location.startswith(("/accounts/login/", "/admin/login/")):
+            return LOGIN
+        return IN
+    if status in (401, 403, 404, 405):
+        return str(status)
+    return IN
+
+
+@pytest.mark.parametrize("route", sorted(ACCESS))
+def test_each_url_lets_in_exactly_who_the_table_says(route, world):
+    if route not in ROUTES:
+        pytest.skip("not a URL of this site any more (see the stale-rule test)")
+    objects, people = world
+    method, expected = ACCESS[route]
+    url = url_for(route, objects)
+    got = {}
+    for persona in ORDER:
+        client = Client()
+        if people[persona] is not None:
+            client.force_login(people[persona])
+        response = getattr(client, method)(url)
+        got[persona] = outcome(response)
+    assert tuple(got[p] for p in PERSONAS) == expected, f"{method.upper()} {url}: {got}"

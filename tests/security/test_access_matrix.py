@@ -21,7 +21,6 @@ POST-only endpoints get an empty POST: the refusal must come before any validati
 from __future__ import annotations
 
 import re
-import uuid
 
 import pytest
 from django.contrib.auth.models import Group
@@ -208,22 +207,6 @@ def test_every_access_rule_names_a_url_that_exists():
 
 
 # --- The world the requests are made in ---------------------------------------------------
-
-
-@pytest.fixture(autouse=True)
-def media(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path
-
-
-@pytest.fixture(autouse=True)
-def fresh_throttles(settings):
-    settings.CACHES = {
-        **settings.CACHES,
-        settings.API_THROTTLE_CACHE: {
-            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
-            "LOCATION": f"matrix-{uuid.uuid4().hex}",
-        },
-    }
 
 
 @pytest.fixture

@@ -6,7 +6,6 @@ import logging
 
 import pytest
 from django.conf import settings
-from django.core.cache import caches
 from django.urls import reverse
 
 from accounts.models import Role
@@ -15,13 +14,6 @@ from helpdesk.security_log import JsonFormatter, log_permission_denied, log_tran
 
 PASSWORD = "correct horse battery staple"
 ADDRESS = "203.0.113.9"
-
-
-@pytest.fixture(autouse=True)
-def fresh_counters():
-    caches[settings.SECURITY_CACHE].clear()
-    yield
-    caches[settings.SECURITY_CACHE].clear()
 
 
 @pytest.fixture

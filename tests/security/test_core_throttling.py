@@ -6,7 +6,6 @@ import time
 import pytest
 import time_machine
 from django.conf import settings
-from django.core.cache import caches
 from django.urls import reverse
 from rest_framework.test import APIClient
 
@@ -17,13 +16,6 @@ from accounts.tokens import api_token_create
 PASSWORD = "correct horse battery staple"
 ATTACKER = "203.0.113.66"
 OFFICE = "198.51.100.7"
-
-
-@pytest.fixture(autouse=True)
-def fresh_counters():
-    caches[settings.SECURITY_CACHE].clear()
-    yield
-    caches[settings.SECURITY_CACHE].clear()
 
 
 @pytest.fixture

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import csv
 import io
-import uuid
 from html.parser import HTMLParser
 
 import pytest
@@ -116,22 +115,6 @@ def assert_inert(html: str, where: str, *, shows: str | None = None) -> None:
 def file_name_from(payload: str) -> str:
     """A file name carrying the payload (a name cannot hold a slash: it would be a folder)."""
     return payload.replace("/", "") + ".txt"
-
-
-@pytest.fixture(autouse=True)
-def media(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path
-
-
-@pytest.fixture(autouse=True)
-def fresh_throttles(settings):
-    settings.CACHES = {
-        **settings.CACHES,
-        settings.API_THROTTLE_CACHE: {
-            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
-            "LOCATION": f"xss-{uuid.uuid4().hex}",
-        },
-    }
 
 
 @pytest.fixture(params=PAYLOADS, ids=[f"p{i}" for i in range(len(PAYLOADS))])

@@ -3,17 +3,24 @@
 import uuid
 
 import pytest
-from django.conf import settings as django_settings
-from django.core.cache import caches
+from axes.handlers.proxy import AxesProxyHandler
 
 
 @pytest.fixture(autouse=True)
-def media(settings, tmp_path):
+def axes_follows_settings():
+    """Axes keeps its cache from when it started: after the settings are restored (this is
+    torn down after them, being set up before them), start it again on the real ones."""
+    yield
+    AxesProxyHandler.get_implementation(force=True)
+
+
+@pytest.fixture(autouse=True)
+def media(axes_follows_settings, settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path
 
 
 @pytest.fixture(autouse=True)
-def fresh_throttles(settings):
+def fresh_throttles(axes_follows_settings, settings):
     settings.CACHES = {
         **settings.CACHES,
         settings.API_THROTTLE_CACHE: {
@@ -24,7 +31,15 @@ def fresh_throttles(settings):
 
 
 @pytest.fixture(autouse=True)
-def fresh_counters():
-    caches[django_settings.SECURITY_CACHE].clear()
-    yield
-    caches[django_settings.SECURITY_CACHE].clear()
+def fresh_counters(axes_follows_settings, settings):
+    """Sign-in failures and rate limits in a cache of the test's own. In production they live
+    in Redis (shared by every web process), whose expiry runs on Redis's clock: a test that
+    moves the clock past a cool-off needs a cache that reads the clock it moves."""
+    settings.CACHES = {
+        **settings.CACHES,
+        settings.SECURITY_CACHE: {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "LOCATION": f"security-counters-{uuid.uuid4().hex}",
+        },
+    }
+    AxesProxyHandler.get_implementation(force=True)  # it holds on to its cache

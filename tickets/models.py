@@ -174,6 +174,7 @@ class Ticket(models.Model):
             models.Index(fields=["assignee", "status"], name="ticket_assignee_status_idx"),
             models.Index(fields=["customer", "-updated_at"], name="ticket_customer_updated_idx"),
             models.Index(fields=["status", "-resolved_at"], name="ticket_status_resolved_idx"),
+            # On PostgreSQL it also holds what the backlog counts (migration 0012).
             models.Index(
                 fields=["sla_due_at"],
                 condition=Q(status__in=ACTIVE_STATUSES),

@@ -12,23 +12,22 @@ from .status import Priority, Status
 
 
 class PlainSelect(forms.Select):
-    """A <select> written in Python. Django renders each option through a template, which
-    costs tens of milliseconds for a list of a few hundred agents on every queue page."""
+    """A <select> written in Python, straight from its choices. Django renders each option
+    through a template (and builds a dict per option first), which costs milliseconds for a
+    few hundred agents on every queue page."""
 
     def render(self, name, value, attrs=None, renderer=None) -> str:
-        widget = self.get_context(name, value, attrs)["widget"]
+        selected = set(self.format_value(value))
         options = format_html_join(
             "",
             '<option value="{}"{}>{}</option>',
             (
-                (option["value"], " selected" if option["selected"] else "", option["label"])
-                for _group, group_options, _index in widget["optgroups"]
-                for option in group_options
+                (choice, " selected" if str(choice) in selected else "", label)
+                for choice, label in self.choices
             ),
         )
-        return format_html(
-            '<select name="{}"{}>{}</select>', widget["name"], flatatt(widget["attrs"]), options
-        )
+        final_attrs = self.build_attrs(self.attrs, {**(attrs or {}), "name": name})
+        return format_html("<select{}>{}</select>", flatatt(final_attrs), options)
 
 
 def agent_choice(**kwargs) -> forms.ModelChoiceField:

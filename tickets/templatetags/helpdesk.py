@@ -2,7 +2,6 @@ from datetime import datetime
 
 from django import template
 from django.utils import timezone
-from django.utils.formats import date_format
 from django.utils.html import format_html
 from django.utils.timesince import timesince, timeuntil
 from django.utils.translation import gettext as _
@@ -48,10 +47,12 @@ PRIORITY_SIGNS = {"urgent": "▲▲", "high": "▲", "low": "▽"}
 def time_ago(when: datetime) -> str:
     """A moment as "3 hours ago", the exact time on hover and for machines."""
     local = timezone.localtime(when)
+    # The exact time as digits (year first: unambiguous in any language, and without the
+    # locale machinery, which costs more than the rest of the queue's row).
     return format_html(
         '<time datetime="{}" title="{}">{}</time>',
         local.isoformat(),
-        date_format(local, "DATETIME_FORMAT"),
+        local.strftime("%Y-%m-%d %H:%M"),
         ago(when),
     )
 

@@ -464,8 +464,15 @@ def summary_rows(report: Report) -> Iterator[list]:
         yield [f"week:{monday.isoformat()}", created, "", "", "", resolved]
 
 
+# What makes a spreadsheet read a cell as a formula, blanks before it included (some
+# spreadsheets skip them), and the full-width forms some of them also accept.
+FORMULA_STARTS = ("=", "+", "-", "@", "\uff1d", "\uff0b", "\uff0d", "\uff20")
+
+
 def csv_safe(value) -> object:
-    """Spreadsheets run cells that start with = + - @ as formulas: defuse them."""
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+    """Spreadsheets run cells that start like a formula: defuse them with a leading quote."""
+    if isinstance(value, str) and (
+        value[:1] in ("\t", "\r") or value.lstrip(" \t\r\n")[:1] in FORMULA_STARTS
+    ):
         return "'" + value
     return value

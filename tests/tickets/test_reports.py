@@ -277,3 +277,16 @@ def test_the_queue_sorts_and_filters_by_sla(client, agent, life):
     # The later one's 8 working hours run until Tuesday 11:00.
     assert {t.pk for t in breached.tickets} == {late.pk}
     assert "overdue" in page
+
+
+@pytest.mark.parametrize(
+    "cell",
+    ["=1+1", "+1", "-2", "@SUM(A1)", "\t=1", "\r=1", "  =HYPERLINK(1)", "\n@x", "\uff1d1+1", "\uff0b1"],
+)
+def test_a_cell_that_a_spreadsheet_would_run_is_defused(cell):
+    assert reports.csv_safe(cell) == "'" + cell
+
+
+@pytest.mark.parametrize("cell", ["Printer", "1.50", "", "a=b", "HD-1042", 42, None])
+def test_ordinary_cells_are_left_alone(cell):
+    assert reports.csv_safe(cell) == cell

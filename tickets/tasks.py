@@ -6,7 +6,7 @@ from smtplib import SMTPException
 
 from celery import shared_task
 
-from . import notifications, report_snapshots, services
+from . import notifications, report_snapshots, services, uploads
 
 log = logging.getLogger(__name__)
 
@@ -63,3 +63,8 @@ def build_report_snapshot(key: str) -> bool:
 @shared_task(name="tickets.refresh_report_snapshots", time_limit=120)
 def refresh_report_snapshots() -> int:
     return report_snapshots.refresh_stale()
+
+
+@shared_task(name="tickets.sweep_orphaned_files", time_limit=1800)
+def sweep_orphaned_files() -> int:
+    return len(uploads.sweep_orphans(older_than=timedelta(days=1)))

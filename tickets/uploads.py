@@ -18,12 +18,14 @@ answers 413 to a body larger than ATTACHMENT_MAX_REQUEST_BYTES.
 from __future__ import annotations
 
 import codecs
+import itertools
 import logging
 import unicodedata
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from pathlib import PurePath
 
 import filetype
@@ -34,6 +36,7 @@ from django.core.files.uploadedfile import UploadedFile
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.template.defaultfilters import filesizeformat
 from django.template.loader import render_to_string
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 log = logging.getLogger(__name__)
@@ -281,3 +284,43 @@ def removed_on_failure() -> Iterator[None]:
     _stored.reset(token)
     if outer is not None:
         outer.extend(pending)
+
+
+# --- Files no attachment points at ------------------------------------------------------------
+
+ATTACHMENTS_FOLDER = "attachments"
+SWEEP_BATCH = 1000
+
+
+def _stored_names(storage: Storage, folder: str) -> Iterator[str]:
+    folders, files = storage.listdir(folder)
+    for name in files:
+        yield f"{folder}/{name}"
+    for sub in folders:
+        yield from _stored_names(storage, f"{folder}/{sub}")
+
+
+def sweep_orphans(*, older_than: timedelta, now: datetime | None = None) -> list[str]:
+    """Delete stored files that no Attachment row names and that are older than `older_than`.
+
+    removed_on_failure() deletes the files of a write that fails; a process killed between
+    storing a file and committing its row leaves the file behind, and this finds it. Young
+    files are left alone: their row may be about to commit.
+    """
+    from .models import Attachment
+
+    storage = Attachment._meta.get_field("file").storage
+    if not storage.exists(ATTACHMENTS_FOLDER):
+        return []
+    cutoff = (now or timezone.now()) - older_than
+    removed: list[str] = []
+    names = _stored_names(storage, ATTACHMENTS_FOLDER)
+    while batch := list(itertools.islice(names, SWEEP_BATCH)):
+        known = set(Attachment.objects.filter(file__in=batch).values_list("file", flat=True))
+        for name in batch:
+            if name not in known and storage.get_modified_time(name) < cutoff:
+                storage.delete(name)
+                removed.append(name)
+    if removed:
+        log.warning("deleted %d stored files that no attachment names", len(removed))
+    return removed

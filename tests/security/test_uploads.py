@@ -371,3 +371,34 @@ def test_a_failing_outer_transaction_that_asks_for_it_leaves_no_file(customer, m
 def test_a_successful_report_keeps_its_files(customer, media):
     report(customer, SimpleUploadedFile("a.txt", b"a", "text/plain"))
     assert len(stored_files(media)) == 1 and Attachment.objects.count() == 1
+
+
+def test_the_sweep_deletes_old_files_no_attachment_names_and_nothing_else(customer, media):
+    """A process killed between storing a file and committing its row leaves the file: the
+    daily sweep finds it. Files of attachments, and files too young to judge, stay."""
+    import os
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    report(customer, SimpleUploadedFile("kept.txt", b"kept", "text/plain"))
+    [kept] = stored_files(media)
+    orphan = kept.parent / "0123456789abcdef0123456789abcdef.txt"
+    orphan.write_bytes(b"left behind")
+    young = kept.parent / "fedcba9876543210fedcba9876543210.txt"
+    young.write_bytes(b"its row may be about to commit")
+    two_days_ago = (timezone.now() - timedelta(days=2)).timestamp()
+    for path in (kept, orphan):
+        os.utime(path, (two_days_ago, two_days_ago))
+
+    removed = uploads.sweep_orphans(older_than=timedelta(days=1))
+
+    assert [Path(name).name for name in removed] == [orphan.name]
+    assert sorted(stored_files(media)) == sorted([kept, young])
+    assert uploads.sweep_orphans(older_than=timedelta(days=1)) == []
+
+
+def test_the_sweep_has_nothing_to_do_before_the_first_file(media):
+    from datetime import timedelta
+
+    assert uploads.sweep_orphans(older_than=timedelta(days=1)) == []

@@ -116,7 +116,7 @@ def test_the_task_reaches_the_real_broker_only_after_commit(redis_broker, make_t
     assert resolved.state == "pending"  # no worker here: it waits in the outbox and the queue
 
 
-def test_beat_runs_the_relay_auto_close_sla_check_and_report_snapshots(settings):
+def test_beat_runs_every_periodic_job(settings):
     from helpdesk.celery import app
 
     scheduled = {entry["task"] for entry in settings.CELERY_BEAT_SCHEDULE.values()}
@@ -125,6 +125,7 @@ def test_beat_runs_the_relay_auto_close_sla_check_and_report_snapshots(settings)
         "tickets.auto_close_resolved",
         "tickets.sla_check",
         "tickets.refresh_report_snapshots",
+        "tickets.sweep_orphaned_files",
     }
     app.loader.import_default_modules()
     assert scheduled <= set(app.tasks)

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import base64
 import io
+import logging
 import time
 from base64 import b32encode
 from typing import TypedDict
@@ -25,12 +26,14 @@ from typing import TypedDict
 import qrcode
 import qrcode.image.svg
 from django.conf import settings
+from django.contrib.auth import login
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.http import HttpRequest
 from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext_lazy as _
 from django_otp import DEVICE_ID_SESSION_KEY
+from django_otp import login as otp_login
 from django_otp.models import Device
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -249,3 +252,76 @@ def session_is_verified(request: HttpRequest) -> bool:
 
 def pending_timeout() -> int:
     return settings.TWO_FACTOR_LOGIN_TIMEOUT
+
+
+# --- Sign-in in two steps -------------------------------------------------------------------
+
+
+class TooManyCodes(Exception):
+    """Wrong codes reached TWO_FACTOR_MAX_ATTEMPTS: the half-done sign-in is dropped."""
+
+
+def pending_start(request: HttpRequest, *, user: User, next_url: str) -> None:
+    """The password was right for someone with an app: remember who, under a fresh session
+    key, without signing anyone in."""
+    request.session.cycle_key()
+    request.session[SESSION_PENDING] = {
+        "user": user.pk,
+        "backend": user.backend,
+        "at": int(time.time()),
+        "tries": 0,
+        "next": next_url,
+    }
+    log_event("login_password_accepted", request=request, user=user)
+
+
+def pending_user(request: HttpRequest) -> User | None:
+    """Who passed the password step in this session and still may enter a code."""
+    pending = request.session.get(SESSION_PENDING)
+    if pending and int(time.time()) - pending["at"] <= pending_timeout():
+        user = User.objects.filter(pk=pending["user"], is_active=True).first()
+        if user is not None:
+            return user
+    request.session.pop(SESSION_PENDING, None)
+    return None
+
+
+def pending_complete(request: HttpRequest, *, user: User, code: str) -> tuple[Device, str]:
+    """Check the code of the half-done sign-in and complete it: `user` is signed in, with the
+    device verified. Returns the device and where the person was going.
+
+    Raises ValidationError for a wrong code, TooManyCodes when they ran out of tries.
+    """
+    session = request.session
+    pending = session[SESSION_PENDING]
+    try:
+        device = verify(user=user, token=code)
+    except ValidationError:
+        pending["tries"] += 1
+        log_event(
+            "two_factor_failed",
+            request=request,
+            user=user,
+            level=logging.WARNING,
+            stage="login",
+            tries=pending["tries"],
+        )
+        if pending["tries"] >= settings.TWO_FACTOR_MAX_ATTEMPTS:
+            session.pop(SESSION_PENDING, None)
+            raise TooManyCodes() from None
+        session[SESSION_PENDING] = pending
+        raise
+    session.pop(SESSION_PENDING, None)
+    login(request, user, backend=pending["backend"])
+    otp_login(request, device)
+    log_event(
+        "two_factor_succeeded",
+        request=request,
+        user=user,
+        method="backup_code" if is_backup_code(device) else "app",
+    )
+    return device, pending["next"]
+
+
+def is_backup_code(device: Device) -> bool:
+    return isinstance(device, StaticDevice)

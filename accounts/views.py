@@ -11,7 +11,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth import get_user_model, login
+from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.mixins import LoginRequiredMixin
@@ -105,27 +105,8 @@ class LoginView(auth_views.LoginView):
         user = form.get_user()
         if not two_factor.is_enrolled(user):
             return super().form_valid(form)
-        # A fresh session key for the half-signed-in state; nobody is signed in with it yet.
-        self.request.session.cycle_key()
-        self.request.session[two_factor.SESSION_PENDING] = {
-            "user": user.pk,
-            "backend": user.backend,
-            "at": int(time.time()),
-            "tries": 0,
-            "next": self.get_success_url(),
-        }
-        log_event("login_password_accepted", request=self.request, user=user)
+        two_factor.pending_start(self.request, user=user, next_url=self.get_success_url())
         return redirect("login_verify")
-
-
-def _pending(request: HttpRequest) -> dict | None:
-    pending = request.session.get(two_factor.SESSION_PENDING)
-    if not pending:
-        return None
-    if int(time.time()) - pending["at"] > two_factor.pending_timeout():
-        request.session.pop(two_factor.SESSION_PENDING, None)
-        return None
-    return pending
 
 
 @method_decorator([sensitive_post_parameters("code"), never_cache], "dispatch")
@@ -136,47 +117,24 @@ class LoginVerifyView(FormView):
     form_class = OtpCodeForm
 
     def dispatch(self, request: HttpRequest, *args, **kwargs) -> HttpResponse:
-        self.pending = _pending(request)
-        if self.pending is None:
-            messages.info(request, _("Sign in with your password first."))
-            return redirect("login")
-        self.user = get_user_model().objects.filter(pk=self.pending["user"], is_active=True).first()
+        self.user = two_factor.pending_user(request)
         if self.user is None:
-            request.session.pop(two_factor.SESSION_PENDING, None)
+            messages.info(request, _("Sign in with your password first."))
             return redirect("login")
         return super().dispatch(request, *args, **kwargs)
 
     def form_valid(self, form: OtpCodeForm) -> HttpResponse:
-        session = self.request.session
         try:
-            device = two_factor.verify(user=self.user, token=form.cleaned_data["code"])
-        except ValidationError as error:
-            self.pending["tries"] += 1
-            log_event(
-                "two_factor_failed",
-                request=self.request,
-                user=self.user,
-                level=logging.WARNING,
-                stage="login",
-                tries=self.pending["tries"],
+            device, next_url = two_factor.pending_complete(
+                self.request, user=self.user, code=form.cleaned_data["code"]
             )
-            if self.pending["tries"] >= settings.TWO_FACTOR_MAX_ATTEMPTS:
-                session.pop(two_factor.SESSION_PENDING, None)
-                messages.error(self.request, _("Too many wrong codes. Sign in again."))
-                return redirect("login")
-            session[two_factor.SESSION_PENDING] = self.pending
+        except two_factor.TooManyCodes:
+            messages.error(self.request, _("Too many wrong codes. Sign in again."))
+            return redirect("login")
+        except ValidationError as error:
             form.add_error("code", error)
             return self.form_invalid(form)
-        session.pop(two_factor.SESSION_PENDING, None)
-        login(self.request, self.user, backend=self.pending["backend"])
-        otp_login(self.request, device)
-        log_event(
-            "two_factor_succeeded",
-            request=self.request,
-            user=self.user,
-            method="backup_code" if device.__class__.__name__ == "StaticDevice" else "app",
-        )
-        if device.__class__.__name__ == "StaticDevice":
+        if two_factor.is_backup_code(device):
             left = two_factor.backup_codes_left(self.user)
             messages.warning(
                 self.request,
@@ -187,7 +145,7 @@ class LoginVerifyView(FormView):
                 )
                 % {"count": left},
             )
-        return redirect(self.pending["next"] or settings.LOGIN_REDIRECT_URL)
+        return redirect(next_url or settings.LOGIN_REDIRECT_URL)
 
 
 @method_decorator([sensitive_post_parameters("password1", "password2"), never_cache], "dispatch")

@@ -165,40 +165,54 @@ def cohort(filters: ReportFilters) -> QuerySet[TicketMetrics]:
     return _sliced(rows, filters)
 
 
-def _duration_stats(
-    rows: QuerySet[TicketMetrics], group: str | None = None, metrics: Iterable[str] = DURATIONS
-) -> dict:
-    """{group value: {metric: Stat}} in one query (percentiles by the database on PostgreSQL,
-    in Python over the returned values on SQLite). Each metric costs PostgreSQL a sort of its
-    values (its median and 90th percentile share it): ask only for what is shown."""
-    keys = [group] if group else []
-    wanted = {name: DURATIONS[name] for name in metrics}
-    if connection.vendor == "postgresql":
-        aggregates = {}
-        for name, column in wanted.items():
-            present = Q(**{f"{column}__isnull": False})
-            aggregates |= {
-                f"{name}__count": Count(column, filter=present),
-                f"{name}__mean": Avg(column, filter=present),
-                f"{name}__median": PercentileCont(column, 0.5, filter=present),
-                f"{name}__p90": PercentileCont(column, 0.9, filter=present),
-            }
-        result = (
-            rows.values(*keys).annotate(**aggregates) if keys else [rows.aggregate(**aggregates)]
+def _count_aggregates() -> dict:
+    """The counts of a cohort, named so as not to shadow the model's fields."""
+    return {
+        "n_tickets": Count("pk"),
+        "n_resolved": Count("pk", filter=Q(first_resolved_at__isnull=False)),
+        "n_reopened": Count("pk", filter=Q(reopen_count__gt=0)),
+        "n_response_met": Count("pk", filter=Q(response_met=True)),
+        "n_response_decided": Count("pk", filter=Q(response_met__isnull=False)),
+        "n_resolution_met": Count("pk", filter=Q(resolution_met=True)),
+        "n_resolution_decided": Count("pk", filter=Q(resolution_met__isnull=False)),
+    }
+
+
+def _counts_of(row: dict) -> dict:
+    return {key.removeprefix("n_"): value for key, value in row.items() if key.startswith("n_")}
+
+
+def _duration_aggregates(wanted: dict[str, str]) -> dict:
+    """PostgreSQL: count, mean and exact percentiles per metric. Each metric costs a sort of
+    its values (its median and 90th percentile share it): ask only for what is shown."""
+    aggregates = {}
+    for name, column in wanted.items():
+        present = Q(**{f"{column}__isnull": False})
+        aggregates |= {
+            f"{name}__count": Count(column, filter=present),
+            f"{name}__mean": Avg(column, filter=present),
+            f"{name}__median": PercentileCont(column, 0.5, filter=present),
+            f"{name}__p90": PercentileCont(column, 0.9, filter=present),
+        }
+    return aggregates
+
+
+def _stats_of(row: dict, wanted: dict[str, str]) -> dict[str, Stat]:
+    return {
+        name: Stat(
+            count=row[f"{name}__count"],
+            mean=row[f"{name}__mean"],
+            median=row[f"{name}__median"],
+            p90=row[f"{name}__p90"],
         )
-        out = {}
-        for row in result:
-            out[row.get(group) if group else None] = {
-                name: Stat(
-                    count=row[f"{name}__count"],
-                    mean=row[f"{name}__mean"],
-                    median=row[f"{name}__median"],
-                    p90=row[f"{name}__p90"],
-                )
-                for name in wanted
-            }
-        return out
-    # SQLite: one query for the values, the percentiles computed in Python.
+        for name in wanted
+    }
+
+
+def _stats_in_python(rows: QuerySet[TicketMetrics], group: str | None, wanted: dict) -> dict:
+    """SQLite has no ordered-set aggregates: the values, and percentile_cont's interpolation
+    in Python."""
+    keys = [group] if group else []
     values: dict = {}
     for row in rows.order_by().values_list(*keys, *wanted.values()):
         key = row[0] if group else None
@@ -220,25 +234,31 @@ def _duration_stats(
     }
 
 
-def _counts(rows: QuerySet[TicketMetrics], group: str | None = None) -> dict:
-    """{group value: counts}. The aggregate names must not shadow the model's fields."""
-    aggregates = {
-        "n_tickets": Count("pk"),
-        "n_resolved": Count("pk", filter=Q(first_resolved_at__isnull=False)),
-        "n_reopened": Count("pk", filter=Q(reopen_count__gt=0)),
-        "n_response_met": Count("pk", filter=Q(response_met=True)),
-        "n_response_decided": Count("pk", filter=Q(response_met__isnull=False)),
-        "n_resolution_met": Count("pk", filter=Q(resolution_met=True)),
-        "n_resolution_decided": Count("pk", filter=Q(resolution_met__isnull=False)),
-    }
-
-    def plain(row: dict) -> dict:
-        return {key.removeprefix("n_"): value for key, value in row.items()}
-
-    if group is None:
-        return {None: plain(rows.aggregate(**aggregates))}
-    grouped = rows.values(group).annotate(**aggregates).order_by()
-    return {row[group]: plain(row) for row in grouped}
+def _summaries(
+    rows: QuerySet[TicketMetrics], group: str | None = None, metrics: Iterable[str] = DURATIONS
+) -> dict:
+    """{group value: (counts, {metric: Stat})}: one pass over the cohort on PostgreSQL
+    (counts and percentiles together), two on SQLite."""
+    wanted = {name: DURATIONS[name] for name in metrics}
+    if connection.vendor == "postgresql":
+        aggregates = {**_count_aggregates(), **_duration_aggregates(wanted)}
+        result = (
+            rows.values(group).annotate(**aggregates).order_by()
+            if group
+            else [rows.aggregate(**aggregates)]
+        )
+        return {
+            (row[group] if group else None): (_counts_of(row), _stats_of(row, wanted))
+            for row in result
+        }
+    if group:
+        grouped = rows.values(group).annotate(**_count_aggregates()).order_by()
+        counts = {row[group]: _counts_of(row) for row in grouped}
+    else:
+        counts = {None: _counts_of(rows.aggregate(**_count_aggregates()))}
+    stats = _stats_in_python(rows, group, wanted)
+    nothing = {name: Stat() for name in wanted}
+    return {key: (count, stats.get(key, nothing)) for key, count in counts.items()}
 
 
 def backlog(filters: ReportFilters, *, now: datetime | None = None):
@@ -315,15 +335,11 @@ def _group_labels(group: str, keys: Iterable) -> dict:
 
 def breakdown(filters: ReportFilters, by: str) -> list[dict]:
     group = GROUPINGS[by]
-    rows = cohort(filters)
-    counts = _counts(rows, group)
-    shown = ("first_response", "resolution")
-    stats = _duration_stats(rows, group, metrics=shown)
-    labels = _group_labels(group, counts)
+    summaries = _summaries(cohort(filters), group, metrics=("first_response", "resolution"))
+    labels = _group_labels(group, summaries)
     nobody = _("Unassigned") if group == "assignee" else _("Not set")
     result = []
-    for key, count in counts.items():
-        durations = stats.get(key, {name: Stat() for name in shown})
+    for key, (count, durations) in summaries.items():
         met, decided = count["resolution_met"], count["resolution_decided"]
         result.append(
             {
@@ -340,9 +356,7 @@ def breakdown(filters: ReportFilters, by: str) -> list[dict]:
 
 
 def build(filters: ReportFilters, *, now: datetime | None = None) -> Report:
-    rows = cohort(filters)
-    totals = _counts(rows)[None]
-    stats = _duration_stats(rows).get(None, {name: Stat() for name in DURATIONS})
+    totals, stats = _summaries(cohort(filters))[None]
     by_status, by_age = backlog(filters, now=now)
     return Report(
         filters=filters,

@@ -75,3 +75,17 @@ def lockout_ends(username: str | None, ip: str | None) -> float:
     """When the lockout ends (a timestamp); the full cool-off from now if it was not recorded."""
     ends = caches[settings.SECURITY_CACHE].get(lock_key(username, ip))
     return ends or time.time() + settings.AXES_COOLOFF_TIME.total_seconds()
+
+
+def password_reset_wait(*, address: str, email: str | None) -> int | None:
+    """Seconds to wait before another reset request, or None. A reset link is an e-mail sent
+    to someone: limited per address and e-mail (no flooding one person, no probing who
+    exists) and per address."""
+    return hit("password_reset", f"{address}|{email}", settings.PASSWORD_RESET_RATE) or hit(
+        "password_reset_address", address, settings.PASSWORD_RESET_RATE_PER_ADDRESS
+    )
+
+
+def signup_wait(*, address: str) -> int | None:
+    """Seconds to wait before another sign-up from this address, or None."""
+    return hit("signup", address, settings.SIGNUP_RATE)

@@ -161,7 +161,7 @@ class SignUpView(FormView):
         if request.user.is_authenticated:
             return redirect(settings.LOGIN_REDIRECT_URL)
         if request.method == "POST":
-            retry_after = throttle.hit("signup", client_ip(request), settings.SIGNUP_RATE)
+            retry_after = throttle.signup_wait(address=client_ip(request))
             if retry_after:
                 log_event("signup_throttled", request=request, level=logging.WARNING)
                 return _too_many(request, retry_after, _("Creating accounts"))
@@ -217,15 +217,8 @@ class PasswordResetView(auth_views.PasswordResetView):
     form_class = PasswordResetForm
 
     def form_valid(self, form: PasswordResetForm) -> HttpResponse:
-        # Limited per address and e-mail, and per address: a reset link is an e-mail sent to
-        # someone, and asking again and again must not flood them (or find out who exists).
         email = throttle.normalized_login(form.cleaned_data["email"])
-        address = client_ip(self.request)
-        retry_after = throttle.hit(
-            "password_reset", f"{address}|{email}", settings.PASSWORD_RESET_RATE
-        ) or throttle.hit(
-            "password_reset_address", address, settings.PASSWORD_RESET_RATE_PER_ADDRESS
-        )
+        retry_after = throttle.password_reset_wait(address=client_ip(self.request), email=email)
         if retry_after:
             log_event(
                 "password_reset_throttled",

@@ -177,13 +177,14 @@ def identities(ticket: Ticket) -> dict[str, Identity]:
     return out
 
 
-def deep_cursor(agent: User) -> str:
-    """The cursor of page 1000 of the agent's "all tickets" view, newest first."""
+def deep_cursor(agent: User, *, page: int = 1000) -> str:
+    """The cursor of page 1000 of the agent's "all tickets" view, newest first, reached as an
+    agent would: following "Next" (each step one keyset query)."""
     filters = queries.QueueFilters(view="all", sort="newest")
-    keys = queries._ordering(filters.sort)
-    ordering = [f"{'-' if d else ''}{name}" for name, d in keys]
-    row = queries.queue_tickets(agent, filters).order_by(*ordering)[50 * 1000 - 1]
-    return queries._encode([getattr(row, n) for n, _d in keys], backwards=False)
+    cursor = ""
+    for _ in range(page - 1):
+        cursor = queries.queue_page(agent, filters, cursor=cursor, size=50).next_cursor
+    return cursor
 
 
 def pages(ticket: Ticket, who: dict[str, Identity]) -> list[Page]:

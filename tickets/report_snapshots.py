@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import logging
 from dataclasses import asdict, dataclass
 from datetime import date, datetime, timedelta
 
@@ -30,11 +29,10 @@ from django.utils import timezone
 from . import reports
 from .models import ReportSnapshot
 
-log = logging.getLogger(__name__)
-
 CLAIM_LEASE = timedelta(minutes=10)
 KEEP_REFRESHING = timedelta(hours=2)  # snapshots looked at within this long are kept fresh
 FORGET_AFTER = timedelta(days=7)  # snapshots nobody asked for within this long are deleted
+REQUESTED_AT_PRECISION = timedelta(minutes=1)
 
 
 def live_limit() -> int:
@@ -144,7 +142,8 @@ def serve(filters: reports.ReportFilters, *, now: datetime | None = None) -> Ser
     elif not _is_fresh(snapshot, now):
         _request(filters, key=key, tickets=snapshot.tickets, now=now)
         snapshot = ReportSnapshot.objects.get(key=key)
-    else:
+    elif snapshot.requested_at < now - REQUESTED_AT_PRECISION:
+        # Who looks at it only matters to the nearest minute: not a write per page view.
         ReportSnapshot.objects.filter(pk=snapshot.pk).update(requested_at=now)
     if snapshot.payload is None:
         return Served(report=None, refreshing=True)
@@ -167,14 +166,11 @@ def _request(filters: reports.ReportFilters, *, key: str, tickets: int, now: dat
 
 
 def enqueue(key: str) -> None:
-    """Ask a worker to build the snapshot; never fails the request that asked (the beat task
-    builds snapshots whose task was lost)."""
-    from .tasks import build_report_snapshot
+    """Ask a worker to build the snapshot (the beat task builds those whose task was lost)."""
+    from .tasks import build_report_snapshot, enqueue_safely
 
-    try:
-        build_report_snapshot.delay(key)
-    except Exception as error:  # the broker's errors vary by transport; none may fail a page
-        log.warning("could not enqueue report snapshot %s (%s); the beat task will", key, error)
+    what = f"report snapshot {key}"
+    enqueue_safely(build_report_snapshot, key, what=what, then="refresh_report_snapshots")
 
 
 # --- Building ---------------------------------------------------------------------------------

@@ -24,15 +24,19 @@ def deliver_notification(notification_id: int) -> bool:
     return notifications.deliver(notification_id=notification_id)
 
 
-def enqueue_delivery(notification_id: int) -> None:
-    """Hand a committed outbox row to a worker. Never fails the request that produced it:
-    if the broker is down, the relay task sends the row later."""
+def enqueue_safely(task, *args, what: str, then: str) -> None:
+    """Hand work whose durable record is already committed to a worker. Never fails the
+    request that asked: if the broker is down, `then` (a beat task) picks the record up."""
     try:
-        deliver_notification.delay(notification_id)
+        task.delay(*args)
     except Exception as error:  # the broker's errors vary by transport; none may fail a request
-        log.warning(
-            "could not enqueue notification %s (%s); the relay will send it", notification_id, error
-        )
+        log.warning("could not enqueue %s (%s); %s will", what, error, then)
+
+
+def enqueue_delivery(notification_id: int) -> None:
+    """Hand a committed outbox row to a worker (the relay sends it if the broker is down)."""
+    what = f"notification {notification_id}"
+    enqueue_safely(deliver_notification, notification_id, what=what, then="the relay")
 
 
 @shared_task(name="tickets.relay_notifications", time_limit=120)

@@ -168,3 +168,18 @@ def test_the_api_gives_when_the_numbers_were_worked_out(mia, november, big):
     assert data["computed_at"].startswith("2026-11-30T")
     small = mia.get(reverse("api:report-summary"), {"start": "2026-11-27", "end": "2026-11-30"})
     assert small.json()["computed_at"] is None
+
+
+def test_a_broker_that_is_down_delays_a_big_report_but_never_fails_the_page(
+    mia, november, big, monkeypatch
+):
+    from tickets import tasks
+
+    def down(*args, **kwargs):
+        raise OSError("Connection refused")
+
+    monkeypatch.setattr(tasks.build_report_snapshot, "delay", down)
+    with time_machine.travel(NOW, tick=False):
+        page = mia.get(reverse("reports:report"), QUERY)
+    assert page.status_code == 200 and "Preparing this report" in page.content.decode()
+    assert ReportSnapshot.objects.get().payload is None  # the beat task will build it

@@ -1060,14 +1060,11 @@ class CopyJob:
             ticket = build_ticket(plan, now - timedelta(seconds=plan.age), cast)
             ticket.pk = self.first_id + i
             history, comments = build_rows(ticket, plan)
-            first_reply = next(
-                (c.created_at for c in comments if c.author_id in cast.staff and not c.is_internal),
-                None,
-            )
             row, ticket.sla_due_at = metrics.metrics_row(
                 ticket,
                 history=history,
-                first_staff_reply_at=first_reply,
+                # build_ticket set it from the first public staff message, as the services do
+                first_staff_reply_at=ticket.first_response_at,
                 policies=self.policies,
                 calendar=self.calendar,
                 now=now,

@@ -14,7 +14,7 @@ from django.db import connection
 from accounts.models import Role
 from accounts.services import user_create
 from helpdesk.celery import app as celery_app
-from tickets import services
+from tickets import services, workflow
 from tickets.models import Category, Ticket
 from tickets.status import Status
 
@@ -124,7 +124,7 @@ def advance(ticket: Ticket, step: str, *, customer, agent) -> None:
         "resolve": (Status.RESOLVED, agent, "Re-issued your VPN certificate."),
         "confirm": (Status.CLOSED, customer, ""),
     }[step]
-    services.ticket_transition(ticket_id=ticket.pk, to=target, actor=actor, note=note)
+    workflow.transition(ticket_id=ticket.pk, to=target, actor=actor, note=note)
 
 
 @pytest.fixture

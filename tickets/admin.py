@@ -4,7 +4,7 @@ from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
-from . import services
+from . import workflow
 from .errors import TicketError
 from .models import (
     Attachment,
@@ -81,9 +81,7 @@ def _transition_action(target: Status, description: str):
         note = f"{target.label} from the admin"
         for ticket_id in queryset.values_list("pk", flat=True):
             try:
-                services.ticket_transition(
-                    ticket_id=ticket_id, to=target, actor=request.user, note=note
-                )
+                workflow.transition(ticket_id=ticket_id, to=target, actor=request.user, note=note)
                 done += 1
             except TicketError as error:
                 failed.append(f"{format_reference(ticket_id)}: {error.message}")

@@ -8,14 +8,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
-from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -34,13 +33,10 @@ from .models import (
     Comment,
     FieldChange,
     Rating,
-    SlaAlert,
-    StatusHistory,
     Ticket,
-    TicketMetrics,
     format_reference,
 )
-from .status import ACTIVE_STATUSES, STATUSES_WITH_ASSIGNEE, Priority, Status
+from .status import STATUSES_WITH_ASSIGNEE, Priority, Status
 
 if TYPE_CHECKING:
     from accounts.models import User
@@ -202,8 +198,8 @@ def comment_add(
     _touch(ticket, *touched)
     notifications.comment_added(comment)
     if is_own_customer and ticket.status == Status.ON_HOLD:
-        workflow.transition(
-            ticket_id=ticket.pk, to=Status.IN_PROGRESS, actor=None, note=_("The customer replied.")
+        workflow.transition_locked(
+            ticket=ticket, to=Status.IN_PROGRESS, actor=None, note=workflow.CUSTOMER_REPLIED
         )
     elif author.is_agent and not internal:
         metrics.refresh_one(ticket.pk)  # a first response may have stopped a clock
@@ -239,10 +235,9 @@ def ticket_assign(
     """
     ticket = _lock(ticket_id, expected_version)
     if ticket.status == Status.OPEN:
-        workflow.transition(
-            ticket_id=ticket.pk, to=Status.ASSIGNED, actor=actor, note=note, assignee=assignee
+        workflow.transition_locked(
+            ticket=ticket, to=Status.ASSIGNED, actor=actor, note=note, assignee=assignee
         )
-        ticket.refresh_from_db()
         return ticket
     if ticket.status not in STATUSES_WITH_ASSIGNEE:
         raise WorkflowError(CANNOT_REASSIGN)
@@ -274,7 +269,8 @@ def ticket_take(*, ticket_id: int, agent: User, expected_version: int | None = N
     ticket = _lock(ticket_id, expected_version)
     if ticket.status != Status.OPEN:
         raise TicketChanged(TAKEN_ALREADY)
-    return ticket_assign(ticket_id=ticket.pk, assignee=agent, actor=agent)
+    workflow.transition_locked(ticket=ticket, to=Status.ASSIGNED, actor=agent, assignee=agent)
+    return ticket
 
 
 @transaction.atomic
@@ -317,26 +313,6 @@ def ticket_update(
     return ticket
 
 
-def ticket_transition(
-    *,
-    ticket_id: int,
-    to: Status | str,
-    actor: User | None,
-    note: str = "",
-    expected_version: int | None = None,
-    action: str | None = None,
-) -> StatusHistory:
-    """A status change requested by a person or the system; see workflow.transition."""
-    return workflow.transition(
-        ticket_id=ticket_id,
-        to=to,
-        actor=actor,
-        note=note,
-        expected_version=expected_version,
-        action=action,
-    )
-
-
 def ticket_act(
     *,
     ticket_id: int,
@@ -360,7 +336,7 @@ def ticket_act(
             expected_version=expected_version,
         )
     elif action in workflow.ACTION_TARGETS:
-        ticket_transition(
+        workflow.transition(
             ticket_id=ticket_id,
             to=workflow.ACTION_TARGETS[action],
             actor=actor,
@@ -421,7 +397,7 @@ def tickets_auto_close(*, older_than_days: int | None = None) -> int:
                 ticket_id=ticket_id,
                 to=Status.CLOSED,
                 actor=None,
-                note=_("Closed automatically %(days)s days after resolution.") % {"days": days},
+                note=workflow.auto_close_note(days),
             )
         except WorkflowError:
             continue  # reopened or closed meanwhile
@@ -449,43 +425,3 @@ def rating_add(*, ticket_id: int, customer: User, score: int, comment: str = "")
     return Rating.objects.create(
         ticket=ticket, customer=customer, score=score, comment=comment.strip()[:2000]
     )
-
-
-def sla_check(*, now: datetime | None = None) -> list[SlaAlert]:
-    """Warn before an SLA target is missed and again when it is, once each per ticket.
-
-    Refreshes the clocks of the unfinished tickets whose next target falls within the
-    warning window, then writes an SlaAlert (unique per ticket, target and kind) and its
-    notifications for each target now due soon or past due.
-    """
-    now = now or timezone.now()
-    horizon = now + timedelta(minutes=settings.SLA_WARNING_MINUTES)
-    near = list(
-        Ticket.objects.filter(status__in=ACTIVE_STATUSES, sla_due_at__lte=horizon).values_list(
-            "pk", flat=True
-        )
-    )
-    for start in range(0, len(near), 1000):
-        with transaction.atomic():
-            metrics.refresh(ticket_ids=near[start : start + 1000], now=now)
-    alerts = []
-    rows = TicketMetrics.objects.filter(
-        Q(response_due_at__lte=horizon) | Q(resolution_due_at__lte=horizon),
-        status__in=ACTIVE_STATUSES,
-    ).select_related("ticket__assignee")
-    for row in rows:
-        for target, due in (
-            (SlaAlert.Target.RESPONSE, row.response_due_at),
-            (SlaAlert.Target.RESOLUTION, row.resolution_due_at),
-        ):
-            if due is None or due > horizon:
-                continue
-            kind = SlaAlert.Kind.BREACH if due <= now else SlaAlert.Kind.WARNING
-            with transaction.atomic():
-                alert, created = SlaAlert.objects.get_or_create(
-                    ticket=row.ticket, target=target, kind=kind, defaults={"due_at": due}
-                )
-                if created:
-                    notifications.sla_alert(alert)
-                    alerts.append(alert)
-    return alerts

@@ -6,7 +6,7 @@ from smtplib import SMTPException
 
 from celery import shared_task
 
-from . import notifications, report_snapshots, services, uploads
+from . import notifications, report_snapshots, services, sla_alerts, uploads
 
 log = logging.getLogger(__name__)
 
@@ -56,7 +56,7 @@ def auto_close_resolved() -> int:
 
 @shared_task(name="tickets.sla_check", time_limit=600)
 def sla_check() -> int:
-    return len(services.sla_check())
+    return len(sla_alerts.check())
 
 
 @shared_task(name="tickets.build_report_snapshot", time_limit=600, soft_time_limit=540)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import enum
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import datetime
 from typing import TYPE_CHECKING
 
 from django.db import transaction
@@ -238,6 +239,44 @@ def check(
     return grants[0]
 
 
+# What the system writes when it changes a status by itself.
+CUSTOMER_REPLIED = _("The customer replied.")
+
+
+def auto_close_note(days: int) -> str:
+    return _("Closed automatically %(days)s days after resolution.") % {"days": days}
+
+
+def apply_effects(
+    ticket: Ticket, source: Status, target: Status, *, assignee: User | None, now: datetime
+) -> list[str]:
+    """What the step source → target does to the ticket's own fields, in memory; returns the
+    fields it changed. `assignee` is who takes the ticket when it becomes assigned.
+
+    `transition()` saves what this changes; seed_demo replays its invented histories with it.
+    """
+    changed = ["status", "updated_at", "version"]
+    if target == Status.ASSIGNED and source == Status.OPEN:
+        ticket.assignee = assignee
+        changed.append("assignee")
+    elif target == Status.OPEN:
+        ticket.assignee = None
+        changed.append("assignee")
+    if target == Status.RESOLVED:
+        ticket.resolved_at = now
+        changed.append("resolved_at")
+    elif source == Status.RESOLVED and target == Status.IN_PROGRESS:
+        ticket.resolved_at = None
+        changed.append("resolved_at")
+    if target == Status.CLOSED:
+        ticket.closed_at = now
+        changed.append("closed_at")
+    ticket.status = target
+    ticket.updated_at = now
+    ticket.version += 1
+    return changed
+
+
 @transaction.atomic
 def transition(
     *,
@@ -258,6 +297,22 @@ def transition(
     ticket = Ticket.objects.select_for_update().get(pk=ticket_id)
     if expected_version is not None and ticket.version != expected_version:
         raise TicketChanged()
+    return transition_locked(
+        ticket=ticket, to=to, actor=actor, note=note, assignee=assignee, action=action
+    )
+
+
+def transition_locked(
+    *,
+    ticket: Ticket,
+    to: Status | str,
+    actor: User | None,
+    note: str = "",
+    assignee: User | None = None,
+    action: str | None = None,
+) -> StatusHistory:
+    """`transition()` for a service that has already locked the ticket's row (select_for_update,
+    in the caller's transaction) and checked its version."""
     note = note.strip()
     try:
         check(ticket=ticket, target=to, user=actor, note=note, assignee=assignee, action=action)
@@ -273,26 +328,7 @@ def transition(
 
     now = timezone.now()
     source, target = Status(ticket.status), Status(to)
-    changed = ["status", "updated_at", "version"]
-    if target == Status.ASSIGNED and source == Status.OPEN:
-        ticket.assignee = assignee
-        changed.append("assignee")
-    elif target == Status.OPEN:
-        ticket.assignee = None
-        changed.append("assignee")
-    if target == Status.RESOLVED:
-        ticket.resolved_at = now
-        changed.append("resolved_at")
-    elif source == Status.RESOLVED and target == Status.IN_PROGRESS:
-        ticket.resolved_at = None
-        changed.append("resolved_at")
-    if target == Status.CLOSED:
-        ticket.closed_at = now
-        changed.append("closed_at")
-
-    ticket.status = target
-    ticket.updated_at = now
-    ticket.version += 1
+    changed = apply_effects(ticket, source, target, assignee=assignee, now=now)
     ticket._workflow_may_save_status = True
     ticket.save(update_fields=changed)
 

@@ -5,14 +5,14 @@ import time_machine
 
 from tests.api.conftest import api_url
 from tests.tickets.conftest import NOVEMBER, at, life, november  # noqa: F401
-from tickets import reports, services
+from tickets import reports, sla_alerts
 
 QUERY = {"start": "2026-11-01", "end": "2026-11-30"}
 
 
 def test_a_manager_gets_the_same_numbers_as_the_page(api, manager, november):  # noqa: F811
     with time_machine.travel(at(30, 12), tick=False):
-        services.sla_check()
+        sla_alerts.check()
         response = api(manager).get(api_url("report-summary"), QUERY)
         report = reports.build(NOVEMBER)
     assert response.status_code == 200

@@ -20,7 +20,7 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from accounts.models import User
-from tickets import services
+from tickets import services, workflow
 from tickets.management.commands.seed_demo import DEMO_PASSWORD
 from tickets.models import Category
 from tickets.status import Priority, Status
@@ -86,13 +86,11 @@ def furnish() -> dict[str, int]:
         (timedelta(minutes=25), lambda: services.ticket_take(ticket_id=wifi.pk, agent=alex)),
         (
             timedelta(minutes=26),
-            lambda: services.ticket_transition(
-                ticket_id=wifi.pk, to=Status.IN_PROGRESS, actor=alex
-            ),
+            lambda: workflow.transition(ticket_id=wifi.pk, to=Status.IN_PROGRESS, actor=alex),
         ),
         (
             timedelta(minutes=31),
-            lambda: services.ticket_transition(
+            lambda: workflow.transition(
                 ticket_id=wifi.pk,
                 to=Status.ON_HOLD,
                 actor=alex,
@@ -119,7 +117,7 @@ def furnish() -> dict[str, int]:
         ),
         (
             timedelta(hours=22, minutes=40),
-            lambda: services.ticket_transition(
+            lambda: workflow.transition(
                 ticket_id=wifi.pk,
                 to=Status.RESOLVED,
                 actor=alex,
@@ -148,9 +146,7 @@ def furnish() -> dict[str, int]:
         (timedelta(minutes=12), lambda: services.ticket_take(ticket_id=drive.pk, agent=alex)),
         (
             timedelta(minutes=13),
-            lambda: services.ticket_transition(
-                ticket_id=drive.pk, to=Status.IN_PROGRESS, actor=alex
-            ),
+            lambda: workflow.transition(ticket_id=drive.pk, to=Status.IN_PROGRESS, actor=alex),
         ),
         (
             timedelta(minutes=20),

@@ -25,7 +25,7 @@ from django.test import Client
 from django.urls import reverse
 
 from accounts.models import User
-from tickets import notifications, services
+from tickets import notifications, services, workflow
 from tickets.models import Category, Notification, Ticket
 from tickets.status import Status
 
@@ -133,14 +133,14 @@ def hostile(request, customer, agent, manager):
         attachments=[SimpleUploadedFile(file_name_from(payload), b"log", "text/plain")],
     )
     services.ticket_take(ticket_id=ticket.pk, agent=agent)
-    services.ticket_transition(ticket_id=ticket.pk, to=Status.IN_PROGRESS, actor=agent)
+    workflow.transition(ticket_id=ticket.pk, to=Status.IN_PROGRESS, actor=agent)
     services.comment_add(ticket_id=ticket.pk, author=agent, body=payload)
     services.comment_add(ticket_id=ticket.pk, author=agent, body=payload, internal=True)
-    services.ticket_transition(ticket_id=ticket.pk, to=Status.ON_HOLD, actor=agent, note=payload)
+    workflow.transition(ticket_id=ticket.pk, to=Status.ON_HOLD, actor=agent, note=payload)
     services.comment_add(ticket_id=ticket.pk, author=customer, body=payload)
-    services.ticket_transition(ticket_id=ticket.pk, to=Status.RESOLVED, actor=agent, note=payload)
+    workflow.transition(ticket_id=ticket.pk, to=Status.RESOLVED, actor=agent, note=payload)
     services.rating_add(ticket_id=ticket.pk, customer=customer, score=1, comment=payload)
-    services.ticket_transition(
+    workflow.transition(
         ticket_id=ticket.pk, to=Status.IN_PROGRESS, actor=customer, note=payload, action="reopen"
     )
     ticket = Ticket.objects.get(pk=ticket.pk)

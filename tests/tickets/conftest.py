@@ -6,7 +6,7 @@ from zoneinfo import ZoneInfo
 import pytest
 import time_machine
 
-from tickets import reports, services
+from tickets import reports, services, workflow
 from tickets.status import Status
 
 BERLIN = ZoneInfo("Europe/Berlin")
@@ -52,7 +52,7 @@ def life(customer, agent, category):
                         "resolve": Status.RESOLVED,
                         "reopen": Status.IN_PROGRESS,
                     }[step]
-                    services.ticket_transition(
+                    workflow.transition(
                         ticket_id=ticket.pk, to=target, actor=actor, note="Because."
                     )
         return ticket

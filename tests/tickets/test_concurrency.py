@@ -9,7 +9,7 @@ import threading
 import pytest
 from django.db import close_old_connections, connection
 
-from tickets import services
+from tickets import services, workflow
 from tickets.errors import TicketChanged
 from tickets.models import Ticket
 from tickets.status import Status
@@ -92,7 +92,7 @@ def test_eight_agents_resolving_and_holding_at_once_leave_one_valid_history(
     seen = ticket.version
     actions = [
         (
-            lambda to=to, who=who: services.ticket_transition(
+            lambda to=to, who=who: workflow.transition(
                 ticket_id=ticket.pk, to=to, actor=who, note="Decided.", expected_version=seen
             )
         )

@@ -8,7 +8,7 @@ import pytest
 from django.core import mail
 from django.utils import timezone
 
-from tickets import notifications, services
+from tickets import notifications, services, workflow
 from tickets.models import Notification, Ticket
 from tickets.status import Status
 
@@ -79,7 +79,7 @@ def test_a_reply_goes_to_the_other_side(make_ticket, customer, agent):
 
 def test_a_reopen_tells_the_assignee_why(make_ticket, customer, agent):
     ticket = make_ticket(Status.RESOLVED)
-    services.ticket_transition(
+    workflow.transition(
         ticket_id=ticket.pk, to=Status.IN_PROGRESS, actor=customer, note="Still drops."
     )
     message = notifications.render(only(Event.REOPENED))
@@ -102,14 +102,14 @@ def test_no_internal_note_reaches_any_mail(
         services.comment_add(ticket_id=ticket.pk, author=agent, body=SECRET, internal=True)
         services.ticket_assign(ticket_id=ticket.pk, assignee=other_agent, actor=manager)
         services.comment_add(ticket_id=ticket.pk, author=other_agent, body="Public answer")
-        services.ticket_transition(
+        workflow.transition(
             ticket_id=ticket.pk, to=Status.ON_HOLD, actor=other_agent, note="Need a log"
         )
         services.comment_add(ticket_id=ticket.pk, author=customer, body="Here it is")
         services.comment_add(
             ticket_id=ticket.pk, author=manager, body=SECRET + " again", internal=True
         )
-        services.ticket_transition(
+        workflow.transition(
             ticket_id=ticket.pk, to=Status.RESOLVED, actor=other_agent, note="Fixed"
         )
     assert len(mail.outbox) >= 6

@@ -7,7 +7,7 @@ import pytest
 from django.core import mail
 from django.db import transaction
 
-from tickets import notifications, services
+from tickets import notifications, services, workflow
 from tickets.models import Notification
 from tickets.status import Status
 
@@ -40,8 +40,8 @@ def test_the_life_of_a_ticket_owes_these_messages(
         ticket = make_ticket(Status.ON_HOLD)
         services.comment_add(ticket_id=ticket.pk, author=agent, body="Checking.", internal=True)
         services.comment_add(ticket_id=ticket.pk, author=customer, body="Version 5.1.")
-        services.ticket_transition(ticket_id=ticket.pk, to=Status.RESOLVED, actor=agent, note="Ok")
-        services.ticket_transition(
+        workflow.transition(ticket_id=ticket.pk, to=Status.RESOLVED, actor=agent, note="Ok")
+        workflow.transition(
             ticket_id=ticket.pk, to=Status.IN_PROGRESS, actor=customer, note="Broken again."
         )
     assert events(ticket) == [
@@ -76,9 +76,7 @@ def test_a_rolled_back_change_owes_nothing(make_ticket, agent, django_capture_on
         pytest.raises(RuntimeError),
         transaction.atomic(),
     ):
-        services.ticket_transition(
-            ticket_id=ticket.pk, to=Status.RESOLVED, actor=agent, note="Fixed"
-        )
+        workflow.transition(ticket_id=ticket.pk, to=Status.RESOLVED, actor=agent, note="Fixed")
         raise RuntimeError("something after the change failed")
     assert callbacks == []
     assert not Notification.objects.filter(ticket=ticket, event=Event.RESOLVED).exists()
@@ -105,7 +103,7 @@ def test_the_task_reaches_the_real_broker_only_after_commit(redis_broker, make_t
     ticket = make_ticket(Status.IN_PROGRESS)
     redis_broker.delete("celery")
     with transaction.atomic():
-        services.ticket_transition(ticket_id=ticket.pk, to=Status.RESOLVED, actor=agent, note="Ok")
+        workflow.transition(ticket_id=ticket.pk, to=Status.RESOLVED, actor=agent, note="Ok")
         assert redis_broker.llen("celery") == 0
     assert redis_broker.llen("celery") == 1
     message = json.loads(redis_broker.lindex("celery", 0))

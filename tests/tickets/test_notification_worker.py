@@ -23,7 +23,7 @@ from aiosmtpd.controller import Controller
 from django.conf import settings
 from django.db import connection
 
-from tickets import services, tasks
+from tickets import tasks, workflow
 from tickets.models import Notification
 from tickets.status import Status
 
@@ -159,7 +159,7 @@ def test_resolving_a_ticket_delivers_exactly_one_mail(worker, smtp_sink, make_ti
     ticket = make_ticket(Status.IN_PROGRESS)
     worker(port)
 
-    services.ticket_transition(
+    workflow.transition(
         ticket_id=ticket.pk, to=Status.RESOLVED, actor=agent, note="Rebooted the router."
     )
 
@@ -182,7 +182,7 @@ def test_a_worker_killed_mid_send_neither_loses_nor_doubles_the_mail(
     Notification.objects.update(state="sent")
     first = worker(port)
 
-    services.ticket_transition(ticket_id=ticket.pk, to=Status.RESOLVED, actor=agent, note="Ok")
+    workflow.transition(ticket_id=ticket.pk, to=Status.RESOLVED, actor=agent, note="Ok")
     assert wait_until(sink.receiving.is_set), "the worker never started sending"
     os.kill(first.pid, signal.SIGKILL)
     first.wait(timeout=10)
@@ -207,9 +207,9 @@ def test_with_the_broker_down_at_commit_the_change_stands_and_the_relay_sends_la
     ticket = make_ticket(Status.IN_PROGRESS)
     # Another process, whose broker is down (nothing listens on its port), resolves it.
     script = (
-        "import time; from accounts.models import User; from tickets import services; "
+        "import time; from accounts.models import User; from tickets import workflow; "
         "started = time.monotonic(); "
-        f"services.ticket_transition(ticket_id={ticket.pk}, to='resolved', "
+        f"workflow.transition(ticket_id={ticket.pk}, to='resolved', "
         f"actor=User.objects.get(pk={agent.pk}), note='Replaced the cable.'); "
         "print(f'took {time.monotonic() - started:.2f}s')"
     )

@@ -4,7 +4,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from tickets import services
+from tickets import services, workflow
 from tickets.models import Attachment, Rating, Ticket
 from tickets.status import Status
 
@@ -209,7 +209,7 @@ def test_reopening_needs_a_reason_and_keeps_the_form(carla, make_ticket):
 def test_a_stale_page_is_refused_with_the_fresh_state(carla, make_ticket, agent):
     ticket = make_ticket(Status.IN_PROGRESS)
     seen = ticket.version
-    services.ticket_transition(ticket_id=ticket.pk, to=Status.ON_HOLD, actor=agent, note="?")
+    workflow.transition(ticket_id=ticket.pk, to=Status.ON_HOLD, actor=agent, note="?")
     response = act(carla, ticket, "withdraw", note="Never mind", version=seen)
     assert response.status_code == 409
     assert b"changed since you loaded it" in response.content

@@ -9,7 +9,7 @@ import pytest
 import time_machine
 from django.urls import reverse
 
-from tickets import report_snapshots, reports, services
+from tickets import report_snapshots, reports, sla_alerts
 from tickets.models import ReportSnapshot
 
 from .conftest import NOVEMBER, QUERY, at
@@ -45,7 +45,7 @@ def test_a_small_range_is_built_live_and_kept_nowhere(mia, november):
 def test_a_big_range_is_served_from_a_snapshot_with_the_same_numbers(mia, november, big):
     """Celery is eager here (no broker): the first request builds the snapshot itself."""
     with time_machine.travel(NOW, tick=False):
-        services.sla_check()
+        sla_alerts.check()
         live = reports.build(NOVEMBER)
         served = report_snapshots.serve(NOVEMBER)
         page = mia.get(reverse("reports:report"), QUERY).content.decode()
@@ -154,7 +154,7 @@ def test_a_build_that_fails_leaves_the_snapshot_free_for_the_next_try(
 
 def test_the_summary_csv_of_a_big_range_matches_the_page(mia, november, big):
     with time_machine.travel(NOW, tick=False):
-        services.sla_check()
+        sla_alerts.check()
         response = mia.get(reverse("reports:summary_csv"), QUERY)
         live = reports.build(NOVEMBER)
     rows = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode())))

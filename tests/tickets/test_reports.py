@@ -13,7 +13,7 @@ from django.urls import reverse
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tickets import reports, services
+from tickets import reports, services, sla_alerts
 from tickets.models import Ticket, TicketMetrics
 
 from .conftest import BERLIN, HOUR, NOVEMBER, QUERY, at
@@ -40,7 +40,7 @@ def test_the_report_counts_what_happened(november):
 
 def test_service_levels_exclude_hold_time(november):
     with time_machine.travel(at(30, 12), tick=False):
-        services.sla_check()  # what beat runs every five minutes
+        sla_alerts.check()  # what beat runs every five minutes
         report = reports.build(NOVEMBER)
     # Normal priority: respond within 8 and resolve within 24 working hours.
     # The held ticket: 2 working hours counted (9-10 and 10-11 the next day), the day on hold
@@ -128,7 +128,7 @@ def test_median_and_p90_match_a_reference_computed_in_python(values, customer):
 
 def test_the_page_shows_the_numbers_with_their_definitions(mia, november):
     with time_machine.travel(at(30, 12), tick=False):
-        services.sla_check()
+        sla_alerts.check()
         page = mia.get(reverse("reports:report"), QUERY).content.decode()
     assert "4 tickets reported" in page
     assert "4.0 h" in page  # the median resolution
@@ -138,7 +138,7 @@ def test_the_page_shows_the_numbers_with_their_definitions(mia, november):
 
 def test_the_summary_csv_matches_the_page(mia, november):
     with time_machine.travel(at(30, 12), tick=False):
-        services.sla_check()
+        sla_alerts.check()
         response = mia.get(reverse("reports:summary_csv"), QUERY)
         report = reports.build(NOVEMBER)
     rows = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode())))
@@ -240,7 +240,7 @@ def test_the_sla_check_warns_before_and_at_the_breach_once_each(
     with django_capture_on_commit_callbacks(execute=True):
         for moment in (at(2, 12), at(2, 16.5), at(2, 16.75), at(2, 17.5), at(3, 9)):
             with time_machine.travel(moment, tick=False):
-                services.sla_check()
+                sla_alerts.check()
     alerts = list(SlaAlert.objects.values_list("target", "kind"))
     assert sorted(alerts) == [("response", "breach"), ("response", "warning")]
     sent = Notification.objects.values_list("event", "recipient__email")
@@ -262,7 +262,7 @@ def test_a_ticket_answered_in_time_raises_no_alarm(life):
     life((at(2, 9), "report"), (at(2, 9.5), "take"), (at(2, 10), "reply"))
     for moment in (at(2, 16.5), at(3, 9)):
         with time_machine.travel(moment, tick=False):
-            services.sla_check()
+            sla_alerts.check()
     # The response target was met; the resolution target (Wednesday 17:00) is days away.
     assert not SlaAlert.objects.exists()
 

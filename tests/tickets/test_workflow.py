@@ -140,20 +140,18 @@ def test_steps_without_a_required_reason_accept_an_empty_note(
 def test_the_workflow_sets_the_clock_fields(make_ticket, customer, agent):
     ticket = make_ticket(S.RESOLVED)
     assert ticket.resolved_at is not None and ticket.closed_at is None
-    services.ticket_transition(
-        ticket_id=ticket.pk, to=S.IN_PROGRESS, actor=customer, note="Still broken."
-    )
+    workflow.transition(ticket_id=ticket.pk, to=S.IN_PROGRESS, actor=customer, note="Still broken.")
     ticket.refresh_from_db()
     assert ticket.resolved_at is None
-    services.ticket_transition(ticket_id=ticket.pk, to=S.RESOLVED, actor=agent, note="Fixed now.")
-    services.ticket_transition(ticket_id=ticket.pk, to=S.CLOSED, actor=customer)
+    workflow.transition(ticket_id=ticket.pk, to=S.RESOLVED, actor=agent, note="Fixed now.")
+    workflow.transition(ticket_id=ticket.pk, to=S.CLOSED, actor=customer)
     ticket.refresh_from_db()
     assert ticket.resolved_at is not None and ticket.closed_at >= ticket.resolved_at
 
 
 def test_unassigning_clears_the_assignee(make_ticket, agent):
     ticket = make_ticket(S.ASSIGNED)
-    entry = services.ticket_transition(ticket_id=ticket.pk, to=S.OPEN, actor=agent)
+    entry = workflow.transition(ticket_id=ticket.pk, to=S.OPEN, actor=agent)
     ticket.refresh_from_db()
     assert ticket.assignee is None and entry.assignee is None
 
@@ -187,7 +185,7 @@ def test_an_inactive_user_can_do_nothing(make_ticket, agent):
     agent.is_active = False
     agent.save()
     with pytest.raises(TransitionNotAllowed):
-        services.ticket_transition(ticket_id=ticket.pk, to=S.IN_PROGRESS, actor=agent)
+        workflow.transition(ticket_id=ticket.pk, to=S.IN_PROGRESS, actor=agent)
 
 
 def test_a_stale_version_is_refused_with_ticket_changed(make_ticket, agent):
@@ -195,7 +193,7 @@ def test_a_stale_version_is_refused_with_ticket_changed(make_ticket, agent):
     seen = ticket.version
     services.comment_add(ticket_id=ticket.pk, author=ticket.customer, body="Any news?")
     with pytest.raises(TicketChanged):
-        services.ticket_transition(
+        workflow.transition(
             ticket_id=ticket.pk, to=S.IN_PROGRESS, actor=agent, expected_version=seen
         )
     assert Ticket.objects.get(pk=ticket.pk).status == S.ASSIGNED

@@ -62,7 +62,7 @@ class TicketLife(RuleBasedStateMachine):
     def attempt_transition(self, role, to, note, expected_stale):
         version = Ticket.objects.get(pk=self.ticket.pk).version - (1 if expected_stale else 0)
         self._try(
-            lambda: services.ticket_transition(
+            lambda: workflow.transition(
                 ticket_id=self.ticket.pk,
                 to=to,
                 actor=self.people[role],
@@ -82,7 +82,7 @@ class TicketLife(RuleBasedStateMachine):
         if offered:
             action = offered[pick % len(offered)]
             self._try(
-                lambda: services.ticket_transition(
+                lambda: workflow.transition(
                     ticket_id=ticket.pk, to=action.target, actor=self.people[role], note=note
                 )
             )
@@ -102,7 +102,7 @@ class TicketLife(RuleBasedStateMachine):
         }.get(ticket.status)
         if to is not None:
             self._try(
-                lambda: services.ticket_transition(
+                lambda: workflow.transition(
                     ticket_id=ticket.pk, to=to, actor=worker, note="Done what we could."
                 )
             )

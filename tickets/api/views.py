@@ -260,7 +260,7 @@ class TicketTransitions(APIView):
         values = data.validated_data
         version = expected_version(request, values.get("version"))
         if "to" in values:
-            services.ticket_transition(
+            workflow.transition(
                 ticket_id=ticket.pk,
                 to=values["to"],
                 actor=request.user,

@@ -3,15 +3,24 @@ from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
 
 from .models import User
+from .services import normalize_email
 
 
-class UserCreationForm(AdminUserCreationForm):
+class NormalizedEmail:
+    """The admin stores e-mail addresses as the services do (lower-cased), so that the
+    uniqueness check and the sign-in see the same address."""
+
+    def clean_email(self) -> str:
+        return normalize_email(self.cleaned_data["email"])
+
+
+class UserCreationForm(NormalizedEmail, AdminUserCreationForm):
     class Meta:
         model = User
         fields = ("email", "display_name", "role")
 
 
-class UserEditForm(UserChangeForm):
+class UserEditForm(NormalizedEmail, UserChangeForm):
     class Meta:
         model = User
         fields = ("email", "display_name", "role", "is_active", "notify_by_email")

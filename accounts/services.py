@@ -18,7 +18,7 @@ EMAIL_CHANGE_NEEDS_PASSWORD = gettext_noop(
 PROFILE_FIELDS = ("display_name", "email", "notify_by_email")
 
 
-def _normalize_email(email: str) -> str:
+def normalize_email(email: str) -> str:
     """E-mail addresses are stored lower-cased: the login is the same whatever the case."""
     return User.objects.normalize_email(email).strip().lower()
 
@@ -37,7 +37,7 @@ def user_create(
     validate: bool = True,
 ) -> User:
     """Create a user of any role. Without a password the account cannot sign in until reset."""
-    email = _normalize_email(email)
+    email = normalize_email(email)
     if User.objects.filter(email__iexact=email).exists():
         raise _email_taken()
     user = User(email=email, display_name=display_name.strip(), role=Role(role))
@@ -71,7 +71,7 @@ def user_update_profile(
     """
     values = {
         "display_name": display_name.strip(),
-        "email": _normalize_email(email),
+        "email": normalize_email(email),
         "notify_by_email": bool(notify_by_email),
     }
     changed = [name for name in PROFILE_FIELDS if getattr(user, name) != values[name]]

@@ -1,10 +1,14 @@
-"""The admin shows tickets and their history; it changes status only through the workflow."""
+"""The admin shows tickets and their history; it changes status only through the workflow,
+and recomputes the SLA clocks when their policies or calendar change."""
+
+from collections.abc import Iterable
 
 from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
 
-from . import workflow
+from . import tasks, workflow
 from .errors import TicketError
 from .models import (
     Attachment,
@@ -22,19 +26,53 @@ from .models import (
 from .status import Status
 
 
+class RecomputesDueTimes(admin.ModelAdmin):
+    """What is saved or deleted here changes the SLA clocks: the unfinished tickets' due times
+    are recomputed in the background once it commits, and the page says so."""
+
+    RECOMPUTING = _("The due times of the unfinished tickets are being recomputed.")
+
+    def affected_priorities(self, objects: Iterable, form=None) -> list[str] | None:
+        return None  # every priority
+
+    def _recompute(self, request: HttpRequest, priorities: list[str] | None) -> None:
+        tasks.refresh_due_times_after_commit(priorities=priorities)
+        self.message_user(request, self.RECOMPUTING)
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        self._recompute(request, self.affected_priorities([obj], form))
+
+    def delete_model(self, request, obj):
+        priorities = self.affected_priorities([obj])
+        super().delete_model(request, obj)
+        self._recompute(request, priorities)
+
+    def delete_queryset(self, request, queryset):
+        priorities = self.affected_priorities(list(queryset))
+        super().delete_queryset(request, queryset)
+        self._recompute(request, priorities)
+
+
 @admin.register(SlaPolicy)
-class SlaPolicyAdmin(admin.ModelAdmin):
+class SlaPolicyAdmin(RecomputesDueTimes):
     list_display = ("priority", "first_response_minutes", "resolution_minutes", "counting")
-    help_text = "After changing a policy or the calendar, run manage.py refresh_metrics."
+
+    def affected_priorities(self, objects: Iterable[SlaPolicy], form=None) -> list[str]:
+        """The tickets of the policy's priority, and of the one it had before."""
+        priorities = {policy.priority for policy in objects}
+        if form is not None and "priority" in form.changed_data and form.initial.get("priority"):
+            priorities.add(form.initial["priority"])
+        return sorted(priorities)
 
 
 @admin.register(WorkingHours)
-class WorkingHoursAdmin(admin.ModelAdmin):
+class WorkingHoursAdmin(RecomputesDueTimes):
     list_display = ("weekday", "opens", "closes")
 
 
 @admin.register(Holiday)
-class HolidayAdmin(admin.ModelAdmin):
+class HolidayAdmin(RecomputesDueTimes):
     list_display = ("date", "name")
     date_hierarchy = "date"
 

@@ -19,6 +19,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
+from django.db import transaction
 from django.db.models import Min
 from django.utils import timezone
 
@@ -32,7 +33,7 @@ from .sla import (
     due_at,
     paused_seconds,
 )
-from .status import Status
+from .status import ACTIVE_STATUSES, Status
 
 
 @dataclass(frozen=True)
@@ -255,3 +256,25 @@ def refresh(*, ticket_ids: Sequence[int], now: datetime | None = None) -> int:
 
 def refresh_one(ticket_id: int) -> None:
     refresh(ticket_ids=[ticket_id])
+
+
+REFRESH_BATCH = 2000
+
+
+def refresh_in_batches(
+    ticket_ids: Sequence[int], *, batch_size: int = REFRESH_BATCH, now: datetime | None = None
+) -> int:
+    """`refresh()` many tickets, one transaction per batch (locks held briefly)."""
+    for start in range(0, len(ticket_ids), batch_size):
+        with transaction.atomic():
+            refresh(ticket_ids=ticket_ids[start : start + batch_size], now=now)
+    return len(ticket_ids)
+
+
+def refresh_due_times(*, priorities: Sequence[str] | None = None) -> int:
+    """Recompute the clocks of the unfinished tickets (of these priorities; None: all) after
+    an SLA policy or the working calendar changed. Returns how many were recomputed."""
+    tickets = Ticket.objects.filter(status__in=ACTIVE_STATUSES)
+    if priorities is not None:
+        tickets = tickets.filter(priority__in=priorities)
+    return refresh_in_batches(list(tickets.order_by("pk").values_list("pk", flat=True)))

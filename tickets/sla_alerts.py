@@ -31,9 +31,7 @@ def check(*, now: datetime | None = None) -> list[SlaAlert]:
             "pk", flat=True
         )
     )
-    for start in range(0, len(near), REFRESH_BATCH):
-        with transaction.atomic():
-            metrics.refresh(ticket_ids=near[start : start + REFRESH_BATCH], now=now)
+    metrics.refresh_in_batches(near, batch_size=REFRESH_BATCH, now=now)
     alerts = []
     rows = TicketMetrics.objects.filter(
         Q(response_due_at__lte=horizon) | Q(resolution_due_at__lte=horizon),

@@ -5,8 +5,9 @@ from datetime import timedelta
 from smtplib import SMTPException
 
 from celery import shared_task
+from django.db import transaction
 
-from . import notifications, report_snapshots, services, sla_alerts, uploads
+from . import metrics, notifications, report_snapshots, services, sla_alerts, uploads
 
 log = logging.getLogger(__name__)
 
@@ -24,13 +25,16 @@ def deliver_notification(notification_id: int) -> bool:
     return notifications.deliver(notification_id=notification_id)
 
 
-def enqueue_safely(task, *args, what: str, then: str) -> None:
+def enqueue_safely(task, *args, what: str, then: str) -> bool:
     """Hand work whose durable record is already committed to a worker. Never fails the
-    request that asked: if the broker is down, `then` (a beat task) picks the record up."""
+    request that asked: if the broker is down, `then` (a beat task) picks the record up.
+    Returns whether the broker took it."""
     try:
         task.delay(*args)
     except Exception as error:  # the broker's errors vary by transport; none may fail a request
         log.warning("could not enqueue %s (%s); %s will", what, error, then)
+        return False
+    return True
 
 
 def enqueue_delivery(notification_id: int) -> None:
@@ -72,3 +76,21 @@ def refresh_report_snapshots() -> int:
 @shared_task(name="tickets.sweep_orphaned_files", time_limit=1800)
 def sweep_orphaned_files() -> int:
     return len(uploads.sweep_orphans(older_than=timedelta(days=1)))
+
+
+@shared_task(name="tickets.refresh_due_times", time_limit=1800)
+def refresh_due_times(priorities: list[str] | None = None) -> int:
+    return metrics.refresh_due_times(priorities=priorities)
+
+
+def refresh_due_times_after_commit(*, priorities: list[str] | None = None) -> None:
+    """An SLA policy or the calendar is changing: once that commits, recompute the unfinished
+    tickets' due times in a worker. With the broker down this process does it, so that no
+    ticket keeps a stale due time."""
+
+    def enqueue() -> None:
+        what = "the due-time refresh"
+        if not enqueue_safely(refresh_due_times, priorities, what=what, then="this process"):
+            metrics.refresh_due_times(priorities=priorities)
+
+    transaction.on_commit(enqueue)

@@ -1,10 +1,15 @@
 """The admin shows tickets read-only and changes status only through the workflow service."""
 
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
 import pytest
+import time_machine
 from django.urls import reverse
 
-from tickets.models import Ticket
-from tickets.status import Status
+from tickets import tasks
+from tickets.models import Holiday, SlaPolicy, Ticket
+from tickets.status import Priority, Status
 
 
 @pytest.fixture
@@ -66,3 +71,93 @@ def test_records_are_read_only_in_the_admin(admin_client, make_ticket, model):
     make_ticket(Status.RESOLVED)
     assert admin_client.get(reverse(f"admin:tickets_{model}_changelist")).status_code == 200
     assert admin_client.get(reverse(f"admin:tickets_{model}_add")).status_code == 403
+
+
+# --- SLA policies and the calendar: saving recomputes the due times --------------------------
+
+MONDAY_MORNING = datetime(2031, 3, 3, 9, 30, tzinfo=ZoneInfo("Europe/Berlin"))
+
+
+@pytest.fixture
+def open_tickets(make_ticket):
+    """Two unfinished tickets of normal priority and one of high, reported on a Monday."""
+    with time_machine.travel(MONDAY_MORNING, tick=False):
+        return [
+            make_ticket(Status.OPEN),
+            make_ticket(Status.IN_PROGRESS),
+            make_ticket(Status.OPEN, priority=Priority.HIGH),
+        ]
+
+
+def due_times(tickets) -> list:
+    return [Ticket.objects.get(pk=t.pk).sla_due_at for t in tickets]
+
+
+def test_changing_a_policy_recomputes_the_due_times_of_its_tickets(
+    client, manager, open_tickets, django_capture_on_commit_callbacks
+):
+    normal, worked, high = open_tickets
+    before = due_times(open_tickets)
+    policy = SlaPolicy.objects.get(priority=Priority.NORMAL)
+    url = reverse("admin:tickets_slapolicy_change", args=[policy.pk])
+    with (
+        time_machine.travel(MONDAY_MORNING + timedelta(minutes=5), tick=False),
+        django_capture_on_commit_callbacks(execute=True) as callbacks,
+    ):
+        client.force_login(manager)  # a session of this (travelled) time
+        response = client.post(
+            url,
+            {
+                "priority": Priority.NORMAL,
+                "first_response_minutes": 15,
+                "resolution_minutes": policy.resolution_minutes * 2,
+                "counting": SlaPolicy.Counting.CALENDAR,
+            },
+            follow=True,
+        )
+    assert len(callbacks) == 1
+    assert any("being recomputed" in str(m) for m in response.context["messages"])
+    after = due_times(open_tickets)
+    assert after[0] == MONDAY_MORNING + timedelta(minutes=15)  # not yet answered
+    assert after[1] != before[1]
+    assert after[2] == before[2]  # another priority, another policy
+
+
+def test_adding_a_holiday_recomputes_every_due_time(
+    client, manager, open_tickets, django_capture_on_commit_callbacks
+):
+    before = due_times(open_tickets)
+    with (
+        time_machine.travel(MONDAY_MORNING + timedelta(minutes=5), tick=False),
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        client.force_login(manager)
+        response = client.post(
+            reverse("admin:tickets_holiday_add"),
+            {"date": MONDAY_MORNING.date().isoformat(), "name": "Spring day"},
+            follow=True,
+        )
+    assert any("being recomputed" in str(m) for m in response.context["messages"])
+    after = due_times(open_tickets)
+    # Business hours: the clock now starts on Tuesday, so every target moves later.
+    assert all(new > old for new, old in zip(after, before, strict=True))
+
+
+def test_due_times_are_recomputed_by_this_process_when_the_broker_is_down(
+    monkeypatch, open_tickets, django_capture_on_commit_callbacks
+):
+    def broker_down(*args):
+        raise OSError("Connection refused")
+
+    monkeypatch.setattr(tasks.refresh_due_times, "delay", broker_down)
+    policy = SlaPolicy.objects.get(priority=Priority.HIGH)
+    before = due_times(open_tickets)
+    with (
+        time_machine.travel(MONDAY_MORNING + timedelta(minutes=5), tick=False),
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        SlaPolicy.objects.filter(pk=policy.pk).update(first_response_minutes=1)
+        tasks.refresh_due_times_after_commit(priorities=[Priority.HIGH])
+    after = due_times(open_tickets)
+    assert after[:2] == before[:2]
+    assert after[2] == MONDAY_MORNING + timedelta(minutes=1)

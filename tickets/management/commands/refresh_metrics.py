@@ -1,5 +1,4 @@
 from django.core.management.base import BaseCommand
-from django.db import transaction
 from tqdm import tqdm
 
 from tickets import metrics
@@ -25,8 +24,5 @@ class Command(BaseCommand):
         ids = list(tickets.order_by("pk").values_list("pk", flat=True))
         with tqdm(total=len(ids), unit="ticket", disable=True if no_progress else None) as bar:
             for start in range(0, len(ids), batch_size):
-                batch = ids[start : start + batch_size]
-                with transaction.atomic():
-                    metrics.refresh(ticket_ids=batch)
-                bar.update(len(batch))
+                bar.update(metrics.refresh_in_batches(ids[start : start + batch_size]))
         self.stdout.write(self.style.SUCCESS(f"Recomputed the metrics of {len(ids)} tickets."))

@@ -8,7 +8,7 @@ import time_machine
 from django.urls import reverse
 
 from tickets import tasks
-from tickets.models import Holiday, SlaPolicy, Ticket
+from tickets.models import SlaPolicy, Ticket
 from tickets.status import Priority, Status
 
 
@@ -96,7 +96,6 @@ def due_times(tickets) -> list:
 def test_changing_a_policy_recomputes_the_due_times_of_its_tickets(
     client, manager, open_tickets, django_capture_on_commit_callbacks
 ):
-    normal, worked, high = open_tickets
     before = due_times(open_tickets)
     policy = SlaPolicy.objects.get(priority=Priority.NORMAL)
     url = reverse("admin:tickets_slapolicy_change", args=[policy.pk])

@@ -33,8 +33,9 @@ from django.test.utils import CaptureQueriesContext  # noqa: E402
 from django.urls import reverse  # noqa: E402
 
 from accounts.models import Role, User  # noqa: E402
-from tickets import report_snapshots, reports  # noqa: E402
+from tickets import reports  # noqa: E402
 from tickets.models import TicketMetrics  # noqa: E402
+from tickets.reports import snapshots as report_snapshots  # noqa: E402
 
 
 def timed(action, runs: int) -> tuple[float, float, int]:

@@ -7,7 +7,8 @@ from smtplib import SMTPException
 from celery import shared_task
 from django.db import transaction
 
-from . import metrics, notifications, report_snapshots, services, sla_alerts, uploads
+from . import metrics, notifications, services, sla_alerts, uploads
+from .reports import snapshots as report_snapshots
 
 log = logging.getLogger(__name__)
 

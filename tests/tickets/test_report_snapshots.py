@@ -9,8 +9,10 @@ import pytest
 import time_machine
 from django.urls import reverse
 
-from tickets import report_snapshots, reports, sla_alerts
+from tickets import reports, sla_alerts
 from tickets.models import ReportSnapshot
+from tickets.reports import aggregates, csv_export
+from tickets.reports import snapshots as report_snapshots
 
 from .conftest import NOVEMBER, QUERY, at
 
@@ -143,7 +145,7 @@ def test_a_build_that_fails_leaves_the_snapshot_free_for_the_next_try(
         def broken(*args, **kwargs):
             raise RuntimeError("database went away")
 
-        monkeypatch.setattr(reports, "build", broken)
+        monkeypatch.setattr(aggregates, "build", broken)
         with pytest.raises(RuntimeError):
             report_snapshots.build(key=queued[0])
         snapshot = ReportSnapshot.objects.get()
@@ -158,7 +160,7 @@ def test_the_summary_csv_of_a_big_range_matches_the_page(mia, november, big):
         response = mia.get(reverse("reports:summary_csv"), QUERY)
         live = reports.build(NOVEMBER)
     rows = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode())))
-    assert rows == [[str(v) for v in row] for row in reports.summary_rows(live)]
+    assert rows == [[str(v) for v in row] for row in csv_export.summary_rows(live)]
 
 
 def test_the_api_gives_when_the_numbers_were_worked_out(mia, november, big):

@@ -24,8 +24,9 @@ from rest_framework.response import Response
 from rest_framework.utils.urls import replace_query_param
 from rest_framework.views import APIView
 
-from tickets import queries, report_snapshots, services, workflow
+from tickets import queries, services, workflow
 from tickets.models import Attachment, Category, Comment, Ticket
+from tickets.reports import snapshots as report_snapshots
 from tickets.views.files import download_response
 
 from .parsers import JSONParser

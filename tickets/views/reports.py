@@ -2,7 +2,6 @@
 
 import csv
 import re
-from datetime import timedelta
 
 import pygal
 from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
@@ -10,8 +9,9 @@ from django.shortcuts import render
 from django.utils.translation import gettext as _
 
 from accounts.roles import manager_required
-from tickets import report_snapshots, reports
+from tickets import reports
 from tickets.forms import ReportFilterForm
+from tickets.reports import csv_export, snapshots
 
 CHART_STYLE = pygal.style.Style(
     background="transparent",
@@ -34,17 +34,14 @@ SCRIPT = re.compile(r"<script\b[^>]*>.*?</script>", re.DOTALL | re.IGNORECASE)
 
 def _filters(request: HttpRequest) -> tuple[ReportFilterForm, reports.ReportFilters | None]:
     form = ReportFilterForm(request.GET or None)
-    default = reports.ReportFilters.last_days(30)
     if not request.GET:
-        return form, default
+        return form, reports.ReportFilters.within()
     if not form.is_valid():
         return form, None
     data = form.cleaned_data
-    end = data["end"] or default.end
-    start = data["start"] or end - timedelta(days=29)
-    return form, reports.ReportFilters(
-        start=start,
-        end=end,
+    return form, reports.ReportFilters.within(
+        start=data["start"],
+        end=data["end"],
         assignee_id=data["agent"].pk if data["agent"] else None,
         category_id=data["category"].pk if data["category"] else None,
         priority=data["priority"] or "",
@@ -59,7 +56,7 @@ def report(request: HttpRequest) -> HttpResponse:
     form, filters = _filters(request)
     if filters is None:
         return render(request, "reports/report.html", {"form": form}, status=400)
-    served = report_snapshots.serve(filters)
+    served = snapshots.serve(filters)
     response = render(
         request,
         "reports/report.html",
@@ -85,7 +82,7 @@ class _Echo:
 
 def _csv_response(rows, filename: str) -> StreamingHttpResponse:
     writer = csv.writer(_Echo())
-    lines = (writer.writerow([reports.csv_safe(v) for v in row]) for row in rows)
+    lines = (writer.writerow([csv_export.csv_safe(v) for v in row]) for row in rows)
     response = StreamingHttpResponse(lines, content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     response["X-Content-Type-Options"] = "nosniff"
@@ -99,8 +96,8 @@ def export_summary(request: HttpRequest) -> HttpResponse:
         return HttpResponse(_("Invalid filters: %s") % form.errors.as_text(), status=400)
     name = f"helpdesk-summary-{filters.start}-{filters.end}.csv"
     # A download may wait for a big report; the page never does.
-    report = report_snapshots.serve(filters).report or reports.build(filters)
-    return _csv_response(reports.summary_rows(report), name)
+    report = snapshots.serve(filters).report or reports.build(filters)
+    return _csv_response(csv_export.summary_rows(report), name)
 
 
 @manager_required
@@ -108,8 +105,8 @@ def export_tickets(request: HttpRequest) -> HttpResponse:
     form, filters = _filters(request)
     if filters is None:
         return HttpResponse(_("Invalid filters: %s") % form.errors.as_text(), status=400)
-    header = [reports.TICKET_COLUMNS]
-    rows = (row for part in (header, reports.ticket_rows(filters)) for row in part)
+    header = [csv_export.TICKET_COLUMNS]
+    rows = (row for part in (header, csv_export.ticket_rows(filters)) for row in part)
     return _csv_response(rows, f"helpdesk-tickets-{filters.start}-{filters.end}.csv")
 
 
@@ -130,7 +127,7 @@ def chart(request: HttpRequest, name: str) -> HttpResponse:
         "show_y_guides": True,
     }
     if name == "weekly":
-        served = report_snapshots.serve(filters)
+        served = snapshots.serve(filters)
         if served.report is None:
             response = HttpResponse(status=503)
             response["Retry-After"] = str(PREPARING_RETRY_SECONDS)

@@ -26,8 +26,10 @@ from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
-from . import reports
-from .models import ReportSnapshot
+from ..models import ReportSnapshot
+from . import aggregates
+from .aggregates import BreakdownRow, Report, Stat
+from .filters import ReportFilters
 
 CLAIM_LEASE = timedelta(minutes=10)
 KEEP_REFRESHING = timedelta(hours=2)  # snapshots looked at within this long are kept fresh
@@ -45,7 +47,7 @@ def max_age() -> timedelta:
 
 @dataclass(frozen=True)
 class Served:
-    report: reports.Report | None  # None: being prepared
+    report: Report | None  # None: being prepared
     as_of: datetime | None = None  # when the snapshot was computed; None: built just now
     refreshing: bool = False  # a newer snapshot is on its way
 
@@ -53,7 +55,7 @@ class Served:
 # --- Filters and reports as JSON ------------------------------------------------------------
 
 
-def filters_to_json(filters: reports.ReportFilters) -> dict:
+def filters_to_json(filters: ReportFilters) -> dict:
     return {
         "start": filters.start.isoformat(),
         "end": filters.end.isoformat(),
@@ -63,8 +65,8 @@ def filters_to_json(filters: reports.ReportFilters) -> dict:
     }
 
 
-def filters_from_json(data: dict) -> reports.ReportFilters:
-    return reports.ReportFilters(
+def filters_from_json(data: dict) -> ReportFilters:
+    return ReportFilters(
         start=date.fromisoformat(data["start"]),
         end=date.fromisoformat(data["end"]),
         assignee_id=data["assignee_id"],
@@ -73,19 +75,14 @@ def filters_from_json(data: dict) -> reports.ReportFilters:
     )
 
 
-def snapshot_key(filters: reports.ReportFilters) -> str:
+def snapshot_key(filters: ReportFilters) -> str:
     canonical = json.dumps(filters_to_json(filters), sort_keys=True)
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
-def to_payload(report: reports.Report) -> dict:
-    def row(entry: dict) -> dict:
-        return {
-            **entry,
-            "label": str(entry["label"]),
-            "resolution": asdict(entry["resolution"]),
-            "first_response": asdict(entry["first_response"]),
-        }
+def to_payload(report: Report) -> dict:
+    def row(entry: BreakdownRow) -> dict:
+        return {**asdict(entry), "label": str(entry.label)}
 
     return {
         "tickets": report.tickets,
@@ -99,25 +96,27 @@ def to_payload(report: reports.Report) -> dict:
     }
 
 
-def from_payload(filters: reports.ReportFilters, payload: dict) -> reports.Report:
-    def row(entry: dict) -> dict:
-        return {
-            **entry,
-            "resolution": reports.Stat(**entry["resolution"]),
-            "first_response": reports.Stat(**entry["first_response"]),
-        }
+def from_payload(filters: ReportFilters, payload: dict) -> Report:
+    def row(entry: dict) -> BreakdownRow:
+        return BreakdownRow(
+            **{
+                **entry,
+                "resolution": Stat(**entry["resolution"]),
+                "first_response": Stat(**entry["first_response"]),
+            }
+        )
 
-    return reports.Report(
+    return Report(
         filters=filters,
         tickets=payload["tickets"],
         # JSON objects come back in any order (jsonb sorts keys): the page's order is ours.
-        durations={name: reports.Stat(**payload["durations"][name]) for name in reports.DURATIONS},
+        durations={name: Stat(**payload["durations"][name]) for name in aggregates.DURATIONS},
         resolved=payload["resolved"],
         reopened=payload["reopened"],
         response_sla=tuple(payload["response_sla"]),
         resolution_sla=tuple(payload["resolution_sla"]),
         weekly=[(date.fromisoformat(m), c, r) for m, c, r in payload["weekly"]],
-        breakdowns={by: [row(e) for e in payload["breakdowns"][by]] for by in reports.GROUPINGS},
+        breakdowns={by: [row(e) for e in payload["breakdowns"][by]] for by in aggregates.GROUPINGS},
     )
 
 
@@ -128,15 +127,15 @@ def _is_fresh(snapshot: ReportSnapshot, now: datetime) -> bool:
     return snapshot.computed_at is not None and snapshot.computed_at > now - max_age()
 
 
-def serve(filters: reports.ReportFilters, *, now: datetime | None = None) -> Served:
+def serve(filters: ReportFilters, *, now: datetime | None = None) -> Served:
     """The report for these filters: built now if the range is small, else from a snapshot."""
     now = now or timezone.now()
     key = snapshot_key(filters)
     snapshot = ReportSnapshot.objects.filter(key=key).first()
     if snapshot is None:
-        in_range = reports.cohort(filters).count()
+        in_range = aggregates.cohort(filters).count()
         if in_range <= live_limit():
-            return Served(report=reports.build(filters, now=now))
+            return Served(report=aggregates.build(filters, now=now))
         _request(filters, key=key, tickets=in_range, now=now)
         snapshot = ReportSnapshot.objects.get(key=key)  # a worker in this process may be done
     elif not _is_fresh(snapshot, now):
@@ -148,11 +147,11 @@ def serve(filters: reports.ReportFilters, *, now: datetime | None = None) -> Ser
     if snapshot.payload is None:
         return Served(report=None, refreshing=True)
     report = from_payload(filters, snapshot.payload)
-    report.backlog_by_status, report.backlog_by_age = reports.backlog(filters, now=now)
+    report.backlog_by_status, report.backlog_by_age = aggregates.backlog(filters, now=now)
     return Served(report, as_of=snapshot.computed_at, refreshing=not _is_fresh(snapshot, now))
 
 
-def _request(filters: reports.ReportFilters, *, key: str, tickets: int, now: datetime) -> None:
+def _request(filters: ReportFilters, *, key: str, tickets: int, now: datetime) -> None:
     ReportSnapshot.objects.update_or_create(
         key=key,
         defaults={"requested_at": now, "tickets": tickets},
@@ -167,7 +166,7 @@ def _request(filters: reports.ReportFilters, *, key: str, tickets: int, now: dat
 
 def enqueue(key: str) -> None:
     """Ask a worker to build the snapshot (the beat task builds those whose task was lost)."""
-    from .tasks import build_report_snapshot, enqueue_safely
+    from ..tasks import build_report_snapshot, enqueue_safely
 
     what = f"report snapshot {key}"
     enqueue_safely(build_report_snapshot, key, what=what, then="refresh_report_snapshots")
@@ -189,7 +188,7 @@ def build(*, key: str, now: datetime | None = None) -> bool:
         return False
     snapshot = ReportSnapshot.objects.get(key=key)
     try:
-        report = reports.build(filters_from_json(snapshot.filters), now=now)
+        report = aggregates.build(filters_from_json(snapshot.filters), now=now)
     except BaseException:
         ReportSnapshot.objects.filter(key=key, claimed_at=now).update(claimed_at=None)
         raise

@@ -8,20 +8,19 @@ returns. Every number comes with its definition (DEFINITIONS), shown next to it 
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
+from datetime import date, datetime, timedelta
 
-from django.conf import settings
 from django.db import connection
 from django.db.models import Aggregate, Avg, Count, FloatField, Q, QuerySet
 from django.db.models.functions import TruncWeek
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from .models import Ticket, TicketMetrics
-from .status import ACTIVE_STATUSES, Status
+from ..models import Ticket, TicketMetrics
+from ..status import ACTIVE_STATUSES, Status
+from .filters import ReportFilters
 
 DURATIONS = {
     "first_response": "first_response_seconds",
@@ -82,38 +81,25 @@ def percentile(sorted_values: list[float], fraction: float) -> float | None:
     return low + (high - low) * (position - lower)
 
 
-@dataclass(frozen=True)
-class ReportFilters:
-    start: date
-    end: date  # inclusive
-    assignee_id: int | None = None
-    category_id: int | None = None
-    priority: str = ""
-
-    @property
-    def zone(self) -> ZoneInfo:
-        return ZoneInfo(settings.HELPDESK_TIME_ZONE)
-
-    @property
-    def since(self) -> datetime:
-        return datetime.combine(self.start, time.min, tzinfo=self.zone)
-
-    @property
-    def until(self) -> datetime:
-        return datetime.combine(self.end + timedelta(days=1), time.min, tzinfo=self.zone)
-
-    @classmethod
-    def last_days(cls, days: int = 30, **slices) -> ReportFilters:
-        today = timezone.now().astimezone(ZoneInfo(settings.HELPDESK_TIME_ZONE)).date()
-        return cls(start=today - timedelta(days=days - 1), end=today, **slices)
-
-
 @dataclass
 class Stat:
     count: int = 0
     mean: float | None = None
     median: float | None = None
     p90: float | None = None
+
+
+@dataclass(frozen=True)
+class BreakdownRow:
+    """One agent's, service's or priority's line of a breakdown."""
+
+    key: int | str | None  # the agent's or service's id, the priority; None: not set
+    label: str
+    tickets: int
+    resolved: int
+    resolution: Stat
+    first_response: Stat
+    resolution_sla: float | None  # percent met of those decided
 
 
 @dataclass
@@ -128,7 +114,7 @@ class Report:
     backlog_by_status: list[tuple[str, int]] = field(default_factory=list)
     backlog_by_age: list[tuple[str, int]] = field(default_factory=list)
     weekly: list[tuple[date, int, int]] = field(default_factory=list)
-    breakdowns: dict[str, list[dict]] = field(default_factory=dict)
+    breakdowns: dict[str, list[BreakdownRow]] = field(default_factory=dict)
 
     @property
     def reopen_rate(self) -> float | None:
@@ -322,8 +308,8 @@ def weekly(filters: ReportFilters) -> list[tuple[date, int, int]]:
 def _group_labels(group: str, keys: Iterable) -> dict:
     from accounts.models import User
 
-    from .models import Category
-    from .status import Priority
+    from ..models import Category
+    from ..status import Priority
 
     keys = [k for k in keys if k is not None]
     if group == "assignee":
@@ -333,7 +319,7 @@ def _group_labels(group: str, keys: Iterable) -> dict:
     return {k: str(Priority(k).label) for k in keys}
 
 
-def breakdown(filters: ReportFilters, by: str) -> list[dict]:
+def breakdown(filters: ReportFilters, by: str) -> list[BreakdownRow]:
     group = GROUPINGS[by]
     summaries = _summaries(cohort(filters), group, metrics=("first_response", "resolution"))
     labels = _group_labels(group, summaries)
@@ -342,17 +328,17 @@ def breakdown(filters: ReportFilters, by: str) -> list[dict]:
     for key, (count, durations) in summaries.items():
         met, decided = count["resolution_met"], count["resolution_decided"]
         result.append(
-            {
-                "key": key,
-                "label": labels.get(key, str(nobody)),
-                "tickets": count["tickets"],
-                "resolved": count["resolved"],
-                "resolution": durations["resolution"],
-                "first_response": durations["first_response"],
-                "resolution_sla": met / decided * 100 if decided else None,
-            }
+            BreakdownRow(
+                key=key,
+                label=labels.get(key, str(nobody)),
+                tickets=count["tickets"],
+                resolved=count["resolved"],
+                resolution=durations["resolution"],
+                first_response=durations["first_response"],
+                resolution_sla=met / decided * 100 if decided else None,
+            )
         )
-    return sorted(result, key=lambda row: (-row["tickets"], row["label"]))
+    return sorted(result, key=lambda row: (-row.tickets, row.label))
 
 
 def build(filters: ReportFilters, *, now: datetime | None = None) -> Report:
@@ -371,122 +357,3 @@ def build(filters: ReportFilters, *, now: datetime | None = None) -> Report:
         weekly=weekly(filters),
         breakdowns={by: breakdown(filters, by) for by in GROUPINGS},
     )
-
-
-# --- CSV ----------------------------------------------------------------------------------
-
-TICKET_COLUMNS = [
-    "reference",
-    "subject",
-    "priority",
-    "service",
-    "assignee",
-    "status",
-    "created",
-    "first_response_hours",
-    "resolution_hours",
-    "full_resolution_hours",
-    "on_hold_hours",
-    "reopens",
-    "response_sla",
-    "resolution_sla",
-]
-
-
-def hours(seconds: float | None) -> str:
-    return "" if seconds is None else f"{seconds / 3600:.2f}"
-
-
-def _sla(outcome: bool | None) -> str:
-    return {True: "met", False: "breached", None: ""}[outcome]
-
-
-def ticket_rows(filters: ReportFilters) -> Iterator[list]:
-    """One row per ticket of the cohort, streamed from the database in chunks."""
-    rows = (
-        cohort(filters)
-        .order_by("created_at", "ticket_id")
-        .values_list(
-            "ticket_id",
-            "ticket__subject",
-            "priority",
-            "category__name",
-            "assignee__display_name",
-            "status",
-            "created_at",
-            "first_response_seconds",
-            "resolution_seconds",
-            "full_resolution_seconds",
-            "on_hold_seconds",
-            "reopen_count",
-            "response_met",
-            "resolution_met",
-        )
-    )
-    zone = filters.zone
-    for (
-        pk,
-        subject,
-        priority,
-        service,
-        assignee,
-        status,
-        created,
-        first,
-        resolution,
-        full,
-        hold,
-        reopens,
-        response_met,
-        resolution_met,
-    ) in rows.iterator(chunk_size=5000):
-        yield [
-            Ticket(pk=pk).reference,
-            subject,
-            priority,
-            service or "",
-            assignee or "",
-            status,
-            created.astimezone(zone).isoformat(timespec="minutes"),
-            hours(first),
-            hours(resolution),
-            hours(full),
-            hours(hold),
-            reopens,
-            _sla(response_met),
-            _sla(resolution_met),
-        ]
-
-
-def summary_rows(report: Report) -> Iterator[list]:
-    """The page's numbers as rows: metric, count, mean, median, p90 (hours) or a value."""
-    yield ["metric", "count", "mean_hours", "median_hours", "p90_hours", "value"]
-    yield ["tickets", report.tickets, "", "", "", ""]
-    for name, stat in report.durations.items():
-        yield [name, stat.count, hours(stat.mean), hours(stat.median), hours(stat.p90), ""]
-    for name, value in [
-        ("reopen_rate_percent", report.reopen_rate),
-        ("response_sla_percent", report.response_sla_percent),
-        ("resolution_sla_percent", report.resolution_sla_percent),
-    ]:
-        yield [name, "", "", "", "", "" if value is None else f"{value:.1f}"]
-    for label, count in report.backlog_by_status:
-        yield [f"backlog_status:{label}", count, "", "", "", ""]
-    for label, count in report.backlog_by_age:
-        yield [f"backlog_age:{label}", count, "", "", "", ""]
-    for monday, created, resolved in report.weekly:
-        yield [f"week:{monday.isoformat()}", created, "", "", "", resolved]
-
-
-# What makes a spreadsheet read a cell as a formula, blanks before it included (some
-# spreadsheets skip them), and the full-width forms some of them also accept.
-FORMULA_STARTS = ("=", "+", "-", "@", "\uff1d", "\uff0b", "\uff0d", "\uff20")
-
-
-def csv_safe(value) -> object:
-    """Spreadsheets run cells that start like a formula: defuse them with a leading quote."""
-    if isinstance(value, str) and (
-        value[:1] in ("\t", "\r") or value.lstrip(" \t\r\n")[:1] in FORMULA_STARTS
-    ):
-        return "'" + value
-    return value

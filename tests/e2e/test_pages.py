@@ -21,7 +21,7 @@ from playwright.sync_api import expect
 
 from accounts.models import User
 from tickets import services, workflow
-from tickets.management.commands.seed_demo import DEMO_PASSWORD
+from tickets.demo.people import DEMO_PASSWORD
 from tickets.models import Category
 from tickets.status import Priority, Status
 

@@ -196,6 +196,20 @@ def test_a_customer_reply_comes_right_before_the_system_resumes_a_ticket_on_hold
                 assert before and before[-1].author_id == ticket.customer_id, ticket.reference
 
 
+def test_system_changes_carry_the_notes_the_services_write(seeded, settings):
+    days = settings.AUTO_CLOSE_RESOLVED_AFTER_DAYS
+    expected = {
+        Status.IN_PROGRESS: str(workflow.CUSTOMER_REPLIED),
+        Status.CLOSED: str(workflow.auto_close_note(days)),
+    }
+    system_rows = [
+        row for rows in seeded.history.values() for row in rows[1:] if row.actor_id is None
+    ]
+    assert system_rows, "the demo should show the system resuming or closing tickets"
+    for row in system_rows:
+        assert row.note == expected[row.to_status]
+
+
 def test_it_writes_no_notifications_and_sends_no_mail(seeded, mailoutbox):
     assert not Notification.objects.exists()
     assert mailoutbox == []

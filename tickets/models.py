@@ -1,3 +1,16 @@
+"""The help desk's tables, in four groups (in this order below):
+
+- Tickets: Category (the affected service), Ticket (status guarded: it changes only through
+  tickets.workflow.transition) and its reference helpers.
+- What happened to a ticket, append-only: StatusHistory (every status change, who and why)
+  and FieldChange (priority, service and assignee changes); then the conversation, Comment
+  and Attachment; Notification (the outbox of e-mails, sent after commit); Rating.
+- Service levels: SlaPolicy (targets per priority), WorkingHours and Holiday (the business
+  calendar), TicketMetrics (each ticket's clock, kept by tickets.metrics) and SlaAlert (one
+  warning or breach per ticket and target, by tickets.sla_alerts).
+- Reports: ReportSnapshot (a big report built in the background, tickets.reports.snapshots).
+"""
+
 import uuid
 from datetime import UTC, datetime
 from pathlib import PurePath

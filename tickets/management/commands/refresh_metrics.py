@@ -24,5 +24,6 @@ class Command(BaseCommand):
         ids = list(tickets.order_by("pk").values_list("pk", flat=True))
         with tqdm(total=len(ids), unit="ticket", disable=True if no_progress else None) as bar:
             for start in range(0, len(ids), batch_size):
-                bar.update(metrics.refresh_in_batches(ids[start : start + batch_size]))
+                batch = ids[start : start + batch_size]
+                bar.update(metrics.refresh_in_batches(batch, batch_size=batch_size))
         self.stdout.write(self.style.SUCCESS(f"Recomputed the metrics of {len(ids)} tickets."))

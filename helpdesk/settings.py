@@ -262,6 +262,9 @@ CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 2, "interval_start": 0, "inte
 CELERY_BROKER_TRANSPORT_OPTIONS = {
     # Redis redelivers an unacknowledged task after this long; keep it above the claim lease.
     "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=300),
+    # Look for such tasks on every idle poll (about once a second, one cheap sorted-set read),
+    # not every tenth: an abandoned task comes back right after its visibility timeout.
+    "unacked_restore_throttle": 1,
     "socket_timeout": 2,
     "socket_connect_timeout": 2,
     "max_retries": 1,

@@ -1,6 +1,6 @@
 """Every rule about uploaded files and every message about them, and the clean-up of files
-whose ticket or reply never committed. Forms, serializers and services ask here; the services
-only store what check_files() returns.
+whose ticket or reply never committed. Forms and services ask here; the services only store
+what check_files() returns.
 
 At most ATTACHMENT_MAX_FILES files are taken at a time, each at most ATTACHMENT_MAX_BYTES. A
 file is accepted when its name ends in an accepted extension (ATTACHMENT_EXTENSIONS) *and*
@@ -15,7 +15,7 @@ name (models.attachment_path) and only ever served by the permission-checked dow
 (views/files.py).
 
 A request's whole body is bounded too, before anything reads it: RequestSizeLimitMiddleware
-answers 413 to a body larger than ATTACHMENT_MAX_REQUEST_BYTES.
+answers 413 to a body larger than request_limit().
 """
 
 from __future__ import annotations
@@ -254,10 +254,11 @@ def check_content(upload: UploadedFile, *, name: str) -> CheckedFile:
 
 
 def request_limit() -> int:
-    """The largest request body accepted, in bytes: by default room for the most files of the
-    largest size, plus a megabyte for the text fields and the multipart framing."""
-    default = max_files() * max_file_bytes() + (1 << 20)
-    return getattr(settings, "ATTACHMENT_MAX_REQUEST_BYTES", default)
+    """The largest request body accepted, in bytes: ATTACHMENT_MAX_REQUEST_BYTES when set, else
+    room for the most files of the largest size plus a megabyte for the text fields and the
+    multipart framing."""
+    configured = getattr(settings, "ATTACHMENT_MAX_REQUEST_BYTES", None)
+    return configured or max_files() * max_file_bytes() + (1 << 20)
 
 
 def check_total_size(files: Sequence[UploadedFile]) -> None:

@@ -346,6 +346,14 @@ def test_an_oversized_file_is_refused_with_the_limit_in_megabytes(settings, cust
     assert error.value.message_dict["attachments"] == ["“trace.log” is larger than the 1 MB limit."]
 
 
+def test_the_request_cap_follows_the_file_limits_unless_configured(settings):
+    settings.ATTACHMENT_MAX_REQUEST_BYTES = None
+    settings.ATTACHMENT_MAX_FILES, settings.ATTACHMENT_MAX_BYTES = 2, 3 << 20
+    assert uploads.request_limit() == (2 * 3 + 1) << 20
+    settings.ATTACHMENT_MAX_REQUEST_BYTES = 4096
+    assert uploads.request_limit() == 4096
+
+
 def test_the_upload_fields_state_the_limits_uploads_applies(settings):
     from tickets.forms import ReplyForm
 

@@ -329,6 +329,39 @@ def test_files_together_over_the_limit_are_refused_by_the_service_too(settings, 
     assert not stored_files(media)
 
 
+def test_too_many_files_are_refused_before_any_is_stored(settings, customer, media):
+    settings.ATTACHMENT_MAX_FILES = 2
+    parts = [SimpleUploadedFile(f"log{i}.txt", b"line", "text/plain") for i in range(3)]
+    with pytest.raises(ValidationError) as error:
+        report(customer, *parts)
+    assert error.value.message_dict["attachments"] == ["Attach at most 2 files at a time."]
+    assert not stored_files(media) and not Ticket.objects.exists()
+
+
+def test_an_oversized_file_is_refused_with_the_limit_in_megabytes(settings, customer):
+    settings.ATTACHMENT_MAX_BYTES = 1 << 20
+    big = SimpleUploadedFile("trace.log", b"x" * ((1 << 20) + 1), "text/plain")
+    with pytest.raises(ValidationError) as error:
+        report(customer, big)
+    assert error.value.message_dict["attachments"] == ["“trace.log” is larger than the 1 MB limit."]
+
+
+def test_the_request_cap_follows_the_file_limits_unless_configured(settings):
+    settings.ATTACHMENT_MAX_REQUEST_BYTES = None
+    settings.ATTACHMENT_MAX_FILES, settings.ATTACHMENT_MAX_BYTES = 2, 3 << 20
+    assert uploads.request_limit() == (2 * 3 + 1) << 20
+    settings.ATTACHMENT_MAX_REQUEST_BYTES = 4096
+    assert uploads.request_limit() == 4096
+
+
+def test_the_upload_fields_state_the_limits_uploads_applies(settings):
+    from tickets.forms import ReplyForm
+
+    settings.ATTACHMENT_MAX_FILES, settings.ATTACHMENT_MAX_BYTES = 3, 4 << 20
+    help_text = str(ReplyForm().fields["attachments"].help_text)
+    assert help_text == "Up to 3 files, 4 MB each: screenshots, logs, documents."
+
+
 # --- Nothing left behind --------------------------------------------------------------------
 
 

@@ -420,9 +420,12 @@ def test_the_sweep_deletes_old_files_no_attachment_names_and_nothing_else(custom
     orphan.write_bytes(b"left behind")
     young = kept.parent / "fedcba9876543210fedcba9876543210.txt"
     young.write_bytes(b"its row may be about to commit")
-    two_days_ago = (timezone.now() - timedelta(days=2)).timestamp()
-    for path in (kept, orphan):
-        os.utime(path, (two_days_ago, two_days_ago))
+    # Ages by the app's clock (the file system stamps real time, which a test run under a
+    # shifted clock does not share).
+    now = timezone.now()
+    for path, age in ((kept, timedelta(days=2)), (orphan, timedelta(days=2)), (young, timedelta())):
+        stamp = (now - age).timestamp()
+        os.utime(path, (stamp, stamp))
 
     removed = uploads.sweep_orphans(older_than=timedelta(days=1))
 

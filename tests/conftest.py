@@ -5,9 +5,14 @@ a thing as well as the one who may. State is set up through services, the road u
 """
 
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime
+from pathlib import Path
 
 import pytest
 import redis
+import time_machine
 from django.conf import settings
 from django.db import connection
 
@@ -20,6 +25,8 @@ from tickets.status import Status
 
 IN_CI = os.environ.get("CI", "").lower() == "true"
 CELERY_QUEUE = "celery"  # the Redis list Celery's default queue lives in
+# Where kombu keeps tasks delivered to a worker and not yet acknowledged.
+UNACKED_KEYS = ("unacked", "unacked_index")
 
 
 def require_service(name: str, why: str) -> None:
@@ -28,6 +35,40 @@ def require_service(name: str, why: str) -> None:
     if IN_CI:
         pytest.fail(f"{message} (CI=true: every service must be up)")
     pytest.skip(message)
+
+
+# Markers that follow from what a test needs, so `-m "not postgres"` and the like select it.
+MARKER_FIXTURES = {
+    "postgres": {"postgres"},
+    "redis": {"redis_broker"},
+    "slow": {"worker"},  # a real Celery worker process
+}
+E2E_DIR = Path(__file__).parent / "e2e"
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        needs = set(getattr(item, "fixturenames", ()))
+        for marker, fixtures in MARKER_FIXTURES.items():
+            if needs & fixtures:
+                item.add_marker(marker)
+        if E2E_DIR in Path(item.path).parents:
+            item.add_marker("e2e")
+            item.add_marker("postgres")
+
+
+@contextmanager
+def travelled(moment: datetime, *clients) -> Iterator[None]:
+    """Freeze the clock at `moment`, after one warm-up request by each signed-in client.
+
+    A session does its upkeep (the activity stamp, the cached two-factor state) at most once a
+    minute by the clock. Whether the first request at `moment` does it depends on how the real
+    date stands to `moment`; after the warm-up, a query count taken inside does not.
+    """
+    with time_machine.travel(moment, tick=False):
+        for client in clients:
+            client.get("/")
+        yield
 
 
 @pytest.fixture(autouse=True, scope="session")
@@ -55,11 +96,11 @@ def redis_broker():
         client.ping()
     except redis.RedisError as error:
         require_service("Redis", f"{url}: {error}")
-    client.delete(CELERY_QUEUE)
+    client.delete(CELERY_QUEUE, *UNACKED_KEYS)
     celery_app.conf.task_always_eager = False
     yield client
     celery_app.conf.task_always_eager = True
-    client.delete(CELERY_QUEUE)
+    client.delete(CELERY_QUEUE, *UNACKED_KEYS)
 
 
 @pytest.fixture

@@ -286,7 +286,7 @@ AUTO_CLOSE_RESOLVED_AFTER_DAYS = env.int("AUTO_CLOSE_RESOLVED_AFTER_DAYS", defau
 # How long before an SLA target is due its assignee and the managers are warned.
 SLA_WARNING_MINUTES = env.int("SLA_WARNING_MINUTES", default=60)
 # Reports over more tickets than this are built in the background and served from a snapshot
-# no older than REPORT_SNAPSHOT_MAX_AGE_MINUTES (tickets/report_snapshots.py).
+# no older than REPORT_SNAPSHOT_MAX_AGE_MINUTES (tickets/reports/snapshots.py).
 REPORT_LIVE_LIMIT = env.int("REPORT_LIVE_LIMIT", default=50_000)
 REPORT_SNAPSHOT_MAX_AGE_MINUTES = env.int("REPORT_SNAPSHOT_MAX_AGE_MINUTES", default=15)
 SIGNUP_ENABLED = env.bool("SIGNUP_ENABLED", default=True)

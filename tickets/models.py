@@ -708,7 +708,7 @@ class SlaAlert(models.Model):
 
 class ReportSnapshot(models.Model):
     """A report over too many tickets to build on each request, built in the background
-    (tickets/report_snapshots.py) and served with the time it was computed."""
+    (tickets/reports/snapshots.py) and served with the time it was computed."""
 
     key = models.CharField(max_length=64, unique=True)  # sha256 of the filters
     filters = models.JSONField()

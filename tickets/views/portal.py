@@ -5,7 +5,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
 from accounts.roles import customer_required
@@ -13,6 +13,7 @@ from tickets import queries, services, timeline, workflow
 from tickets.errors import TicketError
 from tickets.forms import ActionForm, RatingForm, ReplyForm, TicketForm
 from tickets.models import Rating, Ticket
+from tickets.status import Status
 
 from .errors import add_service_errors
 
@@ -71,8 +72,7 @@ def ticket_new(request: HttpRequest) -> HttpResponse:
 
 
 def _own_ticket(request: HttpRequest, pk: int) -> Ticket:
-    tickets = queries.visible_to(request.user).select_related("category", "assignee")
-    return get_object_or_404(tickets, pk=pk)
+    return queries.ticket_visible_or_404(user=request.user, pk=pk)
 
 
 def _render_ticket(
@@ -93,6 +93,11 @@ def _render_ticket(
         "opening_files": queries.opening_attachments(ticket),
         "timeline": timeline.for_ticket(ticket=ticket, viewer=user),
         "actions": workflow.available_actions(user=user, ticket=ticket),
+        "actions_title": (
+            _("Did this fix your problem?")
+            if ticket.status == Status.RESOLVED
+            else _("Change this ticket")
+        ),
         "reply_form": reply_form or ReplyForm(),
         "action_form": action_form,
         "rating": rating,

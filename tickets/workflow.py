@@ -290,8 +290,9 @@ def actors_for(user: User | None, ticket: Ticket) -> set[Actor]:
 
 
 def available_actions(*, user: User | None, ticket: Ticket) -> list[Action]:
-    """What `user` may do to `ticket` now, in table order (reassigning last): the one list
-    behind every page's buttons and the API's `actions`."""
+    """What `user` may do to `ticket` now: the one list behind every page's buttons and the
+    API's `actions`. In table order, those done with a choice of agent last (the pages draw
+    them below the buttons)."""
     actors = actors_for(user, ticket)
     actions: list[Action] = []
     for (source, target), rule in RULES.items():
@@ -313,7 +314,7 @@ def available_actions(*, user: User | None, ticket: Ticket) -> list[Action]:
                 spec=ACTIONS[REASSIGN.action], target=Status(ticket.status), reason_required=False
             )
         )
-    return actions
+    return sorted(actions, key=lambda action: bool(action.spec.assignee_label))
 
 
 def bulk_actions(*, user: User) -> list[ActionSpec]:

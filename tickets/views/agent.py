@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts.roles import agent_required
+from helpdesk.forms import add_service_errors
 from tickets import queries, services, timeline, workflow
 from tickets.errors import TicketError
 from tickets.forms import (
@@ -22,8 +23,6 @@ from tickets.forms import (
     TicketUpdateForm,
 )
 from tickets.models import Ticket
-
-from .errors import add_service_errors
 
 QUEUE_PAGE_SIZE = 50
 

@@ -9,13 +9,12 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
 from accounts.roles import customer_required
+from helpdesk.forms import add_service_errors
 from tickets import queries, services, timeline, workflow
 from tickets.errors import TicketError
 from tickets.forms import ActionForm, RatingForm, ReplyForm, TicketForm
 from tickets.models import Rating, Ticket
 from tickets.status import Status
-
-from .errors import add_service_errors
 
 PAGE_SIZE = 20
 FILTERS = {"open": _("Open"), "closed": _("Closed"), "all": _("All")}

@@ -187,7 +187,7 @@ class TicketUpdateForm(forms.Form):
 
 
 class BulkForm(forms.Form):
-    ACTIONS = [(spec.name, spec.bulk_label) for spec in workflow.BULK_ACTIONS]
+    ACTIONS = [(spec.name, spec.bulk_label or spec.label) for spec in workflow.BULK_ACTIONS]
 
     tickets = forms.TypedMultipleChoiceField(coerce=int, choices=[])
     action = forms.ChoiceField(label=_("Action"), choices=ACTIONS)

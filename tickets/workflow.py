@@ -161,7 +161,8 @@ class ActionSpec:
     confirm_label: str | None = None  # the button that confirms, if not the label
     consequence: str = ""  # what confirming will do, said beside that button
     assignee_label: str = ""  # done with a choice of agent, under this label
-    bulk_label: str | None = None  # offered in the queue's bulk form, under this name
+    bulk: bool = False  # offered in the queue's bulk form
+    bulk_label: str | None = None  # there, if not under its label
     # What services.ticket_act calls it, if not its name.
     service_name: str | None = None
 
@@ -170,11 +171,12 @@ class ActionSpec:
 ACTIONS: dict[str, ActionSpec] = {
     spec.name: spec
     for spec in [
-        ActionSpec("take", _("Take"), primary=True, bulk_label=_("Assign to me")),
+        ActionSpec("take", _("Take"), primary=True, bulk=True, bulk_label=_("Assign to me")),
         ActionSpec(
             "assign",
             _("Assign"),
             assignee_label=_("Assign to"),
+            bulk=True,
             bulk_label=_("Assign to…"),
         ),
         ActionSpec(
@@ -184,32 +186,32 @@ ACTIONS: dict[str, ActionSpec] = {
             confirm_label=_("Assign"),
             service_name="assign",
         ),
-        ActionSpec("start", _("Start work"), bulk_label=_("Start work")),
+        ActionSpec("start", _("Start work"), bulk=True),
         ActionSpec(
             "hold",
             _("Put on hold"),
             note_label=_("What are we waiting for?"),
             note_for_customer=True,
             confirm=True,
-            bulk_label=_("Put on hold"),
+            bulk=True,
         ),
-        ActionSpec("resume", _("Resume"), bulk_label=_("Resume")),
+        ActionSpec("resume", _("Resume"), bulk=True),
         ActionSpec(
             "resolve",
             _("Resolve"),
             note_label=_("Resolution"),
             note_for_customer=True,
             confirm=True,
-            bulk_label=_("Resolve"),
+            bulk=True,
         ),
-        ActionSpec("unassign", _("Unassign"), bulk_label=_("Unassign")),
+        ActionSpec("unassign", _("Unassign"), bulk=True),
         ActionSpec(
             "close",
             _("Close"),
             note_optional=True,
             confirm=True,
             destructive=True,
-            bulk_label=_("Close"),
+            bulk=True,
         ),
         ActionSpec(
             "confirm",
@@ -241,7 +243,7 @@ ACTIONS: dict[str, ActionSpec] = {
     ]
 }
 
-BULK_ACTIONS = [spec for spec in ACTIONS.values() if spec.bulk_label]
+BULK_ACTIONS = [spec for spec in ACTIONS.values() if spec.bulk]
 
 
 @dataclass(frozen=True)

@@ -58,6 +58,7 @@ def queue(request: HttpRequest) -> HttpResponse:
             "view_tabs": [
                 (key, label, _with(query, view=key)) for key, label in queries.QUEUE_VIEWS.items()
             ],
+            "bulk_form": BulkForm(),
             "bulk_actions": bulk_actions,
             "agents": _agents_if_chosen(bulk_actions),
             "now": timezone.now(),

@@ -160,6 +160,7 @@ class ActionSpec:
     primary: bool = False
     confirm_label: str | None = None  # the button that confirms, if not the label
     consequence: str = ""  # what confirming will do, said beside that button
+    done: str = ""  # what the customer's page says once it is done, if more than "Done."
     assignee_label: str = ""  # done with a choice of agent, under this label
     bulk: bool = False  # offered in the queue's bulk form
     bulk_label: str | None = None  # there, if not under its label
@@ -223,12 +224,14 @@ ACTIONS: dict[str, ActionSpec] = {
                 "The ticket will be closed. A closed ticket cannot be reopened; a new problem "
                 "gets a new ticket."
             ),
+            done=_("Thank you for confirming. The ticket is closed."),
         ),
         ActionSpec(
             "reopen",
             _("Reopen"),
             note_label=_("What is still wrong?"),
             consequence=_("The ticket goes back to the agent."),
+            done=_("The ticket is reopened; the agent has been told."),
         ),
         ActionSpec(
             "withdraw",
@@ -238,6 +241,7 @@ ACTIONS: dict[str, ActionSpec] = {
             destructive=True,
             confirm_label=_("Withdraw my ticket"),
             consequence=_("The ticket will be closed and nobody will work on it any more."),
+            done=_("Your ticket is withdrawn and closed."),
         ),
         ActionSpec("auto_close", _("Close automatically")),
     ]

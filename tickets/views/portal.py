@@ -157,15 +157,9 @@ def ticket_action(request: HttpRequest, pk: int) -> HttpResponse:
         return _render_ticket(
             request, fresh, action_form=form, error=error.message, status=error.status_code
         )
-    messages.success(request, ACTION_DONE.get(action, _("Done.")))
+    spec = workflow.ACTIONS.get(action)
+    messages.success(request, spec.done if spec and spec.done else _("Done."))
     return redirect("portal:ticket_detail", pk=ticket.pk)
-
-
-ACTION_DONE = {
-    "confirm": _("Thank you for confirming. The ticket is closed."),
-    "reopen": _("The ticket is reopened; the agent has been told."),
-    "withdraw": _("Your ticket is withdrawn and closed."),
-}
 
 
 @customer_required

@@ -168,6 +168,13 @@ class ActionSpec:
     service_name: str | None = None
 
 
+def _told_to_customer(name: str, label: str, *, note_label: str) -> ActionSpec:
+    """A worker's step whose note the customer reads: written in a form, offered in bulk."""
+    return ActionSpec(
+        name, label, note_label=note_label, note_for_customer=True, confirm=True, bulk=True
+    )
+
+
 # Every action, in the order the bulk form lists them.
 ACTIONS: dict[str, ActionSpec] = {
     spec.name: spec
@@ -188,23 +195,9 @@ ACTIONS: dict[str, ActionSpec] = {
             service_name="assign",
         ),
         ActionSpec("start", _("Start work"), bulk=True),
-        ActionSpec(
-            "hold",
-            _("Put on hold"),
-            note_label=_("What are we waiting for?"),
-            note_for_customer=True,
-            confirm=True,
-            bulk=True,
-        ),
+        _told_to_customer("hold", _("Put on hold"), note_label=_("What are we waiting for?")),
         ActionSpec("resume", _("Resume"), bulk=True),
-        ActionSpec(
-            "resolve",
-            _("Resolve"),
-            note_label=_("Resolution"),
-            note_for_customer=True,
-            confirm=True,
-            bulk=True,
-        ),
+        _told_to_customer("resolve", _("Resolve"), note_label=_("Resolution")),
         ActionSpec("unassign", _("Unassign"), bulk=True),
         ActionSpec(
             "close",

@@ -5,9 +5,14 @@ a thing as well as the one who may. State is set up through services, the road u
 """
 
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime
+from pathlib import Path
 
 import pytest
 import redis
+import time_machine
 from django.conf import settings
 from django.db import connection
 
@@ -28,6 +33,40 @@ def require_service(name: str, why: str) -> None:
     if IN_CI:
         pytest.fail(f"{message} (CI=true: every service must be up)")
     pytest.skip(message)
+
+
+# Markers that follow from what a test needs, so `-m "not postgres"` and the like select it.
+MARKER_FIXTURES = {
+    "postgres": {"postgres"},
+    "redis": {"redis_broker"},
+    "slow": {"worker"},  # a real Celery worker process
+}
+E2E_DIR = Path(__file__).parent / "e2e"
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        needs = set(getattr(item, "fixturenames", ()))
+        for marker, fixtures in MARKER_FIXTURES.items():
+            if needs & fixtures:
+                item.add_marker(marker)
+        if E2E_DIR in Path(item.path).parents:
+            item.add_marker("e2e")
+            item.add_marker("postgres")
+
+
+@contextmanager
+def travelled(moment: datetime, *clients) -> Iterator[None]:
+    """Freeze the clock at `moment`, after one warm-up request by each signed-in client.
+
+    A session does its upkeep (the activity stamp, the cached two-factor state) at most once a
+    minute by the clock. Whether the first request at `moment` does it depends on how the real
+    date stands to `moment`; after the warm-up, a query count taken inside does not.
+    """
+    with time_machine.travel(moment, tick=False):
+        for client in clients:
+            client.get("/")
+        yield
 
 
 @pytest.fixture(autouse=True, scope="session")

@@ -22,7 +22,9 @@ import pytest
 from aiosmtpd.controller import Controller
 from django.conf import settings
 from django.db import connection
+from django.utils import timezone
 
+from tests.conftest import CELERY_QUEUE
 from tickets import services, tasks
 from tickets.models import Notification
 from tickets.status import Status
@@ -30,26 +32,28 @@ from tickets.status import Status
 pytestmark = pytest.mark.django_db(transaction=True)
 
 Event = Notification.Event
+UNACKED = "unacked"  # the hash in which kombu keeps delivered, unacknowledged messages
 
 
 class SmtpSink:
     """An SMTP server's DATA handler that keeps what it accepted.
 
-    With `stall_first`, the first message is held before the server answers, so the client
-    can be killed mid-send; a message whose client vanished before the answer is not
-    accepted, as a real server would not deliver it.
+    With `stall_first`, the first message is held before the server answers until the test
+    sets `release`, so the client can be killed mid-send; a message whose client vanished
+    before the answer is not accepted, as a real server would not deliver it.
     """
 
-    def __init__(self, *, stall_first: float = 0.0):
+    def __init__(self, *, stall_first: bool = False):
         self.accepted: list = []
         self.stall_first = stall_first
         self.receiving = threading.Event()
+        self.release = threading.Event()
 
     async def handle_DATA(self, server, session, envelope):
         first = not self.receiving.is_set()
         self.receiving.set()
         if first and self.stall_first:
-            await asyncio.sleep(self.stall_first)
+            await asyncio.to_thread(self.release.wait, 60)
         if server.transport is None or server.transport.is_closing():
             return "451 client went away"
         self.accepted.append(message_from_bytes(envelope.content))
@@ -76,11 +80,12 @@ def smtp_sink():
         sink, port = SmtpSink(**options), free_port()
         controller = Controller(sink, hostname="127.0.0.1", port=port)
         controller.start()
-        sinks.append(controller)
+        sinks.append((sink, controller))
         return sink, port
 
     yield start
-    for controller in sinks:
+    for sink, controller in sinks:
+        sink.release.set()
         controller.stop()
 
 
@@ -127,6 +132,9 @@ def worker(postgres, redis_broker, tmp_path):
         print(log.name, log.read_text()[-3000:])
 
 
+WORKER_CLAIM_LEASE = timedelta(seconds=3)
+
+
 def worker_env(*, smtp_port: int) -> dict[str, str]:
     """The environment of another process of this app on the test database and broker."""
     db = connection.settings_dict
@@ -136,7 +144,7 @@ def worker_env(*, smtp_port: int) -> dict[str, str]:
         "REDIS_URL": settings.REDIS_URL,
         "EMAIL_URL": f"smtp://127.0.0.1:{smtp_port}",
         # Short enough for a test to watch a dead worker's claim expire and be taken over.
-        "NOTIFICATION_CLAIM_LEASE_SECONDS": "3",
+        "NOTIFICATION_CLAIM_LEASE_SECONDS": str(int(WORKER_CLAIM_LEASE.total_seconds())),
         "CELERY_VISIBILITY_TIMEOUT": "6",
     }
 
@@ -150,11 +158,26 @@ def wait_until(condition, timeout: float = 30.0) -> bool:
     return condition()
 
 
+def broker_idle(client) -> bool:
+    """Nothing queued and nothing delivered but not yet acknowledged, twice in a row (a message
+    is briefly in neither place while a worker takes it)."""
+
+    def idle() -> bool:
+        return client.llen(CELERY_QUEUE) == 0 and client.hlen(UNACKED) == 0
+
+    if not idle():
+        return False
+    time.sleep(0.5)
+    return idle()
+
+
 def resolved_row(ticket) -> Notification:
     return Notification.objects.get(ticket=ticket, event=Event.RESOLVED)
 
 
-def test_resolving_a_ticket_delivers_exactly_one_mail(worker, smtp_sink, make_ticket, agent):
+def test_resolving_a_ticket_delivers_exactly_one_mail(
+    worker, redis_broker, smtp_sink, make_ticket, agent
+):
     sink, port = smtp_sink()
     ticket = make_ticket(Status.IN_PROGRESS)
     worker(port)
@@ -164,19 +187,19 @@ def test_resolving_a_ticket_delivers_exactly_one_mail(worker, smtp_sink, make_ti
     )
 
     assert wait_until(lambda: len(sink.resolved()) == 1), sink.subjects()
-    time.sleep(2)  # anything doubled would arrive by now
+    assert wait_until(lambda: resolved_row(ticket).state == "sent")
+    assert wait_until(lambda: broker_idle(redis_broker))  # nothing left that could send again
     assert sink.resolved() == [f"[{ticket.reference}] Resolved: {ticket.subject}"]
     mail = next(m for m in sink.accepted if "Resolved" in m["Subject"])
     assert mail["To"] == ticket.customer.email
     text = next(p for p in mail.walk() if p.get_content_type() == "text/plain")
     assert "Rebooted the router." in text.get_payload(decode=True).decode()
-    assert wait_until(lambda: resolved_row(ticket).state == "sent")
 
 
 def test_a_worker_killed_mid_send_neither_loses_nor_doubles_the_mail(
     worker, redis_broker, smtp_sink, make_ticket, agent
 ):
-    sink, port = smtp_sink(stall_first=5.0)
+    sink, port = smtp_sink(stall_first=True)
     ticket = make_ticket(Status.IN_PROGRESS)
     redis_broker.delete("celery")  # only the resolution is in play
     Notification.objects.update(state="sent")
@@ -186,16 +209,20 @@ def test_a_worker_killed_mid_send_neither_loses_nor_doubles_the_mail(
     assert wait_until(sink.receiving.is_set), "the worker never started sending"
     os.kill(first.pid, signal.SIGKILL)
     first.wait(timeout=10)
+    sink.release.set()  # the server answers a client that is gone
     assert resolved_row(ticket).state == "sending"  # claimed, never finished
 
     worker(port)
     # The task comes back once Redis's visibility timeout passes (acks_late); beat's relay
     # would find the abandoned claim too. Run the relay as beat would, once the lease is over.
-    time.sleep(4)
+    claimed_at = resolved_row(ticket).claimed_at
+    assert wait_until(lambda: timezone.now() > claimed_at + WORKER_CLAIM_LEASE)
     tasks.relay_notifications.delay()
 
     assert wait_until(lambda: resolved_row(ticket).state == "sent", timeout=40), sink.subjects()
-    time.sleep(8)  # past the visibility timeout: a redelivered task must not send again
+    # The killed worker's task, redelivered after the visibility timeout, has run once the
+    # broker holds nothing queued or unacknowledged: it must not have sent again.
+    assert wait_until(lambda: broker_idle(redis_broker), timeout=60)
     assert len(sink.resolved()) == 1
     assert resolved_row(ticket).attempts == 2
 

@@ -1,7 +1,7 @@
-"""Every (from, to, who) combination of the workflow table in DESIGN.md.
+"""Every (from, to, who) combination of the workflow table in the README ("The workflow").
 
-The expectations are written out here again, from the design document, independently of
-tickets/workflow.py: if the code's table drifts from the design, these tests say so.
+The expectations are written out here again, from the README, independently of
+tickets/workflow.py: if the code's table drifts from the documented one, these tests say so.
 """
 
 import itertools
@@ -22,9 +22,9 @@ from tickets.status import Status
 S = Status
 ROLES = ["customer", "neighbour", "assignee", "other_agent", "manager", "system"]
 
-# DESIGN.md, "The workflow": (from, to) → who may. "assignee" on an open ticket means an
+# The README, "The workflow": (from, to) → who may. "assignee" on an open ticket means an
 # agent taking it for themselves (there is no assignee yet).
-DESIGN_TABLE = {
+README_TABLE = {
     (S.OPEN, S.ASSIGNED): {"assignee", "other_agent", "manager"},
     (S.ASSIGNED, S.OPEN): {"assignee", "manager"},
     (S.ASSIGNED, S.IN_PROGRESS): {"assignee", "manager"},
@@ -39,7 +39,7 @@ DESIGN_TABLE = {
     (S.IN_PROGRESS, S.CLOSED): {"customer", "manager"},
     (S.ON_HOLD, S.CLOSED): {"customer", "manager"},
 }
-# Who must give a reason (DESIGN.md's "condition" column).
+# Who must give a reason (the README table's "condition" column).
 REASON_REQUIRED = {
     (S.IN_PROGRESS, S.ON_HOLD): {"assignee", "manager"},
     (S.IN_PROGRESS, S.RESOLVED): {"assignee", "manager"},
@@ -76,7 +76,7 @@ def attempt(ticket: Ticket, target: Status, actor, people, note: str = "Because.
 
 
 def test_the_code_table_is_the_design_table():
-    assert set(workflow.RULES) == set(DESIGN_TABLE)
+    assert set(workflow.RULES) == set(README_TABLE)
 
 
 @pytest.mark.parametrize(("source", "target"), ALL_PAIRS, ids=lambda s: str(s))
@@ -84,7 +84,7 @@ def test_the_code_table_is_the_design_table():
 def test_each_combination_of_the_table(source, target, role, make_ticket, people):
     ticket = make_ticket(source)
     rows_before = StatusHistory.objects.filter(ticket=ticket).count()
-    allowed = role in DESIGN_TABLE.get((source, target), set())
+    allowed = role in README_TABLE.get((source, target), set())
 
     if allowed:
         attempt(ticket, target, people[role], people)
@@ -96,7 +96,7 @@ def test_each_combination_of_the_table(source, target, role, make_ticket, people
         assert (entry.from_status, entry.to_status) == (source, target)
         assert entry.actor == people[role]
     else:
-        expected = TransitionNotAllowed if (source, target) in DESIGN_TABLE else InvalidTransition
+        expected = TransitionNotAllowed if (source, target) in README_TABLE else InvalidTransition
         with pytest.raises(expected):
             attempt(ticket, target, people[role], people)
         fresh = Ticket.objects.get(pk=ticket.pk)
@@ -124,7 +124,7 @@ def test_a_missing_reason_is_refused_and_nothing_is_written(
     ("source", "target", "role"),
     [
         (s, t, r)
-        for (s, t), roles in DESIGN_TABLE.items()
+        for (s, t), roles in README_TABLE.items()
         for r in sorted(roles)
         if r not in REASON_REQUIRED.get((s, t), set())
     ],

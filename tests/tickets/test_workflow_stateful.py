@@ -6,6 +6,7 @@ a chain from `open` along the table, and the ticket's fields agree with its stat
 """
 
 import itertools
+import uuid
 
 import pytest
 from hypothesis import HealthCheck, settings
@@ -30,10 +31,28 @@ FORWARD = [
 ROLES = ["agent", "manager", "other_agent", "customer", "neighbour", "system"]
 
 
+def make_people() -> dict:
+    """A fresh cast for one walk (addresses unique, as every walk shares the test's database)."""
+    run = uuid.uuid4().hex[:8]
+
+    def make(name, role):
+        return user_create(email=f"{name}-{run}@example.com", display_name=name, role=role)
+
+    return {
+        "customer": make("c", Role.CUSTOMER),
+        "neighbour": make("n", Role.CUSTOMER),
+        "agent": make("a", Role.AGENT),
+        "other_agent": make("b", Role.AGENT),
+        "manager": make("m", Role.MANAGER),
+        "system": None,
+    }
+
+
 class TicketLife(RuleBasedStateMachine):
-    people: dict = {}
-    # Every status reached in the whole run: proves the random walks went somewhere.
-    reached: set = set()
+    def __init__(self):
+        super().__init__()
+        self.people = make_people()
+        self.reached: set[Status] = set()
 
     @initialize()
     def report(self):
@@ -139,7 +158,7 @@ class TicketLife(RuleBasedStateMachine):
             assert after.from_status == before.to_status
             assert (Status(after.from_status), Status(after.to_status)) in workflow.RULES
         assert rows[-1].to_status == ticket.status
-        TicketLife.reached.add(ticket.status)
+        self.reached.add(ticket.status)
 
     @invariant()
     def fields_agree_with_the_status(self):
@@ -152,24 +171,20 @@ class TicketLife(RuleBasedStateMachine):
         assert (ticket.status == Status.CLOSED) == (ticket.closed_at is not None)
 
 
+@pytest.mark.slow
 @pytest.mark.django_db
 def test_random_actions_keep_the_history_a_valid_chain():
-    def make(email, role):
-        return user_create(email=email, display_name=email.split("@")[0], role=role)
+    reached: set[Status] = set()  # over all walks: proves the random walks went somewhere
 
-    TicketLife.people = {
-        "customer": make("c@example.com", Role.CUSTOMER),
-        "neighbour": make("n@example.com", Role.CUSTOMER),
-        "agent": make("a@example.com", Role.AGENT),
-        "other_agent": make("b@example.com", Role.AGENT),
-        "manager": make("m@example.com", Role.MANAGER),
-        "system": None,
-    }
-    TicketLife.TestCase.settings = settings(
+    class Walk(TicketLife):
+        def teardown(self):
+            reached.update(self.reached)
+
+    Walk.TestCase.settings = settings(
         max_examples=60,
         stateful_step_count=25,
         deadline=None,
         suppress_health_check=[HealthCheck.too_slow],
     )
-    TicketLife.TestCase().runTest()
-    assert TicketLife.reached == set(Status)
+    Walk.TestCase().runTest()
+    assert reached == set(Status)

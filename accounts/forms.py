@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from helpdesk.forms import add_service_errors
 
-from .models import User
+from .models import DISPLAY_NAME_MAX_LENGTH, EMAIL_MAX_LENGTH, TOKEN_NAME_MAX_LENGTH, User
 
 
 def _password_help() -> str:
@@ -48,12 +48,12 @@ class SignUpForm(ServiceErrorsMixin, forms.Form):
 
     email = forms.EmailField(
         label=_("E-mail address"),
-        max_length=254,
+        max_length=EMAIL_MAX_LENGTH,
         widget=forms.EmailInput(attrs={"autocomplete": "email", "autofocus": True}),
     )
     display_name = forms.CharField(
         label=_("Your name"),
-        max_length=150,
+        max_length=DISPLAY_NAME_MAX_LENGTH,
         help_text=_("Shown to the people who work on your tickets."),
         widget=forms.TextInput(attrs={"autocomplete": "name"}),
     )
@@ -80,12 +80,12 @@ class SignUpForm(ServiceErrorsMixin, forms.Form):
 class ProfileForm(ServiceErrorsMixin, forms.Form):
     display_name = forms.CharField(
         label=_("Your name"),
-        max_length=150,
+        max_length=DISPLAY_NAME_MAX_LENGTH,
         widget=forms.TextInput(attrs={"autocomplete": "name"}),
     )
     email = forms.EmailField(
         label=_("E-mail address"),
-        max_length=254,
+        max_length=EMAIL_MAX_LENGTH,
         help_text=_("You sign in with this address, and we write to it."),
         widget=forms.EmailInput(attrs={"autocomplete": "email"}),
     )
@@ -119,7 +119,7 @@ class LoginForm(auth_forms.AuthenticationForm):
 class PasswordResetForm(auth_forms.PasswordResetForm):
     email = forms.EmailField(
         label=_("E-mail address"),
-        max_length=254,
+        max_length=EMAIL_MAX_LENGTH,
         widget=forms.EmailInput(attrs={"autocomplete": "email", "autofocus": True}),
     )
 
@@ -158,7 +158,7 @@ class ApiTokenForm(ServiceErrorsMixin, forms.Form):
 
     name = forms.CharField(
         label=_("Token name"),
-        max_length=100,
+        max_length=TOKEN_NAME_MAX_LENGTH,
         help_text=_("What will use it, e.g. “monitoring script” or “Alex's laptop”."),
     )
     expires_in_days = forms.TypedChoiceField(

@@ -11,6 +11,15 @@ class Role(models.TextChoices):
     MANAGER = "manager", _("Manager")
 
 
+# Staff: the roles that work tickets (see User.is_agent). The only list of them.
+STAFF_ROLES = (Role.AGENT, Role.MANAGER)
+
+# How long the account texts may be, for the columns and every form that fills them.
+EMAIL_MAX_LENGTH = 254
+DISPLAY_NAME_MAX_LENGTH = 150
+TOKEN_NAME_MAX_LENGTH = 100
+
+
 class UserManager(BaseUserManager["User"]):
     use_in_migrations = True
 
@@ -42,8 +51,8 @@ class User(AbstractBaseUser, PermissionsMixin):
     The e-mail address is the login and is stored lower-cased, unique regardless of case.
     """
 
-    email = models.EmailField(_("e-mail address"), max_length=254, unique=True)
-    display_name = models.CharField(_("display name"), max_length=150)
+    email = models.EmailField(_("e-mail address"), max_length=EMAIL_MAX_LENGTH, unique=True)
+    display_name = models.CharField(_("display name"), max_length=DISPLAY_NAME_MAX_LENGTH)
     role = models.CharField(_("role"), max_length=16, choices=Role.choices, default=Role.CUSTOMER)
     is_active = models.BooleanField(_("active"), default=True)
     notify_by_email = models.BooleanField(
@@ -86,7 +95,7 @@ class User(AbstractBaseUser, PermissionsMixin):
     @property
     def is_agent(self) -> bool:
         """Agents and managers: everyone who works tickets."""
-        return self.role in (Role.AGENT, Role.MANAGER)
+        return self.role in STAFF_ROLES
 
     @property
     def is_manager(self) -> bool:
@@ -117,7 +126,7 @@ class ApiToken(models.Model):
     user = models.ForeignKey(
         User, on_delete=models.CASCADE, related_name="api_tokens", verbose_name=_("user")
     )
-    name = models.CharField(_("name"), max_length=100)
+    name = models.CharField(_("name"), max_length=TOKEN_NAME_MAX_LENGTH)
     prefix = models.CharField(_("starts with"), max_length=16)
     digest = models.CharField(max_length=64, unique=True, editable=False)
     created_at = models.DateTimeField(_("created"), default=timezone.now, editable=False)

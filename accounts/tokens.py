@@ -18,7 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from rest_framework import authentication, exceptions
 
-from .models import ApiToken, User
+from .models import TOKEN_NAME_MAX_LENGTH, ApiToken, User
 
 if TYPE_CHECKING:
     from rest_framework.request import Request
@@ -31,7 +31,7 @@ MAX_TOKENS_PER_USER = 20
 # last_used_at is written at most this often per token: reads do not turn into writes.
 LAST_USED_PRECISION = timedelta(minutes=1)
 EXPIRY_CHOICES_DAYS = (30, 90, 365)
-NAME_MAX_LENGTH = 100
+NAME_MAX_LENGTH = TOKEN_NAME_MAX_LENGTH
 
 NAME_REQUIRED = _("Give the token a name, e.g. the script or tool that will use it.")
 NAME_TOO_LONG = _("Keep the name to %(count)s characters.")

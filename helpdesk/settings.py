@@ -262,6 +262,9 @@ CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 2, "interval_start": 0, "inte
 CELERY_BROKER_TRANSPORT_OPTIONS = {
     # Redis redelivers an unacknowledged task after this long; keep it above the claim lease.
     "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=300),
+    # Look for such tasks on every idle poll (about once a second, one cheap sorted-set read),
+    # not every tenth: an abandoned task comes back right after its visibility timeout.
+    "unacked_restore_throttle": 1,
     "socket_timeout": 2,
     "socket_connect_timeout": 2,
     "max_retries": 1,
@@ -289,14 +292,9 @@ REPORT_SNAPSHOT_MAX_AGE_MINUTES = env.int("REPORT_SNAPSHOT_MAX_AGE_MINUTES", def
 SIGNUP_ENABLED = env.bool("SIGNUP_ENABLED", default=True)
 ATTACHMENT_MAX_BYTES = env.int("ATTACHMENT_MAX_MB", default=10) * 1024 * 1024
 ATTACHMENT_MAX_FILES = 5
-# The largest request body (all files and fields together); larger ones get 413 unread.
-ATTACHMENT_MAX_REQUEST_BYTES = (
-    env.int(
-        "ATTACHMENT_MAX_REQUEST_MB", default=ATTACHMENT_MAX_FILES * (ATTACHMENT_MAX_BYTES >> 20) + 1
-    )
-    * 1024
-    * 1024
-)
+# The largest request body (all files and fields together); larger ones get 413 unread. None:
+# what tickets.uploads.request_limit() allows, room for the most files of the largest size.
+ATTACHMENT_MAX_REQUEST_BYTES = env.int("ATTACHMENT_MAX_REQUEST_MB", default=0) * 1024 * 1024 or None
 ATTACHMENT_EXTENSIONS = env.list(
     "ATTACHMENT_EXTENSIONS",
     default=[

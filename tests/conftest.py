@@ -25,6 +25,8 @@ from tickets.status import Status
 
 IN_CI = os.environ.get("CI", "").lower() == "true"
 CELERY_QUEUE = "celery"  # the Redis list Celery's default queue lives in
+# Where kombu keeps tasks delivered to a worker and not yet acknowledged.
+UNACKED_KEYS = ("unacked", "unacked_index")
 
 
 def require_service(name: str, why: str) -> None:
@@ -94,11 +96,11 @@ def redis_broker():
         client.ping()
     except redis.RedisError as error:
         require_service("Redis", f"{url}: {error}")
-    client.delete(CELERY_QUEUE)
+    client.delete(CELERY_QUEUE, *UNACKED_KEYS)
     celery_app.conf.task_always_eager = False
     yield client
     celery_app.conf.task_always_eager = True
-    client.delete(CELERY_QUEUE)
+    client.delete(CELERY_QUEUE, *UNACKED_KEYS)
 
 
 @pytest.fixture

@@ -1,8 +1,23 @@
 """What the ticket services refuse, with messages people can act on.
 
-Every error carries a stable `code` (for the API and tests) and a human `message`. Views turn
-them into form errors or 400/404/409 responses; none of them is ever a 500.
+Every error carries a stable `code` (for the API and tests), a human `message` and the HTTP
+`status_code` it is answered with. The statuses are decided here and nowhere else; the API
+(tickets.api.exceptions), its OpenAPI schema (tickets.api.schema), the pages and the README's
+API section all follow this table:
+
+- 409 Conflict — the ticket's state refuses the request: the step is not in the workflow
+  table from the current status (`invalid_transition`), the ticket changed since the caller
+  read it (`ticket_changed`), it is closed (`ticket_closed`), or another rule about its state
+  (`workflow_error`, e.g. reassigning a ticket nobody works on).
+- 403 Forbidden — the step exists, but this person may not take it (`not_allowed`), or may not
+  do this at all (`not_permitted`).
+- 400 Bad Request — the request lacks what the step needs: a reason (`reason_required`) or an
+  active agent to assign (`assignee_invalid`).
+
+None of them is ever a 500.
 """
+
+from collections import defaultdict
 
 from django.utils.translation import gettext as _
 
@@ -103,3 +118,16 @@ class NotPermitted(TicketError):
 
     def default_message(self) -> str:
         return _("You are not allowed to do this.")
+
+
+def refusals(base: type[TicketError] = TicketError) -> dict[int, list[str]]:
+    """The codes that `base` and its subclasses answer with, by HTTP status (the abstract
+    TicketError itself left out): what the API schema lists for the workflow's endpoints."""
+    codes: dict[int, set[str]] = defaultdict(set)
+    pending = [base]
+    while pending:
+        error = pending.pop()
+        pending.extend(error.__subclasses__())
+        if error is not TicketError:
+            codes[error.status_code].add(error.code)
+    return {status: sorted(codes[status]) for status in sorted(codes)}

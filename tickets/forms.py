@@ -1,12 +1,11 @@
 """Forms parse and check input; the services decide."""
 
 from django import forms
-from django.conf import settings
 from django.forms.utils import flatatt
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
-from . import workflow
+from . import limits, uploads, workflow
 from .models import Category
 from .queries import QUEUE_SLA_FILTERS, QUEUE_SORTS, QUEUE_VIEWS, active_agents
 from .status import Priority, Status
@@ -55,11 +54,7 @@ class MultipleFileField(forms.FileField):
 
 
 def _attachments_field() -> MultipleFileField:
-    return MultipleFileField(
-        label=_("Attachments"),
-        help_text=_("Up to %(count)s files, %(size)s MB each: screenshots, logs, documents.")
-        % {"count": settings.ATTACHMENT_MAX_FILES, "size": settings.ATTACHMENT_MAX_BYTES >> 20},
-    )
+    return MultipleFileField(label=_("Attachments"), help_text=uploads.LIMITS_HELP)
 
 
 CUSTOMER_PRIORITIES = [(p.value, p.label) for p in (Priority.LOW, Priority.NORMAL, Priority.HIGH)]
@@ -68,7 +63,7 @@ CUSTOMER_PRIORITIES = [(p.value, p.label) for p in (Priority.LOW, Priority.NORMA
 class TicketForm(forms.Form):
     subject = forms.CharField(
         label=_("Subject"),
-        max_length=200,
+        max_length=limits.SUBJECT_MAX_LENGTH,
         help_text=_("A short summary, e.g. “VPN disconnects every few minutes”."),
     )
     category = forms.ModelChoiceField(
@@ -86,7 +81,7 @@ class TicketForm(forms.Form):
     description = forms.CharField(
         label=_("What happened?"),
         widget=forms.Textarea(attrs={"rows": 8}),
-        max_length=20000,
+        max_length=limits.MESSAGE_MAX_LENGTH,
         help_text=_("What you did, what you expected, what happened instead, any error message."),
     )
     attachments = _attachments_field()
@@ -94,7 +89,9 @@ class TicketForm(forms.Form):
 
 class ReplyForm(forms.Form):
     body = forms.CharField(
-        label=_("Your reply"), widget=forms.Textarea(attrs={"rows": 5}), max_length=20000
+        label=_("Your reply"),
+        widget=forms.Textarea(attrs={"rows": 5}),
+        max_length=limits.MESSAGE_MAX_LENGTH,
     )
     attachments = _attachments_field()
 
@@ -105,7 +102,10 @@ class ActionForm(forms.Form):
     action = forms.CharField(max_length=32)
     version = forms.IntegerField(min_value=1)
     note = forms.CharField(
-        label=_("Reason"), required=False, widget=forms.Textarea(attrs={"rows": 3}), max_length=5000
+        label=_("Reason"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=limits.NOTE_MAX_LENGTH,
     )
 
 
@@ -120,7 +120,7 @@ class RatingForm(forms.Form):
         label=_("Anything to add? (optional)"),
         required=False,
         widget=forms.Textarea(attrs={"rows": 3}),
-        max_length=2000,
+        max_length=limits.RATING_COMMENT_MAX_LENGTH,
     )
 
 
@@ -128,7 +128,7 @@ class QueueFilterForm(forms.Form):
     """The queue's view, filters, search and sort, all in the URL so a view can be bookmarked."""
 
     view = forms.ChoiceField(choices=[], required=False)
-    q = forms.CharField(label=_("Search"), required=False, max_length=200)
+    q = forms.CharField(label=_("Search"), required=False, max_length=limits.SEARCH_MAX_LENGTH)
     status = forms.ChoiceField(label=_("Status"), required=False)
     priority = forms.ChoiceField(label=_("Priority"), required=False)
     category = forms.ModelChoiceField(
@@ -140,7 +140,9 @@ class QueueFilterForm(forms.Form):
     assignee = agent_choice(label=_("Assignee"), required=False, empty_label=_("Anyone"))
     sla = forms.ChoiceField(label=_("SLA"), required=False)
     sort = forms.ChoiceField(label=_("Sort"), choices=[], required=False)
-    cursor = forms.CharField(required=False, max_length=500, widget=forms.HiddenInput)
+    cursor = forms.CharField(
+        required=False, max_length=limits.CURSOR_MAX_LENGTH, widget=forms.HiddenInput
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -158,7 +160,9 @@ class AgentReplyForm(forms.Form):
     VISIBILITY = [("public", _("Reply to the customer")), ("internal", _("Internal note"))]
 
     body = forms.CharField(
-        label=_("Message"), widget=forms.Textarea(attrs={"rows": 6}), max_length=20000
+        label=_("Message"),
+        widget=forms.Textarea(attrs={"rows": 6}),
+        max_length=limits.MESSAGE_MAX_LENGTH,
     )
     visibility = forms.ChoiceField(choices=VISIBILITY)
     version = forms.IntegerField(min_value=1, widget=forms.HiddenInput)
@@ -168,7 +172,7 @@ class AgentReplyForm(forms.Form):
 class AssignForm(forms.Form):
     assignee = agent_choice(label=_("Assign to"))
     version = forms.IntegerField(min_value=1, widget=forms.HiddenInput)
-    note = forms.CharField(label=_("Note"), required=False, max_length=5000)
+    note = forms.CharField(label=_("Note"), required=False, max_length=limits.NOTE_MAX_LENGTH)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -192,7 +196,9 @@ class BulkForm(forms.Form):
     tickets = forms.TypedMultipleChoiceField(coerce=int, choices=[])
     action = forms.ChoiceField(label=_("Action"), choices=ACTIONS)
     assignee = agent_choice(label=_("Agent"), required=False, empty_label=_("Choose"))
-    note = forms.CharField(label=_("Reason or note"), required=False, max_length=5000)
+    note = forms.CharField(
+        label=_("Reason or note"), required=False, max_length=limits.NOTE_MAX_LENGTH
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

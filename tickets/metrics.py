@@ -168,13 +168,13 @@ def measure(
 
 
 def first_staff_replies(ticket_ids: Sequence[int]) -> dict[int, datetime]:
-    from accounts.models import Role
+    from accounts.models import STAFF_ROLES
 
     rows = (
         Comment.objects.filter(
             ticket_id__in=ticket_ids,
             is_internal=False,
-            author__role__in=[Role.AGENT, Role.MANAGER],
+            author__role__in=STAFF_ROLES,
         )
         .values("ticket_id")
         .annotate(first=Min("created_at"))

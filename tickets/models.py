@@ -9,6 +9,8 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from .errors import TicketChanged
+from .limits import RATING_COMMENT_MAX_LENGTH, SUBJECT_MAX_LENGTH
 from .status import ACTIVE_STATUSES, PRIORITY_RANK, STATUSES_WITH_ASSIGNEE, Priority, Status
 
 STATUS_CHANGE_FORBIDDEN = (
@@ -81,7 +83,7 @@ class Ticket(models.Model):
     workflow service made the change (see workflow.transition).
     """
 
-    subject = models.CharField(_("subject"), max_length=200)
+    subject = models.CharField(_("subject"), max_length=SUBJECT_MAX_LENGTH)
     description = models.TextField(_("description"))
     customer = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -209,28 +211,58 @@ class Ticket(models.Model):
     def __str__(self) -> str:
         return f"{self.reference} {self.subject}"
 
+    # The fields a stale copy must never write back: the row must still hold what this copy
+    # read, or the save is refused (see _do_update).
+    GUARDED_FIELDS = ("status", "version")
+
     def save(self, *args, **kwargs):
         if self._state.adding:
             if self.status != Status.OPEN:
                 raise StatusChangeForbidden("A new ticket starts open.")
-        elif self.status != getattr(self, "_saved_status", self.status) and not getattr(
+        elif self.status != self._loaded().get("status", self.status) and not getattr(
             self, "_workflow_may_save_status", False
         ):
             raise StatusChangeForbidden(STATUS_CHANGE_FORBIDDEN)
         super().save(*args, **kwargs)
-        self._saved_status = self.status
+        self._remember_loaded(self.GUARDED_FIELDS)
         self._workflow_may_save_status = False
+
+    def _loaded(self) -> dict:
+        return self.__dict__.setdefault("_loaded_values", {})
+
+    def _remember_loaded(self, fields) -> None:
+        # A new dict, never updated in place: a copy of this instance keeps what it read.
+        read = {
+            f: self.__dict__[f] for f in fields if f in self.GUARDED_FIELDS and f in self.__dict__
+        }
+        self._loaded_values = {**self._loaded(), **read}
+
+    def _do_update(self, base_qs, using, pk_val, values, update_fields, forced_update):
+        """The UPDATE of a status or version happens only where the row still holds the
+        values this copy read. A copy loaded before someone else's change (a shell, a
+        long-running script) is refused instead of putting the status back or lowering the
+        version; the check costs no query when the row is current."""
+        written = {field.attname for field, _model, _value in values}
+        expected = {
+            name: value
+            for name, value in self._loaded().items()
+            if name in written and name in self.GUARDED_FIELDS
+        }
+        guarded = base_qs.filter(**expected) if expected else base_qs
+        updated = super()._do_update(guarded, using, pk_val, values, update_fields, forced_update)
+        if not updated and expected and base_qs.filter(pk=pk_val).exists():
+            raise TicketChanged()
+        return updated
 
     @classmethod
     def from_db(cls, db, field_names, values):
         instance = super().from_db(db, field_names, values)
-        instance._saved_status = instance.__dict__.get("status")
+        instance._remember_loaded(cls.GUARDED_FIELDS)
         return instance
 
     def refresh_from_db(self, using=None, fields=None, from_queryset=None):
         super().refresh_from_db(using=using, fields=fields, from_queryset=from_queryset)
-        if fields is None or "status" in fields:
-            self._saved_status = self.__dict__.get("status")
+        self._remember_loaded(fields or self.GUARDED_FIELDS)
 
     @property
     def reference(self) -> str:
@@ -500,7 +532,7 @@ class Rating(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
     score = models.PositiveSmallIntegerField(_("rating"))
-    comment = models.TextField(_("comment"), blank=True, max_length=2000)
+    comment = models.TextField(_("comment"), blank=True, max_length=RATING_COMMENT_MAX_LENGTH)
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:

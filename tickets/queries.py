@@ -34,11 +34,9 @@ def visible_to(user: User) -> QuerySet[Ticket]:
 
 def active_agents() -> QuerySet[User]:
     """Everyone who can be put on a ticket."""
-    from accounts.models import Role, User
+    from accounts.models import STAFF_ROLES, User
 
-    return User.objects.filter(is_active=True, role__in=[Role.AGENT, Role.MANAGER]).order_by(
-        "display_name"
-    )
+    return User.objects.filter(is_active=True, role__in=STAFF_ROLES).order_by("display_name")
 
 
 def customer_tickets(user: User, *, show: str = "open") -> QuerySet[Ticket]:
@@ -51,15 +49,23 @@ def customer_tickets(user: User, *, show: str = "open") -> QuerySet[Ticket]:
     return tickets
 
 
+def internal_notes_hidden(user: User, *, comment: str = "") -> Q:
+    """Internal notes are for staff: the condition that leaves them out for everyone else.
+    `comment` is the path to the comment from the rows filtered ("comment__" for files);
+    rows with no comment at all are kept."""
+    if user.is_agent:
+        return Q()
+    return ~Q(**{f"{comment}is_internal": True})
+
+
 def readable_comments(user: User) -> QuerySet[Comment]:
-    """Comments `user` may read anywhere: internal notes only for staff."""
-    return Comment.objects.all() if user.is_agent else Comment.objects.filter(is_internal=False)
+    """Comments `user` may read anywhere."""
+    return Comment.objects.filter(internal_notes_hidden(user))
 
 
 def comments_visible_to(user: User, ticket: Ticket) -> QuerySet[Comment]:
-    """The conversation as `user` may read it: internal notes only for staff."""
-    comments = ticket.comments.select_related("author")
-    return comments if user.is_agent else comments.filter(is_internal=False)
+    """The conversation as `user` may read it."""
+    return ticket.comments.select_related("author").filter(internal_notes_hidden(user))
 
 
 def conversation(user: User, ticket: Ticket) -> QuerySet[Comment]:
@@ -76,10 +82,10 @@ def opening_attachments(ticket: Ticket) -> QuerySet[Attachment]:
 
 
 def attachments_visible_to(user: User) -> QuerySet[Attachment]:
-    attachments = Attachment.objects.filter(ticket__in=visible_to(user))
-    if user.is_agent:
-        return attachments
-    return attachments.exclude(comment__is_internal=True)
+    """Files on tickets `user` may see, except those of internal notes for non-staff."""
+    return Attachment.objects.filter(
+        internal_notes_hidden(user, comment="comment__"), ticket__in=visible_to(user)
+    )
 
 
 # --- The agent queue --------------------------------------------------------------------

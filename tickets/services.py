@@ -28,6 +28,7 @@ from .errors import (
     TicketError,
     WorkflowError,
 )
+from .limits import RATING_COMMENT_MAX_LENGTH
 from .models import (
     Attachment,
     Category,
@@ -47,9 +48,6 @@ if TYPE_CHECKING:
 
 URGENT_IS_FOR_STAFF = _("Urgent priority is set by the help desk; choose high if it is pressing.")
 CATEGORY_INACTIVE = _("This service is no longer offered; choose another.")
-ATTACHMENT_TOO_LARGE = _("“%(name)s” is larger than the %(limit)s MB limit.")
-FILE_TYPE_REFUSED = _("“%(name)s” is not a file type we accept. Accepted: %(types)s.")
-TOO_MANY_FILES = _("Attach at most %(count)s files at a time.")
 ALREADY_RATED = _("You have already rated this ticket.")
 NOT_YET_RESOLVED = _("You can rate a ticket once it is resolved.")
 CANNOT_REASSIGN = _("Only a ticket that is being worked on can be reassigned.")
@@ -72,44 +70,14 @@ def _touch(ticket: Ticket, *fields: str) -> None:
     ticket.save(update_fields=["updated_at", "version", *fields])
 
 
-def validate_attachments(files: Sequence[UploadedFile]) -> list[uploads.CheckedFile]:
-    """Refuse files that are too many, too large, of a type we do not accept, or whose
-    content is not what their name says (see tickets.uploads). Returns them checked, with
-    cleaned names, before anything is written."""
-    if len(files) > settings.ATTACHMENT_MAX_FILES:
-        raise ValidationError(
-            {"attachments": TOO_MANY_FILES % {"count": settings.ATTACHMENT_MAX_FILES}}
-        )
-    allowed = {extension.lower() for extension in settings.ATTACHMENT_EXTENSIONS}
-    limit = settings.ATTACHMENT_MAX_BYTES
-    checked = []
-    for upload in files:
-        name = uploads.clean_name(upload.name)
-        if not name:
-            raise ValidationError({"attachments": uploads.NAME_UNUSABLE})
-        if uploads.extension(name) not in allowed:
-            raise ValidationError(
-                {
-                    "attachments": FILE_TYPE_REFUSED
-                    % {"name": name, "types": ", ".join(sorted(allowed))}
-                }
-            )
-        if upload.size > limit:
-            raise ValidationError(
-                {"attachments": ATTACHMENT_TOO_LARGE % {"name": name, "limit": limit >> 20}}
-            )
-        checked.append(uploads.check_content(upload, name=name))
-    uploads.check_total_size(files)
-    return checked
-
-
 def _store_attachments(
     *, ticket: Ticket, comment: Comment | None, files: Sequence[UploadedFile], uploader: User
 ) -> list[Attachment]:
-    """Store checked files under random names. Call it inside uploads.removed_on_failure(),
-    so that the files are deleted again if the transaction does not commit."""
+    """Store the files uploads.check_files() accepts, under random names. Call it inside
+    uploads.removed_on_failure(), so that the files are deleted again if the transaction does
+    not commit."""
     stored = []
-    for checked in validate_attachments(files):
+    for checked in uploads.check_files(files):
         attachment = Attachment(
             ticket=ticket,
             comment=comment,
@@ -447,7 +415,10 @@ def rating_add(*, ticket_id: int, customer: User, score: int, comment: str = "")
     if not 1 <= score <= 5:
         raise ValidationError({"score": _("Choose from 1 to 5 stars.")})
     return Rating.objects.create(
-        ticket=ticket, customer=customer, score=score, comment=comment.strip()[:2000]
+        ticket=ticket,
+        customer=customer,
+        score=score,
+        comment=comment.strip()[:RATING_COMMENT_MAX_LENGTH],
     )
 
 

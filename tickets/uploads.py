@@ -1,6 +1,9 @@
-"""Checks on uploaded files, and the clean-up of files whose ticket or reply never committed.
+"""Every rule about uploaded files and every message about them, and the clean-up of files
+whose ticket or reply never committed. Forms and services ask here; the services only store
+what check_files() returns.
 
-A file is accepted when its name ends in an accepted extension (ATTACHMENT_EXTENSIONS) *and*
+At most ATTACHMENT_MAX_FILES files are taken at a time, each at most ATTACHMENT_MAX_BYTES. A
+file is accepted when its name ends in an accepted extension (ATTACHMENT_EXTENSIONS) *and*
 its content is what that extension says: magic bytes for binary formats (the `filetype`
 package), valid UTF-8 without NUL bytes for text formats, which have no magic. A renamed
 program or web page is refused whatever its name.
@@ -12,7 +15,7 @@ name (models.attachment_path) and only ever served by the permission-checked dow
 (views/files.py).
 
 A request's whole body is bounded too, before anything reads it: RequestSizeLimitMiddleware
-answers 413 to a body larger than ATTACHMENT_MAX_REQUEST_BYTES.
+answers 413 to a body larger than request_limit().
 """
 
 from __future__ import annotations
@@ -37,10 +40,14 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.template.defaultfilters import filesizeformat
 from django.template.loader import render_to_string
 from django.utils import timezone
+from django.utils.functional import lazy
 from django.utils.translation import gettext_lazy as _
 
 log = logging.getLogger(__name__)
 
+TOO_MANY_FILES = _("Attach at most %(count)s files at a time.")
+FILE_TYPE_REFUSED = _("“%(name)s” is not a file type we accept. Accepted: %(types)s.")
+FILE_TOO_LARGE = _("“%(name)s” is larger than the %(limit)s MB limit.")
 NAME_UNUSABLE = _("A file has no usable name; rename it and try again.")
 CONTENT_MISMATCH = _(
     "“%(name)s” is not really a %(kind)s file: its content does not match its name. "
@@ -129,6 +136,51 @@ class CheckedFile:
     content_type: str  # from the checked content, not from what the client claimed
 
 
+def max_files() -> int:
+    return settings.ATTACHMENT_MAX_FILES
+
+
+def max_file_bytes() -> int:
+    return settings.ATTACHMENT_MAX_BYTES
+
+
+def accepted_extensions() -> set[str]:
+    return {ext.lower() for ext in settings.ATTACHMENT_EXTENSIONS}
+
+
+def _limits_help() -> str:
+    return str(
+        _("Up to %(count)s files, %(size)s MB each: screenshots, logs, documents.")
+        % {"count": max_files(), "size": max_file_bytes() >> 20}
+    )
+
+
+# What an upload field says about the limits, read from settings when shown.
+LIMITS_HELP = lazy(_limits_help, str)()
+
+
+def check_files(files: Sequence[UploadedFile]) -> list[CheckedFile]:
+    """Refuse (ValidationError on "attachments") files that are too many, too large, of a
+    type we do not accept, or whose content is not what their name says. Returns them
+    checked, with cleaned names, before anything is written."""
+    if len(files) > max_files():
+        raise _refuse(TOO_MANY_FILES, count=max_files())
+    allowed = accepted_extensions()
+    limit = max_file_bytes()
+    checked = []
+    for upload in files:
+        name = clean_name(upload.name)
+        if not name:
+            raise ValidationError({"attachments": NAME_UNUSABLE})
+        if extension(name) not in allowed:
+            raise _refuse(FILE_TYPE_REFUSED, name=name, types=", ".join(sorted(allowed)))
+        if upload.size > limit:
+            raise _refuse(FILE_TOO_LARGE, name=name, limit=limit >> 20)
+        checked.append(check_content(upload, name=name))
+    check_total_size(files)
+    return checked
+
+
 def clean_name(raw: str | None) -> str:
     """The name people will see: the last path part, without control or formatting
     characters, leading dots or runs of spaces, at most MAX_NAME_LENGTH characters long.
@@ -202,10 +254,11 @@ def check_content(upload: UploadedFile, *, name: str) -> CheckedFile:
 
 
 def request_limit() -> int:
-    """The largest request body accepted, in bytes: by default room for the most files of the
-    largest size, plus a megabyte for the text fields and the multipart framing."""
-    default = settings.ATTACHMENT_MAX_FILES * settings.ATTACHMENT_MAX_BYTES + (1 << 20)
-    return getattr(settings, "ATTACHMENT_MAX_REQUEST_BYTES", default)
+    """The largest request body accepted, in bytes: ATTACHMENT_MAX_REQUEST_BYTES when set, else
+    room for the most files of the largest size plus a megabyte for the text fields and the
+    multipart framing."""
+    configured = getattr(settings, "ATTACHMENT_MAX_REQUEST_BYTES", None)
+    return configured or max_files() * max_file_bytes() + (1 << 20)
 
 
 def check_total_size(files: Sequence[UploadedFile]) -> None:

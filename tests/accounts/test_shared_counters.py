@@ -2,11 +2,13 @@
 
 import uuid
 
+import pytest
 from django.core.cache import caches
 
 from tests.conftest import require_service
 
 
+@pytest.mark.redis
 def test_sign_in_counters_live_in_redis_when_there_is_one(settings):
     if not settings.REDIS_URL:
         require_service("Redis", "REDIS_URL is not set")

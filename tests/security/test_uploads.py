@@ -329,6 +329,39 @@ def test_files_together_over_the_limit_are_refused_by_the_service_too(settings, 
     assert not stored_files(media)
 
 
+def test_too_many_files_are_refused_before_any_is_stored(settings, customer, media):
+    settings.ATTACHMENT_MAX_FILES = 2
+    parts = [SimpleUploadedFile(f"log{i}.txt", b"line", "text/plain") for i in range(3)]
+    with pytest.raises(ValidationError) as error:
+        report(customer, *parts)
+    assert error.value.message_dict["attachments"] == ["Attach at most 2 files at a time."]
+    assert not stored_files(media) and not Ticket.objects.exists()
+
+
+def test_an_oversized_file_is_refused_with_the_limit_in_megabytes(settings, customer):
+    settings.ATTACHMENT_MAX_BYTES = 1 << 20
+    big = SimpleUploadedFile("trace.log", b"x" * ((1 << 20) + 1), "text/plain")
+    with pytest.raises(ValidationError) as error:
+        report(customer, big)
+    assert error.value.message_dict["attachments"] == ["“trace.log” is larger than the 1 MB limit."]
+
+
+def test_the_request_cap_follows_the_file_limits_unless_configured(settings):
+    settings.ATTACHMENT_MAX_REQUEST_BYTES = None
+    settings.ATTACHMENT_MAX_FILES, settings.ATTACHMENT_MAX_BYTES = 2, 3 << 20
+    assert uploads.request_limit() == (2 * 3 + 1) << 20
+    settings.ATTACHMENT_MAX_REQUEST_BYTES = 4096
+    assert uploads.request_limit() == 4096
+
+
+def test_the_upload_fields_state_the_limits_uploads_applies(settings):
+    from tickets.forms import ReplyForm
+
+    settings.ATTACHMENT_MAX_FILES, settings.ATTACHMENT_MAX_BYTES = 3, 4 << 20
+    help_text = str(ReplyForm().fields["attachments"].help_text)
+    assert help_text == "Up to 3 files, 4 MB each: screenshots, logs, documents."
+
+
 # --- Nothing left behind --------------------------------------------------------------------
 
 
@@ -387,9 +420,12 @@ def test_the_sweep_deletes_old_files_no_attachment_names_and_nothing_else(custom
     orphan.write_bytes(b"left behind")
     young = kept.parent / "fedcba9876543210fedcba9876543210.txt"
     young.write_bytes(b"its row may be about to commit")
-    two_days_ago = (timezone.now() - timedelta(days=2)).timestamp()
-    for path in (kept, orphan):
-        os.utime(path, (two_days_ago, two_days_ago))
+    # Ages by the app's clock (the file system stamps real time, which a test run under a
+    # shifted clock does not share).
+    now = timezone.now()
+    for path, age in ((kept, timedelta(days=2)), (orphan, timedelta(days=2)), (young, timedelta())):
+        stamp = (now - age).timestamp()
+        os.utime(path, (stamp, stamp))
 
     removed = uploads.sweep_orphans(older_than=timedelta(days=1))
 

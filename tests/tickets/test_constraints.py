@@ -7,6 +7,7 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from tickets import workflow
+from tickets.errors import TicketChanged
 from tickets.models import (
     AppendOnlyError,
     FieldChange,
@@ -149,6 +150,31 @@ def test_saving_other_fields_still_works(make_ticket):
     ticket = make_ticket(Status.RESOLVED)
     ticket.subject = "VPN drops (Linux only)"
     ticket.save()
+    assert Ticket.objects.get(pk=ticket.pk).subject == "VPN drops (Linux only)"
+
+
+def test_a_stale_copy_cannot_put_the_status_back_or_lower_the_version(make_ticket, agent):
+    ticket = make_ticket(Status.IN_PROGRESS)
+    stale = Ticket.objects.get(pk=ticket.pk)  # as loaded in a shell an hour ago
+    workflow.transition(ticket_id=ticket.pk, to=Status.RESOLVED, actor=agent, note="Fixed")
+    row = Ticket.objects.values("status", "version", "subject").get(pk=ticket.pk)
+    stale.subject = "Edited in a shell"
+    with pytest.raises(TicketChanged), transaction.atomic():
+        stale.save()
+    with pytest.raises(TicketChanged), transaction.atomic():
+        stale.save(update_fields=["version"])
+    assert Ticket.objects.values("status", "version", "subject").get(pk=ticket.pk) == row
+    assert row["status"] == Status.RESOLVED and row["version"] == ticket.version + 1
+
+
+def test_a_current_copy_saves_in_one_query(make_ticket, django_assert_num_queries):
+    ticket = make_ticket(Status.IN_PROGRESS)
+    ticket.subject = "VPN drops (Linux only)"
+    with django_assert_num_queries(1):
+        ticket.save()
+    ticket.refresh_from_db()
+    ticket.version += 1
+    ticket.save(update_fields=["version"])  # what it read was current after the refresh
     assert Ticket.objects.get(pk=ticket.pk).subject == "VPN drops (Linux only)"
 
 

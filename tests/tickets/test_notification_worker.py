@@ -24,7 +24,7 @@ from django.conf import settings
 from django.db import connection
 from django.utils import timezone
 
-from tests.conftest import CELERY_QUEUE
+from tests.conftest import CELERY_QUEUE, UNACKED_KEYS
 from tickets import services, tasks
 from tickets.models import Notification
 from tickets.status import Status
@@ -32,7 +32,7 @@ from tickets.status import Status
 pytestmark = pytest.mark.django_db(transaction=True)
 
 Event = Notification.Event
-UNACKED = "unacked"  # the hash in which kombu keeps delivered, unacknowledged messages
+UNACKED_INDEX = UNACKED_KEYS[1]
 
 
 class SmtpSink:
@@ -163,7 +163,7 @@ def broker_idle(client) -> bool:
     is briefly in neither place while a worker takes it)."""
 
     def idle() -> bool:
-        return client.llen(CELERY_QUEUE) == 0 and client.hlen(UNACKED) == 0
+        return client.llen(CELERY_QUEUE) == 0 and client.zcard(UNACKED_INDEX) == 0
 
     if not idle():
         return False

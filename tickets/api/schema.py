@@ -8,6 +8,8 @@ from drf_spectacular import openapi
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse
 
+from tickets.errors import refusals
+
 from .serializers import ErrorSerializer
 
 
@@ -27,18 +29,35 @@ def _error(description: str) -> OpenApiResponse:
     return OpenApiResponse(ErrorSerializer, description=description)
 
 
-E400 = _error("Invalid input: `errors` names each field (unknown fields included).")
-E401 = _error("Not signed in, or the token is invalid, expired or revoked.")
-E403 = _error("Signed in, but not allowed to do this (the workflow or role says no).")
-E404 = _error("No such thing, or not yours to see.")
-E409 = _error(
-    "Refused by the workflow or changed since you read it (`ticket_changed`): reload and retry."
-)
+# What each refusal means. Which codes the services' refusals answer with, and so which
+# statuses a write may get, comes from tickets.errors, where the statuses are decided.
+MEANINGS = {
+    400: "Invalid input (`invalid`): `errors` names each field (unknown fields included)",
+    401: "Not signed in, or the token is invalid, expired or revoked",
+    403: "Signed in, but not allowed to do this (your role, or the workflow for this step)",
+    404: "No such thing, or not yours to see",
+    409: "The ticket's state refuses it (not possible from its status, or closed) or it "
+    "changed since you read it (`ticket_changed`): reload and retry",
+}
+
+
+def _refusal(status: int, codes: list[str] | None = None) -> OpenApiResponse:
+    if not codes:
+        return _error(f"{MEANINGS[status]}.")
+    listed = ", ".join(f"`{code}`" for code in codes)
+    return _error(f"{MEANINGS[status]}. Refusals by the workflow or the services: {listed}.")
+
+
+E400, E401, E403, E404 = (_refusal(status) for status in (400, 401, 403, 404))
 E413 = _error("The request body is too large.")
 E429 = _error("Too many requests: wait for `Retry-After` seconds.")
 PREPARING = _error("A big range not worked out yet: being prepared; retry after `Retry-After`.")
 READ_ERRORS = {400: E400, 401: E401, 403: E403, 404: E404, 429: E429}
-WRITE_ERRORS = {**READ_ERRORS, 409: E409, 413: E413}
+WRITE_ERRORS = {
+    **READ_ERRORS,
+    **{status: _refusal(status, codes) for status, codes in refusals().items()},
+    413: E413,
+}
 
 RETRY_AFTER = OpenApiParameter(
     "Retry-After",

@@ -17,7 +17,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from accounts.models import User
-from tickets import queries, reports, workflow
+from tickets import limits, queries, reports, workflow
 from tickets.models import Attachment, Category, Comment, Ticket
 from tickets.status import Priority, Status
 
@@ -256,7 +256,7 @@ class TicketFilterSerializer(StrictSerializer):
         help_text="Service-level state: past due, due soon, paused.",
     )
     q = serializers.CharField(
-        max_length=200,
+        max_length=limits.SEARCH_MAX_LENGTH,
         required=False,
         allow_blank=True,
         help_text="Words, or a reference such as HD-1042 (staff only).",
@@ -266,7 +266,9 @@ class TicketFilterSerializer(StrictSerializer):
         default="priority",
     )
     cursor = serializers.CharField(
-        max_length=500, required=False, help_text="From `next` or `previous` of a page."
+        max_length=limits.CURSOR_MAX_LENGTH,
+        required=False,
+        help_text="From `next` or `previous` of a page.",
     )
     page_size = serializers.IntegerField(min_value=1, max_value=100, default=25)
 
@@ -288,14 +290,16 @@ class PageParamsSerializer(StrictSerializer):
     json_types = False
 
     cursor = serializers.CharField(
-        max_length=500, required=False, help_text="From `next` or `previous` of a page."
+        max_length=limits.CURSOR_MAX_LENGTH,
+        required=False,
+        help_text="From `next` or `previous` of a page.",
     )
     page_size = serializers.IntegerField(min_value=1, max_value=100, required=False)
 
 
 class TicketCreateSerializer(StrictSerializer):
-    subject = serializers.CharField(max_length=200)
-    description = serializers.CharField(max_length=20000)
+    subject = serializers.CharField(max_length=limits.SUBJECT_MAX_LENGTH)
+    description = serializers.CharField(max_length=limits.MESSAGE_MAX_LENGTH)
     category = serializers.PrimaryKeyRelatedField(
         queryset=Category.objects.all(), required=False, allow_null=True
     )
@@ -322,7 +326,7 @@ class VersionedSerializer(StrictSerializer):
 
 
 class CommentCreateSerializer(VersionedSerializer):
-    body = serializers.CharField(max_length=20000)
+    body = serializers.CharField(max_length=limits.MESSAGE_MAX_LENGTH)
     internal = serializers.BooleanField(
         default=False, help_text="An internal note, for staff only; customers never see it."
     )
@@ -342,7 +346,7 @@ class TransitionSerializer(VersionedSerializer):
         choices=Status.choices, required=False, help_text="Or the status to move to."
     )
     note = serializers.CharField(
-        max_length=5000,
+        max_length=limits.NOTE_MAX_LENGTH,
         required=False,
         allow_blank=True,
         default="",
@@ -373,7 +377,9 @@ class TakeSerializer(VersionedSerializer):
 
 class AssignSerializer(VersionedSerializer):
     assignee = serializers.PrimaryKeyRelatedField(queryset=queries.active_agents())
-    note = serializers.CharField(max_length=5000, required=False, allow_blank=True, default="")
+    note = serializers.CharField(
+        max_length=limits.NOTE_MAX_LENGTH, required=False, allow_blank=True, default=""
+    )
 
 
 # --- Reports (managers) ---------------------------------------------------------------------

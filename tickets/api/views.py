@@ -24,7 +24,7 @@ from rest_framework.response import Response
 from rest_framework.utils.urls import replace_query_param
 from rest_framework.views import APIView
 
-from tickets import queries, report_snapshots, services, workflow
+from tickets import limits, queries, report_snapshots, services, workflow
 from tickets.models import Attachment, Category, Comment, Ticket
 from tickets.views.files import download_response
 
@@ -81,7 +81,7 @@ class Page(CursorPagination):
             if parameter["name"] == self.page_size_query_param:
                 parameter["schema"].update(minimum=1, maximum=self.max_page_size)
             if parameter["name"] == self.cursor_query_param:
-                parameter["schema"]["maxLength"] = 500
+                parameter["schema"]["maxLength"] = limits.CURSOR_MAX_LENGTH
         return parameters
 
 
@@ -245,8 +245,9 @@ class TicketTransitions(APIView):
         operation_id="tickets_transition",
         description=(
             "Send an `action` from the ticket's `actions` (e.g. `resolve`) or a target status "
-            "`to`, with the `note` the step may require. 409 when the workflow forbids the step "
-            "or the ticket changed since `version` / If-Match."
+            "`to`, with the `note` the step may require. 409 when the step is not possible "
+            "from the ticket's status or the ticket changed since `version` / If-Match; 403 "
+            "when the step is not yours to take; 400 when it needs a reason or an assignee."
         ),
         parameters=[TICKET_ID, IF_MATCH_HEADER, ETAG],
         request=TransitionSerializer,

@@ -10,6 +10,8 @@ from django.core.exceptions import ValidationError
 from django.utils.functional import lazy
 from django.utils.translation import gettext_lazy as _
 
+from helpdesk.forms import add_service_errors
+
 from .models import DISPLAY_NAME_MAX_LENGTH, EMAIL_MAX_LENGTH, TOKEN_NAME_MAX_LENGTH, User
 
 
@@ -36,11 +38,7 @@ class ServiceErrorsMixin:
     unkeyed_errors_field: str | None = None
 
     def add_service_error(self, error: ValidationError) -> None:
-        if hasattr(error, "error_dict"):
-            for field, errors in error.error_dict.items():
-                self.add_error(field if field in self.fields else None, errors)
-        else:
-            self.add_error(self.unkeyed_errors_field, error)
+        add_service_errors(self, error, unkeyed_field=self.unkeyed_errors_field)
 
 
 class SignUpForm(ServiceErrorsMixin, forms.Form):

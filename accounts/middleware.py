@@ -23,6 +23,7 @@ from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
+from helpdesk.http import is_api
 from helpdesk.security_log import log_event
 
 from . import two_factor
@@ -33,10 +34,6 @@ ENROLMENT_URL_NAMES = ("two_factor", "two_factor_setup", "logout")
 TWO_FACTOR_REQUIRED = "two_factor_required"
 
 
-def _is_api(request: HttpRequest) -> bool:
-    return request.path.startswith("/api/")
-
-
 class TwoFactorMiddleware:
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
@@ -44,7 +41,7 @@ class TwoFactorMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         if SESSION_KEY not in request.session:
             return self.get_response(request)
-        if _is_api(request) and request.META.get("HTTP_AUTHORIZATION"):
+        if is_api(request) and request.META.get("HTTP_AUTHORIZATION"):
             return self.get_response(request)  # a token, not the session, signs this one in
         state = two_factor.session_state(request)
         if not state["staff"]:
@@ -52,7 +49,7 @@ class TwoFactorMiddleware:
         if state["enrolled"] and not two_factor.session_is_verified(request):
             log_event("two_factor_unverified_session", request=request, level=logging.WARNING)
             logout(request)
-            if _is_api(request):
+            if is_api(request):
                 return JsonResponse(
                     {"code": "not_authenticated", "detail": _("Sign in again.")}, status=401
                 )
@@ -65,7 +62,7 @@ class TwoFactorMiddleware:
                     "Set up two-factor authentication first: the help desk requires it of "
                     "agents and managers."
                 )
-                if _is_api(request):
+                if is_api(request):
                     return JsonResponse(
                         {"code": TWO_FACTOR_REQUIRED, "detail": message}, status=403
                     )

@@ -5,9 +5,7 @@ Thin views: a form parses, a service writes, a template renders.
 """
 
 import logging
-import math
 import time
-from datetime import timedelta
 
 from django.conf import settings
 from django.contrib import messages
@@ -18,7 +16,6 @@ from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils import timezone
 from django.utils.decorators import method_decorator
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -29,6 +26,7 @@ from django.views.generic import FormView
 from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp import login as otp_login
 
+from helpdesk.http import too_many_requests
 from helpdesk.security_log import client_ip, log_event
 
 from . import throttle, two_factor
@@ -57,38 +55,24 @@ SIGN_IN_BACKEND = "django.contrib.auth.backends.ModelBackend"
 
 def _too_many(request: HttpRequest, retry_after: int, what: str) -> HttpResponse:
     """The 429 page: what was refused and when to try again, with Retry-After."""
-    minutes = max(1, math.ceil(retry_after / 60))
-    response = render(
+    return too_many_requests(
         request,
-        "registration/throttled.html",
-        {
-            "what": what,
-            "minutes": minutes,
-            "retry_at": timezone.now() + timedelta(seconds=retry_after),
-        },
-        status=429,
+        template="registration/throttled.html",
+        retry_after=retry_after,
+        context={"what": what},
     )
-    response["Retry-After"] = str(retry_after)
-    return response
 
 
 def locked_out(request: HttpRequest, original_response=None, credentials=None) -> HttpResponse:
     """django-axes' answer (AXES_LOCKOUT_CALLABLE) to a locked-out (account, address) pair."""
     username = throttle.axes_username(request, credentials)
     retry_after = max(1, int(throttle.lockout_ends(username, client_ip(request)) - time.time()))
-    minutes = max(1, math.ceil(retry_after / 60))
-    response = render(
+    return too_many_requests(
         request,
-        "registration/lockout.html",
-        {
-            "minutes": minutes,
-            "retry_at": timezone.now() + timedelta(seconds=retry_after),
-            "failure_limit": settings.AXES_FAILURE_LIMIT,
-        },
-        status=429,
+        template="registration/lockout.html",
+        retry_after=retry_after,
+        context={"failure_limit": settings.AXES_FAILURE_LIMIT},
     )
-    response["Retry-After"] = str(retry_after)
-    return response
 
 
 @method_decorator(sensitive_post_parameters("password"), "dispatch")

@@ -12,6 +12,7 @@ from django.contrib.auth import SESSION_KEY
 from django.http import HttpRequest, HttpResponse
 from django.utils.cache import patch_cache_control
 
+from .http import is_api
 from .security_log import log_event, request_id_var
 
 Handler = Callable[[HttpRequest], HttpResponse]
@@ -106,7 +107,7 @@ class NoStoreMiddleware:
         response = self.get_response(request)
         session = getattr(request, "session", None)
         has_session = session is not None and not session.is_empty()
-        if has_session or request.path.startswith("/api/"):
+        if has_session or is_api(request):
             # no-store replaces any max-age a view set; private drops any public.
             response.headers.pop("Expires", None)
             patch_cache_control(response, no_store=True, private=True)

@@ -5,7 +5,7 @@ from django.forms.utils import flatatt
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
-from . import limits, uploads
+from . import limits, uploads, workflow
 from .models import Category
 from .queries import QUEUE_SLA_FILTERS, QUEUE_SORTS, QUEUE_VIEWS, active_agents
 from .status import Priority, Status
@@ -191,16 +191,7 @@ class TicketUpdateForm(forms.Form):
 
 
 class BulkForm(forms.Form):
-    ACTIONS = [
-        ("take", _("Assign to me")),
-        ("assign", _("Assign to…")),
-        ("start", _("Start work")),
-        ("hold", _("Put on hold")),
-        ("resume", _("Resume")),
-        ("resolve", _("Resolve")),
-        ("unassign", _("Unassign")),
-        ("close", _("Close")),
-    ]
+    ACTIONS = [(spec.name, spec.bulk_label or spec.label) for spec in workflow.BULK_ACTIONS]
 
     tickets = forms.TypedMultipleChoiceField(coerce=int, choices=[])
     action = forms.ChoiceField(label=_("Action"), choices=ACTIONS)

@@ -12,6 +12,7 @@ from django.core import signing
 from django.db import connection
 from django.db.models import F, Prefetch, Q, QuerySet
 from django.db.models.fields.tuple_lookups import Tuple, TupleGreaterThan, TupleLessThan
+from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -287,3 +288,10 @@ def customer_other_tickets(ticket: Ticket, *, limit: int = 10) -> list[Ticket]:
         .exclude(pk=ticket.pk)
         .order_by("-created_at", "-id")[:limit]
     )
+
+
+def ticket_visible_or_404(*, user: User, pk: int) -> Ticket:
+    """The ticket `user` may see, with its people and service; 404 otherwise, whether or not
+    it exists (a stranger learns nothing from the answer)."""
+    tickets = visible_to(user).select_related("customer", "assignee", "category")
+    return get_object_or_404(tickets, pk=pk)

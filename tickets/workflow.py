@@ -30,12 +30,22 @@ from .errors import (
     WorkflowError,
 )
 from .models import StatusHistory, Ticket
-from .status import Status
+from .status import STATUSES_WITH_ASSIGNEE, Status
 
 if TYPE_CHECKING:
     from accounts.models import User
 
-__all__ = ["RULES", "Action", "Actor", "Rule", "Status", "available_actions", "transition"]
+__all__ = [
+    "ACTIONS",
+    "RULES",
+    "Action",
+    "ActionSpec",
+    "Actor",
+    "Rule",
+    "Status",
+    "available_actions",
+    "transition",
+]
 
 
 class Actor(enum.StrEnum):
@@ -130,33 +140,135 @@ RULES: dict[tuple[Status, Status], Rule] = {
     ]
 }
 
-ACTION_LABELS = {
-    "take": _("Take"),
-    "assign": _("Assign"),
-    "unassign": _("Unassign"),
-    "start": _("Start work"),
-    "hold": _("Put on hold"),
-    "resume": _("Resume"),
-    "resolve": _("Resolve"),
-    "confirm": _("Confirm the fix"),
-    "close": _("Close"),
-    "auto_close": _("Close automatically"),
-    "reopen": _("Reopen"),
-    "withdraw": _("Withdraw"),
+# Reassigning changes who works a ticket, not its status, so it is not a row of RULES; it is
+# still something a person may do to a ticket, offered beside the status changes.
+REASSIGN_STATUSES = STATUSES_WITH_ASSIGNEE
+REASSIGN = Grant(Actor.MANAGER, "reassign")
+
+
+@dataclass(frozen=True)
+class ActionSpec:
+    """How pages and the API present one action; whether it is allowed is for RULES."""
+
+    name: str
+    label: str
+    # The note's field: its label, and whether the customer reads what is written in it.
+    note_label: str = _("Reason")
+    note_for_customer: bool = False
+    note_optional: bool = False  # the field is offered even where no reason is required
+    confirm: bool = False  # asked for again before it happens
+    destructive: bool = False
+    primary: bool = False
+    confirm_label: str | None = None  # the button that confirms, if not the label
+    consequence: str = ""  # what confirming will do, said beside that button
+    done: str = ""  # what the customer's page says once it is done, if more than "Done."
+    assignee_label: str = ""  # done with a choice of agent, under this label
+    bulk: bool = False  # offered in the queue's bulk form
+    bulk_label: str | None = None  # there, if not under its label
+    # What services.ticket_act calls it, if not its name.
+    service_name: str | None = None
+
+
+def _told_to_customer(name: str, label: str, *, note_label: str) -> ActionSpec:
+    """A worker's step whose note the customer reads: written in a form, offered in bulk."""
+    return ActionSpec(
+        name, label, note_label=note_label, note_for_customer=True, confirm=True, bulk=True
+    )
+
+
+# Every action, in the order the bulk form lists them.
+ACTIONS: dict[str, ActionSpec] = {
+    spec.name: spec
+    for spec in [
+        ActionSpec("take", _("Take"), primary=True, bulk=True, bulk_label=_("Assign to me")),
+        ActionSpec(
+            "assign",
+            _("Assign"),
+            assignee_label=_("Assign to"),
+            bulk=True,
+            bulk_label=_("Assign to…"),
+        ),
+        ActionSpec(
+            "reassign",
+            _("Reassign"),
+            assignee_label=_("Reassign to"),
+            confirm_label=_("Assign"),
+            service_name="assign",
+        ),
+        ActionSpec("start", _("Start work"), bulk=True),
+        _told_to_customer("hold", _("Put on hold"), note_label=_("What are we waiting for?")),
+        ActionSpec("resume", _("Resume"), bulk=True),
+        _told_to_customer("resolve", _("Resolve"), note_label=_("Resolution")),
+        ActionSpec("unassign", _("Unassign"), bulk=True),
+        ActionSpec(
+            "close",
+            _("Close"),
+            note_optional=True,
+            confirm=True,
+            destructive=True,
+            bulk=True,
+        ),
+        ActionSpec(
+            "confirm",
+            _("Confirm the fix"),
+            confirm=True,
+            primary=True,
+            confirm_label=_("Yes, close my ticket"),
+            consequence=_(
+                "The ticket will be closed. A closed ticket cannot be reopened; a new problem "
+                "gets a new ticket."
+            ),
+            done=_("Thank you for confirming. The ticket is closed."),
+        ),
+        ActionSpec(
+            "reopen",
+            _("Reopen"),
+            note_label=_("What is still wrong?"),
+            consequence=_("The ticket goes back to the agent."),
+            done=_("The ticket is reopened; the agent has been told."),
+        ),
+        ActionSpec(
+            "withdraw",
+            _("Withdraw"),
+            note_label=_("Why? (required)"),
+            confirm=True,
+            destructive=True,
+            confirm_label=_("Withdraw my ticket"),
+            consequence=_("The ticket will be closed and nobody will work on it any more."),
+            done=_("Your ticket is withdrawn and closed."),
+        ),
+        ActionSpec("auto_close", _("Close automatically")),
+    ]
 }
+
+BULK_ACTIONS = [spec for spec in ACTIONS.values() if spec.bulk]
 
 
 @dataclass(frozen=True)
 class Action:
-    """A transition one user may start on one ticket now, for buttons and API hints."""
+    """An action one user may take on one ticket now: for buttons, forms and API hints."""
 
-    name: str
-    target: Status
+    spec: ActionSpec
+    target: Status  # for reassign, the status the ticket keeps
     reason_required: bool
 
     @property
+    def name(self) -> str:
+        return self.spec.name
+
+    @property
     def label(self) -> str:
-        return str(ACTION_LABELS[self.name])
+        return str(self.spec.label)
+
+    @property
+    def asks_note(self) -> bool:
+        """Whether a note field goes with it: a required one, or one its confirmation offers."""
+        return self.reason_required or self.spec.note_optional
+
+    @property
+    def needs_form(self) -> bool:
+        """Whether it opens a form to fill or confirm rather than happening at one click."""
+        return self.spec.confirm or self.reason_required
 
 
 def actors_for(user: User | None, ticket: Ticket) -> set[Actor]:
@@ -178,22 +290,49 @@ def actors_for(user: User | None, ticket: Ticket) -> set[Actor]:
 
 
 def available_actions(*, user: User | None, ticket: Ticket) -> list[Action]:
-    """What `user` may do to `ticket` in its current status, in table order."""
+    """What `user` may do to `ticket` now: the one list behind every page's buttons and the
+    API's `actions`. In table order, those done with a choice of agent last (the pages draw
+    them below the buttons)."""
     actors = actors_for(user, ticket)
     actions: list[Action] = []
     for (source, target), rule in RULES.items():
         if source != ticket.status:
             continue
         grants = rule.grants_for(actors)
-        if grants:
+        for name in dict.fromkeys(grant.action for grant in grants):
+            named = [grant for grant in grants if grant.action == name]
             actions.append(
                 Action(
-                    name=grants[0].action,
+                    spec=ACTIONS[name],
                     target=target,
-                    reason_required=all(g.reason_required for g in grants),
+                    reason_required=all(g.reason_required for g in named),
                 )
             )
-    return actions
+    if ticket.status in REASSIGN_STATUSES and REASSIGN.actor in actors:
+        actions.append(
+            Action(
+                spec=ACTIONS[REASSIGN.action], target=Status(ticket.status), reason_required=False
+            )
+        )
+    return sorted(actions, key=lambda action: bool(action.spec.assignee_label))
+
+
+def bulk_actions(*, user: User) -> list[ActionSpec]:
+    """The actions the queue's bulk form offers `user`: those a person of their role may ever
+    take on some ticket."""
+    capacities = {Actor.AGENT, Actor.ASSIGNEE} if user.is_agent else set()
+    if user.is_manager:
+        capacities.add(Actor.MANAGER)
+    granted = {g.action for rule in RULES.values() for g in rule.grants_for(capacities)}
+    if REASSIGN.actor in capacities:
+        granted.add(REASSIGN.action)
+    return [spec for spec in BULK_ACTIONS if spec.name in granted]
+
+
+def service_action(name: str) -> str:
+    """The name services.ticket_act knows an action by (reassigning is assigning there)."""
+    spec = ACTIONS.get(name)
+    return spec.service_name or name if spec else name
 
 
 def rule_for(source: str, target: str) -> Rule:

@@ -330,4 +330,9 @@ def test_the_actions_offered_are_the_workflows(api, agent, other_agent, customer
         "label": "Resolve",
         "target": "resolved",
         "reason_required": True,
+        "note_label": "Resolution",
+        "note_for_customer": True,
+        "confirm": True,
+        "destructive": False,
+        "assignee_required": False,
     }

@@ -192,9 +192,9 @@ def test_an_agent_sees_only_the_actions_the_workflow_allows(alex, make_ticket, o
     assert 'value="start"' not in other_page
 
 
-def test_a_manager_sees_assign_and_close(mia, make_ticket):
+def test_a_manager_sees_reassign_and_close(mia, make_ticket):
     page = mia.get(detail(make_ticket(Status.IN_PROGRESS))).content.decode()
-    assert 'value="assign"' in page and 'value="close"' in page
+    assert 'value="reassign"' in page and 'value="close"' in page
 
 
 def test_take_start_hold_and_resolve_from_the_page(alex, make_ticket, agent):

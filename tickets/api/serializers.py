@@ -116,10 +116,30 @@ class CategorySerializer(serializers.ModelSerializer):
 
 
 class ActionSerializer(serializers.Serializer):
+    """One of workflow.available_actions, as the pages show it."""
+
     name = serializers.CharField(help_text="Send as `action` to the transitions endpoint.")
     label = serializers.CharField()
-    target = serializers.ChoiceField(choices=Status.choices)
+    target = serializers.ChoiceField(
+        choices=Status.choices, help_text="The status it leads to (reassign keeps the status)."
+    )
     reason_required = serializers.BooleanField()
+    note_label = serializers.CharField(source="spec.note_label", help_text="The note's label.")
+    note_for_customer = serializers.BooleanField(
+        source="spec.note_for_customer", help_text="Whether the customer reads the note."
+    )
+    confirm = serializers.BooleanField(
+        source="spec.confirm", help_text="Whether the pages ask for confirmation first."
+    )
+    destructive = serializers.BooleanField(
+        source="spec.destructive", help_text="Whether it ends the work on the ticket."
+    )
+    assignee_required = serializers.SerializerMethodField(
+        help_text="Whether it goes with an `assignee`."
+    )
+
+    def get_assignee_required(self, action: workflow.Action) -> bool:
+        return bool(action.spec.assignee_label)
 
 
 class AttachmentSerializer(serializers.ModelSerializer):
@@ -315,7 +335,7 @@ class CommentCreateSerializer(VersionedSerializer):
     )
 
 
-ACTIONS = sorted({"take", "assign", *workflow.ACTION_TARGETS})
+ACTIONS = sorted(workflow.ACTIONS)
 
 
 class TransitionSerializer(VersionedSerializer):
@@ -333,7 +353,9 @@ class TransitionSerializer(VersionedSerializer):
         help_text="The reason, where the step asks for one.",
     )
     assignee = serializers.PrimaryKeyRelatedField(
-        queryset=queries.active_agents(), required=False, help_text="With action `assign`."
+        queryset=queries.active_agents(),
+        required=False,
+        help_text="With action `assign` or `reassign`.",
     )
 
     def validate(self, data: dict[str, Any]) -> dict[str, Any]:
@@ -341,7 +363,8 @@ class TransitionSerializer(VersionedSerializer):
             raise serializers.ValidationError(
                 {"action": ["Give either an action or a target status (to), not both."]}
             )
-        if "assignee" in data and data.get("action") != "assign":
+        spec = workflow.ACTIONS.get(data.get("action", ""))
+        if "assignee" in data and not (spec and spec.assignee_label):
             raise serializers.ValidationError(
                 {"assignee": ["An assignee goes with the action “assign”."]}
             )

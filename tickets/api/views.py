@@ -88,8 +88,7 @@ class Page(CursorPagination):
 
 def visible_ticket(request: Request, pk: int) -> Ticket:
     """The ticket if `request.user` may see it; 404 otherwise, whether or not it exists."""
-    tickets = queries.visible_to(request.user).select_related("customer", "assignee", "category")
-    return get_object_or_404(tickets, pk=pk)
+    return queries.ticket_visible_or_404(user=request.user, pk=pk)
 
 
 def expected_version(request: Request, sent: int | None) -> int | None:
@@ -272,7 +271,7 @@ class TicketTransitions(APIView):
         else:
             services.ticket_act(
                 ticket_id=ticket.pk,
-                action=values["action"],
+                action=workflow.service_action(values["action"]),
                 actor=request.user,
                 note=values["note"],
                 assignee=values.get("assignee"),

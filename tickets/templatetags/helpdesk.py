@@ -6,6 +6,8 @@ from django.utils.html import format_html
 from django.utils.timesince import timesince, timeuntil
 from django.utils.translation import gettext as _
 
+from tickets.status import Status
+
 register = template.Library()
 
 
@@ -35,6 +37,18 @@ def percent(value: float | None) -> str:
 @register.filter
 def get(mapping: dict, key: str):
     return mapping.get(key, "")
+
+
+@register.filter
+def is_closed(ticket) -> bool:
+    """A closed ticket takes no more replies or changes."""
+    return ticket.status == Status.CLOSED
+
+
+@register.filter
+def sla_paused(ticket) -> bool:
+    """On hold, the service-level clock stops: the ticket waits for the customer."""
+    return ticket.status == Status.ON_HOLD
 
 
 # The design system's small pieces, written in Python: the queue shows each of them on every

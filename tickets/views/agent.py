@@ -3,7 +3,7 @@
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts.roles import agent_required
+from helpdesk.forms import add_service_errors
 from tickets import queries, services, timeline, workflow
 from tickets.errors import TicketError
 from tickets.forms import (
@@ -22,9 +23,6 @@ from tickets.forms import (
     TicketUpdateForm,
 )
 from tickets.models import Ticket
-from tickets.status import Status
-
-from .errors import add_service_errors
 
 QUEUE_PAGE_SIZE = 50
 
@@ -48,6 +46,7 @@ def queue(request: HttpRequest) -> HttpResponse:
     )
     query = request.GET.copy()
     query.pop("cursor", None)
+    bulk_actions = workflow.bulk_actions(user=request.user)
     return render(
         request,
         "agent/queue.html",
@@ -60,7 +59,8 @@ def queue(request: HttpRequest) -> HttpResponse:
                 (key, label, _with(query, view=key)) for key, label in queries.QUEUE_VIEWS.items()
             ],
             "bulk_form": BulkForm(),
-            "agents": list(queries.active_agents()) if request.user.is_manager else [],
+            "bulk_actions": bulk_actions,
+            "agents": _agents_if_chosen(bulk_actions),
             "now": timezone.now(),
         },
         status=200 if not form.errors else 400,
@@ -74,9 +74,14 @@ def _with(query, **changes) -> str:
     return query.urlencode()
 
 
+def _agents_if_chosen(actions) -> list:
+    """The agents to choose from, if one of these actions is done with a choice of agent."""
+    chosen = any(getattr(action, "spec", action).assignee_label for action in actions)
+    return list(queries.active_agents()) if chosen else []
+
+
 def _ticket(request: HttpRequest, pk: int) -> Ticket:
-    tickets = queries.visible_to(request.user).select_related("customer", "assignee", "category")
-    return get_object_or_404(tickets, pk=pk)
+    return queries.ticket_visible_or_404(user=request.user, pk=pk)
 
 
 def _render_ticket(
@@ -89,11 +94,7 @@ def _render_ticket(
     status: int = 200,
 ) -> HttpResponse:
     user = request.user
-    actions = [
-        action
-        for action in workflow.available_actions(user=user, ticket=ticket)
-        if action.target != Status.ASSIGNED  # taking and assigning have their own controls
-    ]
+    actions = workflow.available_actions(user=user, ticket=ticket)
     context = {
         "ticket": ticket,
         "comments": queries.conversation(user, ticket),
@@ -101,9 +102,7 @@ def _render_ticket(
         "activity": timeline.activity(ticket=ticket, viewer=user),
         "other_tickets": queries.customer_other_tickets(ticket),
         "actions": actions,
-        "can_take": services.can_take(user=user, ticket=ticket),
-        "can_assign": services.can_assign(user=user, ticket=ticket),
-        "agents": list(queries.active_agents()) if user.is_manager else [],
+        "agents": _agents_if_chosen(actions),
         "reply_form": reply_form or AgentReplyForm(initial={"version": ticket.version}),
         "update_form": TicketUpdateForm(
             initial={
@@ -175,17 +174,18 @@ def ticket_reply(request: HttpRequest, pk: int) -> HttpResponse:
 @agent_required
 @require_POST
 def ticket_action(request: HttpRequest, pk: int) -> HttpResponse:
-    """Take, start, hold, resume, resolve, unassign, close, reopen — or assign (managers)."""
+    """Any action of workflow.ACTIONS the page offered; some come with a choice of agent."""
     ticket = _ticket(request, pk)
     form = ActionForm(request.POST)
-    assign = AssignForm(request.POST) if request.POST.get("action") == "assign" else None
+    spec = workflow.ACTIONS.get(request.POST.get("action", ""))
+    assign = AssignForm(request.POST) if spec and spec.assignee_label else None
     if not form.is_valid() or (assign is not None and not assign.is_valid()):
         messages.error(request, _("That action could not be read; please try again."))
         return redirect("agent:ticket_detail", pk=ticket.pk)
     try:
         services.ticket_act(
             ticket_id=ticket.pk,
-            action=form.cleaned_data["action"],
+            action=workflow.service_action(form.cleaned_data["action"]),
             actor=request.user,
             note=form.cleaned_data["note"],
             assignee=assign.cleaned_data["assignee"] if assign else None,

@@ -5,16 +5,16 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
 from accounts.roles import customer_required
+from helpdesk.forms import add_service_errors
 from tickets import queries, services, timeline, workflow
 from tickets.errors import TicketError
 from tickets.forms import ActionForm, RatingForm, ReplyForm, TicketForm
 from tickets.models import Rating, Ticket
-
-from .errors import add_service_errors
+from tickets.status import Status
 
 PAGE_SIZE = 20
 FILTERS = {"open": _("Open"), "closed": _("Closed"), "all": _("All")}
@@ -71,8 +71,7 @@ def ticket_new(request: HttpRequest) -> HttpResponse:
 
 
 def _own_ticket(request: HttpRequest, pk: int) -> Ticket:
-    tickets = queries.visible_to(request.user).select_related("category", "assignee")
-    return get_object_or_404(tickets, pk=pk)
+    return queries.ticket_visible_or_404(user=request.user, pk=pk)
 
 
 def _render_ticket(
@@ -93,6 +92,11 @@ def _render_ticket(
         "opening_files": queries.opening_attachments(ticket),
         "timeline": timeline.for_ticket(ticket=ticket, viewer=user),
         "actions": workflow.available_actions(user=user, ticket=ticket),
+        "actions_title": (
+            _("Did this fix your problem?")
+            if ticket.status == Status.RESOLVED
+            else _("Change this ticket")
+        ),
         "reply_form": reply_form or ReplyForm(),
         "action_form": action_form,
         "rating": rating,
@@ -153,15 +157,9 @@ def ticket_action(request: HttpRequest, pk: int) -> HttpResponse:
         return _render_ticket(
             request, fresh, action_form=form, error=error.message, status=error.status_code
         )
-    messages.success(request, ACTION_DONE.get(action, _("Done.")))
+    spec = workflow.ACTIONS.get(action)
+    messages.success(request, spec.done if spec and spec.done else _("Done."))
     return redirect("portal:ticket_detail", pk=ticket.pk)
-
-
-ACTION_DONE = {
-    "confirm": _("Thank you for confirming. The ticket is closed."),
-    "reopen": _("The ticket is reopened; the agent has been told."),
-    "withdraw": _("Your ticket is withdrawn and closed."),
-}
 
 
 @customer_required

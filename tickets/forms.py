@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from . import limits, uploads, workflow
 from .models import Category
 from .queries import QUEUE_SLA_FILTERS, QUEUE_SORTS, QUEUE_VIEWS, active_agents
+from .reports.filters import RANGE_BACKWARDS
 from .status import Priority, Status
 
 
@@ -238,5 +239,5 @@ class ReportFilterForm(forms.Form):
         data = super().clean()
         start, end = data.get("start"), data.get("end")
         if start and end and start > end:
-            raise forms.ValidationError(_("The range must start before it ends."))
+            raise forms.ValidationError(RANGE_BACKWARDS)
         return data

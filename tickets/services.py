@@ -174,20 +174,6 @@ def comment_add(
     return comment
 
 
-def can_take(*, user: User, ticket: Ticket) -> bool:
-    """An open ticket can be taken by any agent (managers included)."""
-    return user.is_active and user.is_agent and ticket.status == Status.OPEN
-
-
-def can_assign(*, user: User, ticket: Ticket) -> bool:
-    """Managers put any agent on an open ticket, or move a worked one to another agent."""
-    return (
-        user.is_active
-        and user.is_manager
-        and (ticket.status == Status.OPEN or ticket.status in STATUSES_WITH_ASSIGNEE)
-    )
-
-
 @transaction.atomic
 def ticket_assign(
     *,
@@ -209,7 +195,7 @@ def ticket_assign(
         return ticket
     if ticket.status not in STATUSES_WITH_ASSIGNEE:
         raise WorkflowError(CANNOT_REASSIGN)
-    if not can_assign(user=actor, ticket=ticket):
+    if not workflow.may_reassign(user=actor, ticket=ticket):
         raise NotPermitted()
     if not (assignee.is_active and assignee.is_agent):
         raise AssigneeInvalid()
@@ -293,7 +279,7 @@ def ticket_act(
     """Do what a button names ("take", "assign", "resolve", …) to one ticket."""
     if action == "take":
         ticket_take(ticket_id=ticket_id, agent=actor, expected_version=expected_version)
-    elif action == "assign":
+    elif action in ("assign", "reassign"):
         if assignee is None:
             raise AssigneeInvalid()
         ticket_assign(

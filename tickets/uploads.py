@@ -43,6 +43,8 @@ from django.utils import timezone
 from django.utils.functional import lazy
 from django.utils.translation import gettext_lazy as _
 
+from helpdesk.http import is_api
+
 log = logging.getLogger(__name__)
 
 TOO_MANY_FILES = _("Attach at most %(count)s files at a time.")
@@ -295,7 +297,7 @@ class RequestSizeLimitMiddleware:
 
 def too_large_response(request: HttpRequest, limit: int) -> HttpResponse:
     message = str(REQUEST_TOO_LARGE % {"limit": filesizeformat(limit)})
-    if request.path.startswith("/api/"):
+    if is_api(request):
         return JsonResponse({"code": "payload_too_large", "detail": message}, status=413)
     body = render_to_string("portal/request_too_large.html", {"message": message}, request)
     # The body is left unread; the server closes the connection (a WSGI application may not

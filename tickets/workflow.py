@@ -81,7 +81,8 @@ def _rules(sources: Iterable[Status], target: Status, *grants: Grant) -> list[Ru
 
 
 S = Status
-# The workflow table of DESIGN.md, row for row. Nothing else decides what may happen.
+# The workflow table of the README ("The workflow"), row for row. Nothing else decides what
+# may happen.
 RULES: dict[tuple[Status, Status], Rule] = {
     (rule.source, rule.target): rule
     for rule in [
@@ -165,8 +166,6 @@ class ActionSpec:
     assignee_label: str = ""  # done with a choice of agent, under this label
     bulk: bool = False  # offered in the queue's bulk form
     bulk_label: str | None = None  # there, if not under its label
-    # What services.ticket_act calls it, if not its name.
-    service_name: str | None = None
 
 
 def _told_to_customer(name: str, label: str, *, note_label: str) -> ActionSpec:
@@ -193,7 +192,6 @@ ACTIONS: dict[str, ActionSpec] = {
             _("Reassign"),
             assignee_label=_("Reassign to"),
             confirm_label=_("Assign"),
-            service_name="assign",
         ),
         ActionSpec("start", _("Start work"), bulk=True),
         _told_to_customer("hold", _("Put on hold"), note_label=_("What are we waiting for?")),
@@ -308,7 +306,7 @@ def available_actions(*, user: User | None, ticket: Ticket) -> list[Action]:
                     reason_required=all(g.reason_required for g in named),
                 )
             )
-    if ticket.status in REASSIGN_STATUSES and REASSIGN.actor in actors:
+    if may_reassign(user=user, ticket=ticket, actors=actors):
         actions.append(
             Action(
                 spec=ACTIONS[REASSIGN.action], target=Status(ticket.status), reason_required=False
@@ -329,10 +327,11 @@ def bulk_actions(*, user: User) -> list[ActionSpec]:
     return [spec for spec in BULK_ACTIONS if spec.name in granted]
 
 
-def service_action(name: str) -> str:
-    """The name services.ticket_act knows an action by (reassigning is assigning there)."""
-    spec = ACTIONS.get(name)
-    return spec.service_name or name if spec else name
+def may_reassign(*, user: User | None, ticket: Ticket, actors: set[Actor] | None = None) -> bool:
+    """Whether `user` may put another agent on `ticket` while keeping its status."""
+    if actors is None:
+        actors = actors_for(user, ticket)
+    return ticket.status in REASSIGN_STATUSES and REASSIGN.actor in actors
 
 
 def rule_for(source: str, target: str) -> Rule:

@@ -7,7 +7,6 @@ person may do a thing, and what it does, is for tickets.services and tickets.wor
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import timedelta
 from typing import Any
 
 from django.http import QueryDict
@@ -19,6 +18,7 @@ from rest_framework import serializers
 from accounts.models import User
 from tickets import limits, queries, reports, workflow
 from tickets.models import Attachment, Category, Comment, Ticket
+from tickets.reports.filters import RANGE_BACKWARDS
 from tickets.status import Priority, Status
 
 UNKNOWN_FIELD = "This field is not recognised."
@@ -398,16 +398,14 @@ class ReportParamsSerializer(StrictSerializer):
 
     def validate(self, data: dict) -> dict:
         if data.get("start") and data.get("end") and data["start"] > data["end"]:
-            raise serializers.ValidationError({"end": ["The range must start before it ends."]})
+            raise serializers.ValidationError({"end": [RANGE_BACKWARDS]})
         return data
 
     def report_filters(self) -> reports.ReportFilters:
         data = self.validated_data
-        default = reports.ReportFilters.last_days(30)
-        end = data.get("end") or default.end
-        return reports.ReportFilters(
-            start=data.get("start") or end - timedelta(days=29),
-            end=end,
+        return reports.ReportFilters.within(
+            start=data.get("start"),
+            end=data.get("end"),
             assignee_id=data.get("agent"),
             category_id=data.get("category"),
             priority=data.get("priority", ""),

@@ -271,7 +271,7 @@ class TicketTransitions(APIView):
         else:
             services.ticket_act(
                 ticket_id=ticket.pk,
-                action=workflow.service_action(values["action"]),
+                action=values["action"],
                 actor=request.user,
                 note=values["note"],
                 assignee=values.get("assignee"),

@@ -10,8 +10,10 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 DEFAULT_DAYS = 30
+RANGE_BACKWARDS = _("The range must start before it ends.")
 
 
 def today() -> date:

@@ -185,7 +185,7 @@ def ticket_action(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         services.ticket_act(
             ticket_id=ticket.pk,
-            action=workflow.service_action(form.cleaned_data["action"]),
+            action=form.cleaned_data["action"],
             actor=request.user,
             note=form.cleaned_data["note"],
             assignee=assign.cleaned_data["assignee"] if assign else None,

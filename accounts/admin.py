@@ -1,9 +1,14 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
+from django.db.models import QuerySet
+from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from .models import User
 from .services import normalize_email
+from .tokens import api_tokens_revoke_all
 
 
 class NormalizedEmail:
@@ -50,3 +55,20 @@ class UserAdmin(BaseUserAdmin):
         ),
     )
     filter_horizontal = ()
+    actions = ("revoke_api_tokens",)
+
+    @admin.action(description=_("Revoke all API tokens"), permissions=("change",))
+    def revoke_api_tokens(self, request: HttpRequest, queryset: QuerySet[User]) -> None:
+        revoked = sum(
+            api_tokens_revoke_all(user=user, reason="revoked_by_manager", actor=request.user)
+            for user in queryset
+        )
+        self.message_user(
+            request,
+            ngettext(
+                "%(count)d API token revoked: it no longer works.",
+                "%(count)d API tokens revoked: they no longer work.",
+                revoked,
+            )
+            % {"count": revoked},
+        )

@@ -1,13 +1,23 @@
 import logging
+from smtplib import SMTPException
+from typing import Literal
 
+from django.conf import settings
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
+from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext, gettext_noop
 
 from helpdesk.security_log import log_event
 
 from .models import Role, User
+from .tokens import api_tokens_revoke_all
+
+log = logging.getLogger(__name__)
 
 # Marked for translation here, translated where it is raised: the constant stays a plain string.
 EMAIL_TAKEN = gettext_noop("A user with this e-mail address already exists.")
@@ -15,7 +25,12 @@ EMAIL_CHANGE_NEEDS_PASSWORD = gettext_noop(
     "Enter your current password to change your e-mail address."
 )
 
+PASSWORD_CHANGED_SUBJECT = gettext_noop("Your help desk password was changed")
+
 PROFILE_FIELDS = ("display_name", "email", "notify_by_email")
+
+# How a user came to have a new password of their own choosing; also the reason logged.
+PasswordSetBy = Literal["password_changed", "password_reset"]
 
 
 def normalize_email(email: str) -> str:
@@ -117,3 +132,44 @@ def user_update_profile(
     if "email" in changed:
         log_event("email_changed", user=user, old_email=previous["email"])
     return user
+
+
+def user_password_set(*, user: User, how: PasswordSetBy) -> int:
+    """What follows once a user has set a new password (`how`: changed while signed in, or
+    reset through the e-mailed link): every API token of theirs is revoked, as a token is a
+    credential that would otherwise outlive the password, and they are told by e-mail.
+
+    Their other sessions end without help: each carries a hash of the password it signed in
+    with. Call it in the transaction that saved the password; the e-mail goes once it commits.
+    Returns how many tokens were revoked.
+    """
+    revoked = api_tokens_revoke_all(user=user, reason=how)
+    transaction.on_commit(
+        lambda: _mail_password_set(user=user, how=how, tokens_revoked=revoked, at=timezone.now())
+    )
+    return revoked
+
+
+def _mail_password_set(*, user: User, how: PasswordSetBy, tokens_revoked: int, at) -> None:
+    site_url = settings.SITE_URL.rstrip("/")
+    context = {
+        "user": user,
+        "how": how,
+        "at": at,
+        "tokens_revoked": tokens_revoked,
+        "profile_link": site_url + reverse("profile"),
+        "reset_link": site_url + reverse("password_reset"),
+    }
+    # Times in mails read in the help desk's own zone, as in the ticket notifications.
+    with timezone.override(settings.HELPDESK_TIME_ZONE):
+        body = render_to_string("emails/password_changed.txt", context)
+    try:
+        send_mail(
+            subject=gettext(PASSWORD_CHANGED_SUBJECT),
+            message=body,
+            from_email=settings.DEFAULT_FROM_EMAIL,
+            recipient_list=[user.email],
+        )
+    except (SMTPException, OSError):
+        # The password is set and the tokens are gone; a lost notice must not turn into an error.
+        log.exception("The password-changed e-mail to user %s was not sent", user.pk)

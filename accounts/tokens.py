@@ -18,6 +18,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from rest_framework import authentication, exceptions
 
+from helpdesk.security_log import log_event
+
 from .models import TOKEN_NAME_MAX_LENGTH, ApiToken, User
 
 if TYPE_CHECKING:
@@ -87,6 +89,22 @@ def api_token_revoke(*, user: User, token_id: int) -> ApiToken | None:
     if token is not None:
         token.delete()
     return token
+
+
+def api_tokens_revoke_all(*, user: User, reason: str, actor: User | None = None) -> int:
+    """Delete every token of `user`, as `api_token_revoke` deletes one: requests carrying any
+    of them fail from now on. `reason` says why in the security log (e.g. "password_changed");
+    `actor` is who did it when not the owner. Returns how many there were."""
+    revoked, _by_model = ApiToken.objects.filter(user=user).delete()
+    if revoked:
+        log_event(
+            "api_tokens_revoked",
+            user=user,
+            reason=reason,
+            count=revoked,
+            actor_id=actor.pk if actor is not None else user.pk,
+        )
+    return revoked
 
 
 def api_tokens_of(user: User) -> list[ApiToken]:

@@ -14,6 +14,7 @@ from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.decorators import method_decorator
@@ -45,7 +46,7 @@ from .forms import (
 )
 from .models import Role
 from .roles import agent_required, manager_required
-from .services import user_create, user_update_profile
+from .services import user_create, user_password_set, user_update_profile
 from .tokens import api_token_create, api_token_revoke, api_tokens_of
 
 # The backend a new account is signed in through (login() needs one named once there are
@@ -218,12 +219,31 @@ class PasswordResetView(auth_views.PasswordResetView):
         return super().form_valid(form)
 
 
+def _tell_tokens_revoked(request: HttpRequest, count: int) -> None:
+    """Shown on the page that confirms the new password."""
+    if count:
+        messages.warning(
+            request,
+            ngettext(
+                "Your API token was revoked with the old password; "
+                "create a new one on your profile page.",
+                "Your %(count)d API tokens were revoked with the old password; "
+                "create new ones on your profile page.",
+                count,
+            )
+            % {"count": count},
+        )
+
+
 class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
     form_class = SetPasswordForm
 
     def form_valid(self, form: SetPasswordForm) -> HttpResponse:
-        response = super().form_valid(form)
+        with transaction.atomic():
+            response = super().form_valid(form)
+            revoked = user_password_set(user=form.user, how="password_reset")
         log_event("password_reset_completed", request=self.request, user=form.user)
+        _tell_tokens_revoked(self.request, revoked)
         return response
 
 
@@ -231,8 +251,11 @@ class PasswordChangeView(auth_views.PasswordChangeView):
     form_class = PasswordChangeForm
 
     def form_valid(self, form: PasswordChangeForm) -> HttpResponse:
-        response = super().form_valid(form)
+        with transaction.atomic():
+            response = super().form_valid(form)
+            revoked = user_password_set(user=form.user, how="password_changed")
         log_event("password_changed", request=self.request, user=form.user)
+        _tell_tokens_revoked(self.request, revoked)
         return response
 
 

@@ -16,11 +16,16 @@ What is compared is the kind of answer, not the page:
            empty form we send, a 409 from the workflow
 
 POST-only endpoints get an empty POST: the refusal must come before any validation.
+
+Every API URL is also asked for by each of them with an Authorization header that is not a
+live Bearer token: the API is signed in by a token or by the session, never by the session
+when the header names something else, so the answer is 401 for everyone.
 """
 
 from __future__ import annotations
 
 import re
+from itertools import cycle
 
 import pytest
 from django.contrib.auth.models import Group
@@ -306,3 +311,29 @@ def test_each_url_lets_in_exactly_who_the_table_says(route, world):
         response = getattr(client, method)(url)
         got[persona] = outcome(response)
     assert tuple(got[p] for p in PERSONAS) == expected, f"{method.upper()} {url}: {got}"
+
+
+API_ROUTES = sorted(route for route in ACCESS if route.startswith("api/"))
+# Another scheme, a malformed Bearer header, a Bearer "token" that is none, an empty header.
+NOT_A_TOKEN = ["Token x", "Basic dXNlcjpwdw==", "Foo", "Bearer", "Bearer not-a-token", ""]
+
+
+@pytest.mark.parametrize("route", API_ROUTES)
+def test_an_authorization_header_that_is_not_a_token_is_401_on_every_api_url(route, world):
+    if route not in ROUTES:
+        pytest.skip("not a URL of this site any more (see the stale-rule test)")
+    objects, people = world
+    method, _expected = ACCESS[route]
+    url = url_for(route, objects)
+    # Each route starts at another header, so every persona meets every kind of header.
+    shift = API_ROUTES.index(route) % len(NOT_A_TOKEN)
+    headers = cycle(NOT_A_TOKEN[shift:] + NOT_A_TOKEN[:shift])
+    got = {}
+    for persona, header in zip(ORDER, headers, strict=False):
+        client = Client()
+        if people[persona] is not None:
+            client.force_login(people[persona])
+        response = getattr(client, method)(url, HTTP_AUTHORIZATION=header)
+        challenged = response.get("WWW-Authenticate", "").startswith("Bearer ")
+        got[persona] = outcome(response) if challenged else f"{outcome(response)} unchallenged"
+    assert set(got.values()) == {E401}, f"{method.upper()} {url}: {got}"

@@ -1,10 +1,15 @@
-"""Two-factor rules on every request of a signed-in agent or manager.
+"""Who a request is, enforced on every request (the rules: accounts.authentication).
 
-- Someone with an authenticator app whose session never passed the code step (signed in before
-  the app was set up, elsewhere) is signed out and asked to sign in again.
-- While the policy requires two-factor authentication, agents and managers without an app
-  are sent to set one up (pages) or refused with 403 (the API by session); nothing else works
-  until they have. Requests with an API token (Authorization header) are not concerned.
+- An API request with an Authorization header the API does not accept (another scheme, an
+  empty one, a malformed or dead token) is answered 401 here, whatever its session.
+- An API request with a live Bearer token is its owner's: the session is not asked.
+- Every other request is the session's, and a session of an agent or manager signs them in
+  only in the two-factor state the policy asks for, pages and API alike:
+  - someone with an authenticator app whose session never passed the code step (signed in
+    before the app was set up, elsewhere) is signed out and asked to sign in again;
+  - while the policy requires two-factor authentication, agents and managers without an app
+    are sent to set one up (pages) or refused with 403 (the API); nothing else works until
+    they have.
 
 Customers are never concerned. The facts come from the session (accounts.two_factor), so an
 ordinary page costs no query here.
@@ -16,7 +21,7 @@ import logging
 from collections.abc import Callable
 
 from django.contrib import messages
-from django.contrib.auth import SESSION_KEY, logout
+from django.contrib.auth import logout
 from django.contrib.auth.views import redirect_to_login
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect
@@ -26,7 +31,14 @@ from django.utils.translation import gettext as _
 from helpdesk.http import is_api
 from helpdesk.security_log import log_event
 
-from . import two_factor
+from .authentication import (
+    Method,
+    TwoFactorGap,
+    authentication_of,
+    refused_response,
+    two_factor_gap,
+    unauthenticated_response,
+)
 
 # Where someone who must set up an app may still go.
 ENROLMENT_URL_NAMES = ("two_factor", "two_factor_setup", "logout")
@@ -39,22 +51,21 @@ class TwoFactorMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        if SESSION_KEY not in request.session:
-            return self.get_response(request)
-        if is_api(request) and request.META.get("HTTP_AUTHORIZATION"):
-            return self.get_response(request)  # a token, not the session, signs this one in
-        state = two_factor.session_state(request)
-        if not state["staff"]:
-            return self.get_response(request)
-        if state["enrolled"] and not two_factor.session_is_verified(request):
+        method = authentication_of(request).method
+        if method is Method.REFUSED:
+            return refused_response(request)
+        if method is Method.BEARER:
+            return self.get_response(request)  # the token's owner, not the session
+        gap = two_factor_gap(request)
+        if gap is TwoFactorGap.UNVERIFIED:
             log_event("two_factor_unverified_session", request=request, level=logging.WARNING)
             logout(request)
             if is_api(request):
-                return JsonResponse(
-                    {"code": "not_authenticated", "detail": _("Sign in again.")}, status=401
+                return unauthenticated_response(
+                    code="not_authenticated", detail=_("Sign in again.")
                 )
             return redirect_to_login(request.get_full_path())
-        if state["required"] and not state["enrolled"]:
+        if gap is TwoFactorGap.NOT_ENROLLED:
             allowed = {reverse(name) for name in ENROLMENT_URL_NAMES}
             if request.path not in allowed:
                 log_event("two_factor_enrolment_required", request=request, level=logging.WARNING)

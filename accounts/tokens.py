@@ -127,26 +127,25 @@ def api_token_authenticate(raw: str) -> ApiToken | None:
     return token
 
 
-class ApiTokenAuthentication(authentication.BaseAuthentication):
-    """DRF authentication by `Authorization: Bearer hdt_…`. No header: not this scheme."""
+# The WWW-Authenticate header of every 401 from the API.
+CHALLENGE = 'Bearer realm="api"'
 
-    keyword = "Bearer"
+
+class ApiTokenAuthentication(authentication.BaseAuthentication):
+    """DRF authentication by `Authorization: Bearer hdt_…`, as accounts.authentication decides:
+    the token's owner, or a 401 for any Authorization header that is not a live token. Listed
+    before the session's authentication, it leaves the session only requests without one."""
 
     def authenticate(self, request: Request) -> tuple[User, ApiToken] | None:
-        parts = authentication.get_authorization_header(request).split()
-        if not parts or parts[0].lower() != self.keyword.lower().encode():
-            return None
-        if len(parts) != 2:
-            raise exceptions.AuthenticationFailed(MALFORMED_HEADER)
-        try:
-            raw = parts[1].decode("ascii")
-        except UnicodeDecodeError:
-            raise exceptions.AuthenticationFailed(INVALID_TOKEN) from None
-        token = api_token_authenticate(raw)
-        if token is None:
-            raise exceptions.AuthenticationFailed(INVALID_TOKEN)
-        return token.user, token
+        from .authentication import Method, authentication_of  # it imports this module
+
+        decided = authentication_of(request)
+        if decided.method is Method.REFUSED:
+            raise exceptions.AuthenticationFailed(decided.detail)
+        if decided.method is Method.BEARER:
+            return decided.token.user, decided.token
+        return None
 
     def authenticate_header(self, request: Request) -> str:
         # Makes unauthenticated API requests answer 401 with this challenge, not 403.
-        return f'{self.keyword} realm="api"'
+        return CHALLENGE

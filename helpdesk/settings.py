@@ -323,6 +323,9 @@ ATTACHMENT_EXTENSIONS = env.list(
 # The API (/api/v1/): personal tokens for scripts, the session for the browser (CSRF-checked).
 # The token scheme comes first so that an unauthenticated request gets 401 and a challenge.
 REST_FRAMEWORK = {
+    # Exactly one method per request (accounts.authentication): a request with an
+    # Authorization header is the token's, signed in or refused, so the session (second)
+    # only ever sees requests without one.
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "accounts.tokens.ApiTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",

@@ -16,6 +16,10 @@ What is compared is the kind of answer, not the page:
            empty form we send, a 409 from the workflow
 
 POST-only endpoints get an empty POST: the refusal must come before any validation.
+
+Every API URL is also asked for by each of them with an Authorization header that is not a
+live Bearer token: the API is signed in by a token or by the session, never by the session
+when the header names something else, so the answer is 401 for everyone.
 """
 
 from __future__ import annotations
@@ -291,18 +295,45 @@ def outcome(response) -> str:
     return IN
 
 
-@pytest.mark.parametrize("route", sorted(ACCESS))
-def test_each_url_lets_in_exactly_who_the_table_says(route, world):
+def ask(route: str, world, headers: dict[str, str] | None = None) -> tuple[str, dict]:
+    """`route` asked for by each persona, with their Authorization header if `headers` has
+    one: the request as a text, and the answer to each."""
     if route not in ROUTES:
         pytest.skip("not a URL of this site any more (see the stale-rule test)")
     objects, people = world
-    method, expected = ACCESS[route]
+    method = ACCESS[route][0]
     url = url_for(route, objects)
-    got = {}
+    answers = {}
     for persona in ORDER:
         client = Client()
         if people[persona] is not None:
             client.force_login(people[persona])
-        response = getattr(client, method)(url)
-        got[persona] = outcome(response)
-    assert tuple(got[p] for p in PERSONAS) == expected, f"{method.upper()} {url}: {got}"
+        extra = {"HTTP_AUTHORIZATION": headers[persona]} if headers else {}
+        answers[persona] = getattr(client, method)(url, **extra)
+    return f"{method.upper()} {url}", answers
+
+
+@pytest.mark.parametrize("route", sorted(ACCESS))
+def test_each_url_lets_in_exactly_who_the_table_says(route, world):
+    request, answers = ask(route, world)
+    got = {persona: outcome(response) for persona, response in answers.items()}
+    assert tuple(got[p] for p in PERSONAS) == ACCESS[route][1], f"{request}: {got}"
+
+
+API_ROUTES = sorted(route for route in ACCESS if route.startswith("api/"))
+# Another scheme, a malformed Bearer header, a Bearer "token" that is none, an empty header.
+NOT_A_TOKEN = ["Token x", "Basic dXNlcjpwdw==", "Foo", "Bearer", "Bearer not-a-token", ""]
+
+
+@pytest.mark.parametrize("route", API_ROUTES)
+def test_an_authorization_header_that_is_not_a_token_is_401_on_every_api_url(route, world):
+    # Each route starts at another header, so every persona meets every kind of header.
+    shift = API_ROUTES.index(route) % len(NOT_A_TOKEN)
+    headers = dict(zip(ORDER, NOT_A_TOKEN[shift:] + NOT_A_TOKEN[:shift], strict=True))
+    request, answers = ask(route, world, headers)
+    got = {
+        persona: outcome(response)
+        + ("" if response.get("WWW-Authenticate", "").startswith("Bearer ") else " unchallenged")
+        for persona, response in answers.items()
+    }
+    assert set(got.values()) == {E401}, f"{request}: {got}"

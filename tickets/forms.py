@@ -9,7 +9,14 @@ from django.utils.translation import gettext_lazy as _
 
 from . import limits, uploads, workflow
 from .models import Category
-from .queries import QUEUE_SLA_FILTERS, QUEUE_SORTS, QUEUE_VIEWS, active_agents
+from .queries import (
+    INVALID_CURSOR,
+    QUEUE_SLA_FILTERS,
+    QUEUE_SORTS,
+    QUEUE_VIEWS,
+    active_agents,
+    cursor_fits,
+)
 from .reports.filters import ReportRangeError, parse_day, report_range
 from .status import Priority, Status
 
@@ -155,6 +162,13 @@ class QueueFilterForm(forms.Form):
         self.fields["status"].choices = [("", _("Any")), *list(Status.choices)]
         self.fields["priority"].choices = [("", _("Any")), *list(Priority.choices)]
         self.fields["assignee"].queryset = active_agents()
+
+    def clean(self):
+        data = super().clean()
+        cursor = data.get("cursor")
+        if cursor and not cursor_fits(cursor, sort=data.get("sort") or "priority"):
+            self.add_error("cursor", INVALID_CURSOR)
+        return data
 
 
 class AgentReplyForm(forms.Form):

@@ -74,6 +74,16 @@ def test_odd_searches_on_postgresql(q, postgres, agent, customer, make_ticket):
     assert signed_in(agent).get(reverse("agent:queue"), {"q": q}).status_code in (200, 400)
 
 
+@pytest.mark.parametrize("cursor", ["garbage", "\u00b2", "x" * 400])
+def test_a_cursor_the_queue_did_not_give_out_is_refused(cursor, agent, make_ticket):
+    make_ticket()
+    response = signed_in(agent).get(reverse("agent:queue"), {"cursor": cursor})
+    assert response.status_code == 400
+    assert response.context["form"].errors["cursor"]
+    response = signed_in(agent, api=True).get(reverse("api:ticket-list"), {"cursor": cursor})
+    assert "cursor" in response.json()["errors"]
+
+
 REPORT_URLS = [
     ("reports:report", ()),
     ("reports:summary_csv", ()),

@@ -272,6 +272,11 @@ class TicketFilterSerializer(StrictSerializer):
     )
     page_size = serializers.IntegerField(min_value=1, max_value=100, default=25)
 
+    def validate(self, data: dict[str, Any]) -> dict[str, Any]:
+        if "cursor" in data and not queries.cursor_fits(data["cursor"], sort=data["sort"]):
+            raise serializers.ValidationError({"cursor": [str(queries.INVALID_CURSOR)]})
+        return data
+
     def queue_filters(self) -> queries.QueueFilters:
         data = self.validated_data
         return queries.QueueFilters(

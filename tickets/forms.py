@@ -239,7 +239,7 @@ class ReportDayField(forms.DateField):
         if isinstance(value, date):
             return value
         try:
-            return parse_day(str(value).strip(), field="day")
+            return parse_day(str(value).strip())
         except ReportRangeError as error:
             raise forms.ValidationError(error.message, code="invalid") from None
 

@@ -395,7 +395,7 @@ class ReportDayField(serializers.DateField):
 
     def to_internal_value(self, value: Any) -> Any:
         try:
-            return parse_day(str(value).strip(), field=self.field_name)
+            return parse_day(str(value).strip())
         except ReportRangeError as error:
             raise serializers.ValidationError(error.message, code="invalid") from None
 

@@ -29,9 +29,9 @@ RANGE_TOO_LONG = _("A report covers at most %(days)s days.")
 
 
 class ReportRangeError(ValueError):
-    """A day or a range a report cannot use; `field` is the parameter at fault."""
+    """A day or a range a report cannot use; `field` is the parameter at fault, for a range."""
 
-    def __init__(self, message: str, *, field: str) -> None:
+    def __init__(self, message: str, *, field: str = "") -> None:
         super().__init__(message)
         self.message = message
         self.field = field
@@ -46,18 +46,18 @@ def first_of(*, days: int, ending: date) -> date:
     return ending - timedelta(days=days - 1)
 
 
-def parse_day(text: str, *, field: str) -> date:
+def parse_day(text: str) -> date:
     """A day written YYYY-MM-DD in the digits 0-9, from FIRST_YEAR to LAST_YEAR; anything else
     (another script's digits, "2031-02-30", "9999-12-31") is a ReportRangeError."""
     if not DAY_FORMAT.fullmatch(text):
-        raise ReportRangeError(str(NOT_A_DAY), field=field)
+        raise ReportRangeError(str(NOT_A_DAY))
     try:
         day = date.fromisoformat(text)
     except ValueError:
-        raise ReportRangeError(str(NOT_A_DAY), field=field) from None
+        raise ReportRangeError(str(NOT_A_DAY)) from None
     if not FIRST_YEAR <= day.year <= LAST_YEAR:
         message = DAY_OUT_OF_RANGE % {"first": FIRST_YEAR, "last": LAST_YEAR}
-        raise ReportRangeError(message, field=field)
+        raise ReportRangeError(message)
     return day
 
 

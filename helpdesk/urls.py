@@ -19,3 +19,5 @@ urlpatterns = [
     ),
     path("admin/", admin.site.urls),
 ]
+
+handler500 = "helpdesk.errors.server_error"

@@ -1,5 +1,7 @@
 """Forms parse and check input; the services decide."""
 
+from datetime import date
+
 from django import forms
 from django.forms.utils import flatatt
 from django.utils.html import format_html, format_html_join
@@ -7,8 +9,15 @@ from django.utils.translation import gettext_lazy as _
 
 from . import limits, uploads, workflow
 from .models import Category
-from .queries import QUEUE_SLA_FILTERS, QUEUE_SORTS, QUEUE_VIEWS, active_agents
-from .reports.filters import RANGE_BACKWARDS
+from .queries import (
+    INVALID_CURSOR,
+    QUEUE_SLA_FILTERS,
+    QUEUE_SORTS,
+    QUEUE_VIEWS,
+    active_agents,
+    cursor_fits,
+)
+from .reports.filters import ReportRangeError, parse_day, report_range
 from .status import Priority, Status
 
 
@@ -154,6 +163,13 @@ class QueueFilterForm(forms.Form):
         self.fields["priority"].choices = [("", _("Any")), *list(Priority.choices)]
         self.fields["assignee"].queryset = active_agents()
 
+    def clean(self):
+        data = super().clean()
+        cursor = data.get("cursor")
+        if cursor and not cursor_fits(cursor, sort=data.get("sort") or "priority"):
+            self.add_error("cursor", INVALID_CURSOR)
+        return data
+
 
 class AgentReplyForm(forms.Form):
     """Public reply or internal note: the button pressed decides, never a default."""
@@ -214,13 +230,27 @@ class BulkForm(forms.Form):
         return data
 
 
+class ReportDayField(forms.DateField):
+    """A report's first or last day, read as the API reads it (reports.filters.parse_day)."""
+
+    def to_python(self, value):
+        if value in self.empty_values:
+            return None
+        if isinstance(value, date):
+            return value
+        try:
+            return parse_day(str(value).strip())
+        except ReportRangeError as error:
+            raise forms.ValidationError(error.message, code="invalid") from None
+
+
 class ReportFilterForm(forms.Form):
     """The report's range and slice, all in the URL so a view can be bookmarked."""
 
-    start = forms.DateField(
+    start = ReportDayField(
         label=_("From"), required=False, widget=forms.DateInput({"type": "date"})
     )
-    end = forms.DateField(label=_("To"), required=False, widget=forms.DateInput({"type": "date"}))
+    end = ReportDayField(label=_("To"), required=False, widget=forms.DateInput({"type": "date"}))
     agent = agent_choice(label=_("Agent"), required=False, empty_label=_("All"))
     category = forms.ModelChoiceField(
         label=_("Service"),
@@ -237,7 +267,10 @@ class ReportFilterForm(forms.Form):
 
     def clean(self):
         data = super().clean()
-        start, end = data.get("start"), data.get("end")
-        if start and end and start > end:
-            raise forms.ValidationError(RANGE_BACKWARDS)
+        if "start" in self.errors or "end" in self.errors:
+            return data
+        try:
+            report_range(start=data.get("start"), end=data.get("end"))
+        except ReportRangeError as error:
+            self.add_error(error.field, error.message)
         return data

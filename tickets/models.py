@@ -292,11 +292,13 @@ def format_reference(pk: int | None) -> str:
 
 
 def parse_reference(text: str) -> int | None:
-    """'HD-1042', 'hd-1042', '#1042' or '1042' → 1042; anything else → None."""
+    """'HD-1042', 'hd-1042', '#1042' or '1042' → 1042; anything else → None.
+
+    Only the digits 0-9 count: "²" and "①" are digits to str.isdigit() but not to int()."""
     text = text.strip().upper().lstrip("#")
     prefix = f"{settings.TICKET_REFERENCE_PREFIX.upper()}-"
     text = text.removeprefix(prefix)
-    return int(text) if text.isdigit() and len(text) < 19 else None
+    return int(text) if text.isascii() and text.isdigit() and len(text) < 19 else None
 
 
 class AppendOnlyQuerySet(models.QuerySet):

@@ -253,6 +253,15 @@ def _decode(cursor: str, keys: list[tuple[str, bool]]) -> tuple[list, bool] | No
     return values, backwards
 
 
+INVALID_CURSOR = _("This cursor is not one this list gave out for this sort; start again.")
+
+
+def cursor_fits(cursor: str, *, sort: str) -> bool:
+    """Whether `cursor` is one queue_page() handed out for `sort` (forms and the API refuse
+    one that is not, rather than quietly showing the first page)."""
+    return _decode(cursor, _ordering(sort)) is not None
+
+
 def queue_page(user: User, filters: QueueFilters, *, cursor: str = "", size: int = 50) -> QueuePage:
     """One page of the queue by keyset: no OFFSET scan and no COUNT(*), however deep."""
     keys = _ordering(filters.sort)

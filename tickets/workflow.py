@@ -31,6 +31,7 @@ from .errors import (
 )
 from .models import StatusHistory, Ticket
 from .status import STATUSES_WITH_ASSIGNEE, Status
+from .text import has_visible_text
 
 if TYPE_CHECKING:
     from accounts.models import User
@@ -365,7 +366,7 @@ def check(
         grants = [grant for grant in grants if grant.action == action]
     if not grants:
         raise TransitionNotAllowed(source=ticket.status, target=target)
-    if all(g.reason_required for g in grants) and not note.strip():
+    if all(g.reason_required for g in grants) and not has_visible_text(note):
         raise ReasonRequired(action=grants[0].action)
     if rule.source == Status.OPEN and rule.target == Status.ASSIGNED:
         # Taking or assigning: someone must end up on the ticket, and an agent only takes

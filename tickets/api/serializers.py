@@ -18,7 +18,7 @@ from rest_framework import serializers
 from accounts.models import User
 from tickets import limits, queries, reports, workflow
 from tickets.models import Attachment, Category, Comment, Ticket
-from tickets.reports.filters import RANGE_BACKWARDS
+from tickets.reports.filters import ReportRangeError, parse_day, report_range
 from tickets.status import Priority, Status
 
 UNKNOWN_FIELD = "This field is not recognised."
@@ -272,6 +272,11 @@ class TicketFilterSerializer(StrictSerializer):
     )
     page_size = serializers.IntegerField(min_value=1, max_value=100, default=25)
 
+    def validate(self, data: dict[str, Any]) -> dict[str, Any]:
+        if "cursor" in data and not queries.cursor_fits(data["cursor"], sort=data["sort"]):
+            raise serializers.ValidationError({"cursor": [str(queries.INVALID_CURSOR)]})
+        return data
+
     def queue_filters(self) -> queries.QueueFilters:
         data = self.validated_data
         return queries.QueueFilters(
@@ -385,20 +390,32 @@ class AssignSerializer(VersionedSerializer):
 # --- Reports (managers) ---------------------------------------------------------------------
 
 
+class ReportDayField(serializers.DateField):
+    """A report's first or last day, read as the report page reads it (parse_day)."""
+
+    def to_internal_value(self, value: Any) -> Any:
+        try:
+            return parse_day(str(value).strip())
+        except ReportRangeError as error:
+            raise serializers.ValidationError(error.message, code="invalid") from None
+
+
 class ReportParamsSerializer(StrictSerializer):
     """The report's range (default: the last 30 days) and slice, as on the report page."""
 
     json_types = False
 
-    start = serializers.DateField(required=False, help_text="First day (help desk's zone).")
-    end = serializers.DateField(required=False, help_text="Last day, included.")
+    start = ReportDayField(required=False, help_text="First day (help desk's zone), YYYY-MM-DD.")
+    end = ReportDayField(required=False, help_text="Last day, included.")
     agent = serializers.IntegerField(min_value=1, max_value=MAX_ID, required=False)
     category = serializers.IntegerField(min_value=1, max_value=MAX_ID, required=False)
     priority = serializers.ChoiceField(choices=Priority.choices, required=False)
 
     def validate(self, data: dict) -> dict:
-        if data.get("start") and data.get("end") and data["start"] > data["end"]:
-            raise serializers.ValidationError({"end": [RANGE_BACKWARDS]})
+        try:
+            report_range(start=data.get("start"), end=data.get("end"))
+        except ReportRangeError as error:
+            raise serializers.ValidationError({error.field: [error.message]}) from None
         return data
 
     def report_filters(self) -> reports.ReportFilters:

@@ -76,6 +76,15 @@ class Page(CursorPagination):
     max_page_size = 100
     ordering = ("created_at", "id")
 
+    def decode_cursor(self, request: Request) -> Any:
+        # DRF answers a cursor it cannot read with 404; it is a bad parameter, as elsewhere.
+        try:
+            return super().decode_cursor(request)
+        except exceptions.NotFound:
+            raise serializers.ValidationError(
+                {self.cursor_query_param: [str(queries.INVALID_CURSOR)]}
+            ) from None
+
     def get_schema_operation_parameters(self, view: APIView) -> list[dict[str, Any]]:
         parameters = super().get_schema_operation_parameters(view)
         for parameter in parameters:

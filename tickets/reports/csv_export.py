@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from ..models import Ticket
+from ..text import strip_invisible_start
 from .aggregates import Report, cohort
 from .filters import ReportFilters
 
@@ -111,15 +112,16 @@ def summary_rows(report: Report) -> Iterator[list]:
         yield [f"week:{monday.isoformat()}", created, "", "", "", resolved]
 
 
-# What makes a spreadsheet read a cell as a formula, blanks before it included (some
-# spreadsheets skip them), and the full-width forms some of them also accept.
+# What makes a spreadsheet read a cell as a formula, and the full-width forms some of them
+# also accept. Spreadsheets skip blanks and invisible characters before it (a zero-width space
+# or a BOM, "\u200b=1"), so the guard looks past them too.
 FORMULA_STARTS = ("=", "+", "-", "@", "\uff1d", "\uff0b", "\uff0d", "\uff20")
 
 
 def csv_safe(value) -> object:
     """Spreadsheets run cells that start like a formula: defuse them with a leading quote."""
     if isinstance(value, str) and (
-        value[:1] in ("\t", "\r") or value.lstrip(" \t\r\n")[:1] in FORMULA_STARTS
+        value[:1] in ("\t", "\r") or strip_invisible_start(value)[:1] in FORMULA_STARTS
     ):
         return "'" + value
     return value

@@ -1,9 +1,11 @@
 """Which tickets a report covers: a range of days in the help desk's time zone, and a slice
 (one agent, one service, one priority). Without dates a report covers the last DEFAULT_DAYS
-days, today included; this is the one place that says so."""
+days, today included; this is the one place that says so, and the one place that says which
+days and ranges a report accepts (the report page and the API both ask here)."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -13,7 +15,26 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 DEFAULT_DAYS = 30
+# The days a report may name, and how many it may cover: far enough for any real help desk,
+# near enough that every day, and the day after the last, is a date Python and the database
+# can work with ("9999-12-31" has no day after it).
+FIRST_YEAR, LAST_YEAR = 2000, 2100
+MAX_RANGE_DAYS = 3653  # ten years
+DAY_FORMAT = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+
 RANGE_BACKWARDS = _("The range must start before it ends.")
+NOT_A_DAY = _("Enter a day as YYYY-MM-DD, e.g. 2026-11-30.")
+DAY_OUT_OF_RANGE = _("Enter a day in the years %(first)s to %(last)s.")
+RANGE_TOO_LONG = _("A report covers at most %(days)s days.")
+
+
+class ReportRangeError(ValueError):
+    """A day or a range a report cannot use; `field` is the parameter at fault, for a range."""
+
+    def __init__(self, message: str, *, field: str = "") -> None:
+        super().__init__(message)
+        self.message = message
+        self.field = field
 
 
 def today() -> date:
@@ -23,6 +44,34 @@ def today() -> date:
 def first_of(*, days: int, ending: date) -> date:
     """The first of `days` days ending with `ending` (included)."""
     return ending - timedelta(days=days - 1)
+
+
+def parse_day(text: str) -> date:
+    """A day written YYYY-MM-DD in the digits 0-9, from FIRST_YEAR to LAST_YEAR; anything else
+    (another script's digits, "2031-02-30", "9999-12-31") is a ReportRangeError."""
+    if not DAY_FORMAT.fullmatch(text):
+        raise ReportRangeError(str(NOT_A_DAY))
+    try:
+        day = date.fromisoformat(text)
+    except ValueError:
+        raise ReportRangeError(str(NOT_A_DAY)) from None
+    if not FIRST_YEAR <= day.year <= LAST_YEAR:
+        message = DAY_OUT_OF_RANGE % {"first": FIRST_YEAR, "last": LAST_YEAR}
+        raise ReportRangeError(message)
+    return day
+
+
+def report_range(*, start: date | None = None, end: date | None = None) -> tuple[date, date]:
+    """The range asked for, its missing ends filled in: the end is today, the start
+    DEFAULT_DAYS days before the end (both days included). A ReportRangeError when it ends
+    before it starts or covers more than MAX_RANGE_DAYS days."""
+    end = end or today()
+    start = start or first_of(days=DEFAULT_DAYS, ending=end)
+    if start > end:
+        raise ReportRangeError(str(RANGE_BACKWARDS), field="end")
+    if (end - start).days >= MAX_RANGE_DAYS:
+        raise ReportRangeError(RANGE_TOO_LONG % {"days": MAX_RANGE_DAYS}, field="start")
+    return start, end
 
 
 @dataclass(frozen=True)
@@ -49,10 +98,9 @@ class ReportFilters:
     def within(
         cls, *, start: date | None = None, end: date | None = None, **slices
     ) -> ReportFilters:
-        """The range asked for, its missing ends filled in: the end is today, the start
-        DEFAULT_DAYS days before the end (both days included)."""
-        end = end or today()
-        return cls(start=start or first_of(days=DEFAULT_DAYS, ending=end), end=end, **slices)
+        """The range asked for, filled in and checked by report_range()."""
+        start, end = report_range(start=start, end=end)
+        return cls(start=start, end=end, **slices)
 
     @classmethod
     def last_days(cls, days: int = DEFAULT_DAYS, **slices) -> ReportFilters:

@@ -12,7 +12,7 @@ from .tokens import api_tokens_revoke_all
 
 
 class NormalizedEmail:
-    """The admin stores e-mail addresses as the services do (lower-cased), so that the
+    """The admin stores e-mail addresses as the services do (canonical), so that the
     uniqueness check and the sign-in see the same address."""
 
     def clean_email(self) -> str:

@@ -1,6 +1,5 @@
 """Forms for the account pages. They parse and check what was typed; services do the writing."""
 
-import unicodedata
 from collections.abc import Iterator
 
 from django import forms
@@ -12,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from helpdesk.forms import add_service_errors
 
+from .identity import normalize_email
 from .models import DISPLAY_NAME_MAX_LENGTH, EMAIL_MAX_LENGTH, TOKEN_NAME_MAX_LENGTH, User
 
 
@@ -23,12 +23,6 @@ def _password_help() -> str:
 PASSWORD_HELP = lazy(_password_help, str)()
 
 PASSWORD_MISMATCH = _("The two passwords do not match.")
-
-
-def _same_email(a: str, b: str) -> bool:
-    return (
-        unicodedata.normalize("NFKC", a).casefold() == unicodedata.normalize("NFKC", b).casefold()
-    )
 
 
 class ServiceErrorsMixin:
@@ -129,9 +123,13 @@ class PasswordResetForm(auth_forms.PasswordResetForm):
         Django leaves out accounts without a usable password; here such an account is one made
         for someone (by the create_user command or an agent) who sets a password by resetting
         it. Accounts are switched off with `is_active`, never with an unusable password.
+        Matched as the sign-in matches: the canonical address, exactly.
         """
-        users = User.objects.filter(email__iexact=email, is_active=True)
-        return (user for user in users if _same_email(email, user.email))
+        try:
+            email = normalize_email(email)
+        except ValidationError:
+            return iter(())
+        return iter(User.objects.filter(email=email, is_active=True))
 
 
 class SetPasswordForm(auth_forms.SetPasswordForm):

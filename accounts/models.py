@@ -1,8 +1,11 @@
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+
+from .identity import normalize_email
 
 
 class Role(models.TextChoices):
@@ -23,10 +26,13 @@ TOKEN_NAME_MAX_LENGTH = 100
 class UserManager(BaseUserManager["User"]):
     use_in_migrations = True
 
+    # Django's own rule lower-cases the domain only; here the one rule of accounts.identity.
+    normalize_email = staticmethod(normalize_email)
+
     def _create(self, email: str, password: str | None, **fields) -> "User":
         if not email:
             raise ValueError("An e-mail address is required.")
-        user = self.model(email=self.normalize_email(email).lower(), **fields)
+        user = self.model(email=self.normalize_email(email), **fields)
         user.set_password(password)
         user.full_clean(exclude=["password"])
         user.save(using=self._db)
@@ -42,13 +48,22 @@ class UserManager(BaseUserManager["User"]):
         return self._create(email, password, **fields)
 
     def get_by_natural_key(self, username: str) -> "User":
-        return self.get(email__iexact=username)
+        """The sign-in's lookup: the canonical address, matched exactly. A name that cannot
+        be an address is no account (the model backend then fails the sign-in, not a 500)."""
+        try:
+            email = self.normalize_email(username)
+        except ValidationError as error:
+            raise self.model.DoesNotExist from error
+        return self.get(email=email)
 
 
 class User(AbstractBaseUser, PermissionsMixin):
     """A person who signs in: a customer with a problem, an agent, or a manager.
 
-    The e-mail address is the login and is stored lower-cased, unique regardless of case.
+    The e-mail address is the login, stored in its canonical form (accounts.identity) and
+    looked up by exact match. Two unique rules guard it: the column's own, which is the one
+    that matters for canonical values, and one on Lower(email) kept for rows written around
+    the services (raw SQL, a fixture) in another case.
     """
 
     email = models.EmailField(_("e-mail address"), max_length=EMAIL_MAX_LENGTH, unique=True)

@@ -14,6 +14,7 @@ from django.utils.translation import gettext, gettext_noop
 
 from helpdesk.security_log import log_event
 
+from .identity import normalize_email
 from .models import Role, User
 from .tokens import api_tokens_revoke_all
 
@@ -33,9 +34,13 @@ PROFILE_FIELDS = ("display_name", "email", "notify_by_email")
 PasswordSetBy = Literal["password_changed", "password_reset"]
 
 
-def normalize_email(email: str) -> str:
-    """E-mail addresses are stored lower-cased: the login is the same whatever the case."""
-    return User.objects.normalize_email(email).strip().lower()
+def _canonical_email(email: str) -> tuple[str, list[ValidationError]]:
+    """The address as stored and looked up (accounts.identity.normalize_email), or, when it
+    cannot be made canonical, the address as typed and the reason it is refused."""
+    try:
+        return normalize_email(email), []
+    except ValidationError as error:
+        return email.strip(), error.error_list
 
 
 def _email_taken() -> ValidationError:
@@ -52,8 +57,10 @@ def user_create(
     validate: bool = True,
 ) -> User:
     """Create a user of any role. Without a password the account cannot sign in until reset."""
-    email = normalize_email(email)
-    if User.objects.filter(email__iexact=email).exists():
+    email, refused = _canonical_email(email)
+    if refused:
+        raise ValidationError({"email": refused})
+    if User.objects.filter(email=email).exists():
         raise _email_taken()
     user = User(email=email, display_name=display_name.strip(), role=Role(role))
     if password is not None:
@@ -84,17 +91,20 @@ def user_update_profile(
     Raises ValidationError keyed by field, leaving `user` untouched. Saves only the fields that
     changed, and nothing at all when nothing did.
     """
+    email, email_refused = _canonical_email(email)
     values = {
         "display_name": display_name.strip(),
-        "email": normalize_email(email),
+        "email": email,
         "notify_by_email": bool(notify_by_email),
     }
     changed = [name for name in PROFILE_FIELDS if getattr(user, name) != values[name]]
     if not changed:
         return user
 
-    errors: dict[str, list[ValidationError]] = {}
+    errors: dict[str, list[ValidationError]] = {"email": email_refused} if email_refused else {}
     for name in changed:
+        if name in errors:
+            continue
         try:
             values[name] = User._meta.get_field(name).clean(values[name], user)
         except ValidationError as error:
@@ -103,7 +113,7 @@ def user_update_profile(
         raise ValidationError(errors)
     if (
         "email" in changed
-        and User.objects.filter(email__iexact=values["email"]).exclude(pk=user.pk).exists()
+        and User.objects.filter(email=values["email"]).exclude(pk=user.pk).exists()
     ):
         raise _email_taken()
     if "email" in changed and not (current_password and user.check_password(current_password)):

@@ -9,6 +9,10 @@ import time
 
 from django.conf import settings
 from django.core.cache import caches
+from django.core.exceptions import ValidationError
+
+from .identity import fold, normalize_email
+from .models import EMAIL_MAX_LENGTH
 
 PERIODS = {"second": 1, "minute": 60, "hour": 3600, "day": 86400}
 
@@ -40,15 +44,21 @@ def hit(scope: str, key: str, rate: str) -> int | None:
 
 
 def normalized_login(value: str | None) -> str | None:
-    """The sign-in name as django-axes counts it: one count per account, however it is typed
-    (logins are e-mail addresses, matched regardless of case)."""
+    """The sign-in name as django-axes and the throttles count it: the canonical address, as
+    the sign-in looks the account up, so every spelling of one account shares one count.
+    Something that cannot be an address (and so matches no account) counts as its folded text."""
     if not value:
         return None
-    return value.strip().lower()[:254] or None
+    try:
+        key = normalize_email(value)
+    except ValidationError:
+        key = fold(value).strip()
+    return key[:EMAIL_MAX_LENGTH] or None
 
 
 def axes_username(request, credentials: dict | None) -> str | None:
-    """AXES_USERNAME_CALLABLE: "Alex@Example.com" and "alex@example.com " are one account."""
+    """AXES_USERNAME_CALLABLE: "Alex@Example.com", "alex@example.com " and the same in
+    full-width letters are one account."""
     value = None
     if credentials:
         value = credentials.get(settings.AXES_USERNAME_FORM_FIELD)

@@ -1,4 +1,4 @@
-"""The admin stores users as the services do (e-mail addresses lower-cased), and a manager
+"""The admin stores users as the services do (e-mail addresses canonical), and a manager
 revokes every API token of chosen users in one action."""
 
 import logging

@@ -12,6 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext, gettext_noop
 
+from helpdesk.http import absolute_url
 from helpdesk.security_log import log_event
 
 from .identity import normalize_email
@@ -161,14 +162,13 @@ def user_password_set(*, user: User, how: PasswordSetBy) -> int:
 
 
 def _mail_password_set(*, user: User, how: PasswordSetBy, tokens_revoked: int, at) -> None:
-    site_url = settings.SITE_URL.rstrip("/")
     context = {
         "user": user,
         "how": how,
         "at": at,
         "tokens_revoked": tokens_revoked,
-        "profile_link": site_url + reverse("profile"),
-        "reset_link": site_url + reverse("password_reset"),
+        "profile_link": absolute_url(reverse("profile")),
+        "reset_link": absolute_url(reverse("password_reset")),
     }
     # Times in mails read in the help desk's own zone, as in the ticket notifications.
     with timezone.override(settings.HELPDESK_TIME_ZONE):

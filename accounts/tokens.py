@@ -33,7 +33,6 @@ MAX_TOKENS_PER_USER = 20
 # last_used_at is written at most this often per token: reads do not turn into writes.
 LAST_USED_PRECISION = timedelta(minutes=1)
 EXPIRY_CHOICES_DAYS = (30, 90, 365)
-NAME_MAX_LENGTH = TOKEN_NAME_MAX_LENGTH
 
 NAME_REQUIRED = _("Give the token a name, e.g. the script or tool that will use it.")
 NAME_TOO_LONG = _("Keep the name to %(count)s characters.")
@@ -55,8 +54,8 @@ def api_token_create(
     name = name.strip()
     if not name:
         raise ValidationError({"name": NAME_REQUIRED})
-    if len(name) > NAME_MAX_LENGTH:
-        raise ValidationError({"name": NAME_TOO_LONG % {"count": NAME_MAX_LENGTH}})
+    if len(name) > TOKEN_NAME_MAX_LENGTH:
+        raise ValidationError({"name": NAME_TOO_LONG % {"count": TOKEN_NAME_MAX_LENGTH}})
     # Lock the owner so that two requests at once cannot both pass the limit check.
     User.objects.select_for_update().only("pk").get(pk=user.pk)
     count = ApiToken.objects.filter(user=user).count()

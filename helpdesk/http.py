@@ -5,11 +5,17 @@ from __future__ import annotations
 import math
 from datetime import timedelta
 
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 
 API_PREFIX = "/api/"
+
+
+def absolute_url(path: str) -> str:
+    """`path` on this site, as a link in an e-mail (SITE_URL)."""
+    return f"{settings.SITE_URL.rstrip('/')}{path}"
 
 
 def is_api(request: HttpRequest) -> bool:

@@ -20,6 +20,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from helpdesk.http import absolute_url
+
 from .models import Comment, Notification, SlaAlert, StatusHistory, Ticket
 from .status import Status
 
@@ -129,14 +131,10 @@ SUBJECTS = {
 }
 
 
-def _absolute(path: str) -> str:
-    return f"{settings.SITE_URL.rstrip('/')}{path}"
-
-
 def ticket_link(*, ticket: Ticket, recipient: User) -> str:
     """The absolute address of the ticket's page for this recipient's role."""
     area = "agent" if recipient.is_agent else "portal"
-    return _absolute(reverse(f"{area}:ticket_detail", args=[ticket.pk]))
+    return absolute_url(reverse(f"{area}:ticket_detail", args=[ticket.pk]))
 
 
 def render(notification: Notification) -> EmailMultiAlternatives:
@@ -152,7 +150,7 @@ def render(notification: Notification) -> EmailMultiAlternatives:
         "comment": notification.comment,
         "alert": notification.sla_alert,
         "link": ticket_link(ticket=ticket, recipient=notification.recipient),
-        "profile_link": _absolute(reverse("profile")),
+        "profile_link": absolute_url(reverse("profile")),
     }
     # Times in mails read in the help desk's own zone.
     with timezone.override(settings.HELPDESK_TIME_ZONE):

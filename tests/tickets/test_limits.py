@@ -5,7 +5,6 @@ import pytest
 
 from accounts import forms as account_forms
 from accounts import models as account_models
-from accounts import tokens
 from tickets import forms, limits
 from tickets.api import serializers
 from tickets.models import Rating, Ticket
@@ -81,5 +80,4 @@ def test_account_limits_match_the_columns(db):
     assert {
         account_models.ApiToken._meta.get_field("name").max_length,
         max_length(account_forms.ApiTokenForm(), "name"),
-        tokens.NAME_MAX_LENGTH,
     } == {account_models.TOKEN_NAME_MAX_LENGTH}

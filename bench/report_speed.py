@@ -59,7 +59,7 @@ def main() -> None:
     if last is None:
         sys.exit("No tickets: run manage.py seed_demo --tickets 1000000 first.")
     total = TicketMetrics.objects.count()
-    end = last.astimezone(reports.ReportFilters.last_days().zone).date()
+    end = last.astimezone(reports.ReportFilters.within().zone).date()
     agent = User.objects.filter(role=Role.AGENT).first()
     manager = User.objects.filter(role=Role.MANAGER).first()
     client = Client()

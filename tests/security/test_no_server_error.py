@@ -77,9 +77,17 @@ def test_odd_searches_on_postgresql(q, postgres, agent, customer, make_ticket):
 @pytest.mark.parametrize("cursor", ["garbage", "\u00b2", "x" * 400])
 def test_a_cursor_the_queue_did_not_give_out_is_refused(cursor, agent, make_ticket):
     make_ticket()
-    response = signed_in(agent).get(reverse("agent:queue"), {"cursor": cursor})
+    response = signed_in(agent).get(
+        reverse("agent:queue"), {"cursor": cursor, "view": "all", "sort": "updated"}
+    )
     assert response.status_code == 400
     assert response.context["form"].errors["cursor"]
+    # The rest of what was asked stays in force: the first page of that view, in that order.
+    assert (response.context["filters"].view, response.context["filters"].sort) == (
+        "all",
+        "updated",
+    )
+    assert len(response.context["page"].tickets) == 1
     response = signed_in(agent, api=True).get(reverse("api:ticket-list"), {"cursor": cursor})
     assert "cursor" in response.json()["errors"]
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from ..models import Ticket
+from ..models import format_reference
 from ..text import strip_invisible_start
 from .aggregates import Report, cohort
 from .filters import ReportFilters
@@ -75,7 +75,7 @@ def ticket_rows(filters: ReportFilters) -> Iterator[list]:
         resolution_met,
     ) in rows.iterator(chunk_size=5000):
         yield [
-            Ticket(pk=pk).reference,
+            format_reference(pk),
             subject,
             priority,
             service or "",

@@ -101,8 +101,3 @@ class ReportFilters:
         """The range asked for, filled in and checked by report_range()."""
         start, end = report_range(start=start, end=end)
         return cls(start=start, end=end, **slices)
-
-    @classmethod
-    def last_days(cls, days: int = DEFAULT_DAYS, **slices) -> ReportFilters:
-        end = today()
-        return cls(start=first_of(days=days, ending=end), end=end, **slices)

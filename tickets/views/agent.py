@@ -30,7 +30,9 @@ QUEUE_PAGE_SIZE = 50
 @agent_required
 def queue(request: HttpRequest) -> HttpResponse:
     form = QueueFilterForm(request.GET or None)
-    data = form.cleaned_data if form.is_valid() else {}
+    # What is valid stays in force; what is refused (a stale cursor, say) is named on the form.
+    form.is_valid()
+    data = getattr(form, "cleaned_data", {})
     filters = queries.QueueFilters(
         view=data.get("view") or "open",
         sort=data.get("sort") or "priority",

@@ -18,3 +18,23 @@ def site_url_is_https(app_configs, **kwargs) -> list[Warning]:
             id=SITE_URL_NOT_HTTPS,
         )
     ]
+
+
+EMAIL_TIMEOUT_TOO_LONG = "helpdesk.W002"
+
+
+@register(Tags.compatibility)
+def email_timeout_fits_the_task(app_configs, **kwargs) -> list[Warning]:
+    """An SMTP step that may outlast the delivery task's soft time limit would be cut off by
+    it instead of timing out cleanly."""
+    timeout, limit = settings.EMAIL_TIMEOUT, settings.CELERY_TASK_SOFT_TIME_LIMIT
+    if timeout < limit:
+        return []
+    return [
+        Warning(
+            f"EMAIL_TIMEOUT ({timeout:g} s) is not shorter than the delivery "
+            f"task's soft time limit ({limit} s).",
+            hint="Set EMAIL_TIMEOUT (or ?timeout= in EMAIL_URL) to, say, 30 seconds.",
+            id=EMAIL_TIMEOUT_TOO_LONG,
+        )
+    ]

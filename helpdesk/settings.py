@@ -236,10 +236,19 @@ TWO_FACTOR_LOGIN_TIMEOUT = 300
 TWO_FACTOR_MAX_ATTEMPTS = 5
 
 # E-mail: console by default, SMTP in production (EMAIL_URL=smtp://user:pass@host:587/?tls=True).
+_email_options: dict = {}
 if "EMAIL_URL" in env:
-    vars().update(env.email("EMAIL_URL"))
+    _email = env.email("EMAIL_URL")
+    _email_options = _email.pop("OPTIONS", {})
+    vars().update(_email)
 else:
     EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
+# Seconds any one step of an SMTP conversation may take (EMAIL_TIMEOUT, or ?timeout= in
+# EMAIL_URL); keep it well under the delivery task's soft time limit (a system check does).
+EMAIL_TIMEOUT = env.float("EMAIL_TIMEOUT", default=float(_email_options.get("TIMEOUT", 30)))
+# How long a notification that keeps failing temporarily (4xx, timeouts) is retried, with
+# growing pauses between tries, before it is marked failed; as mail servers do.
+EMAIL_RETRY_HOURS = env.float("EMAIL_RETRY_HOURS", default=48)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Help desk <helpdesk@localhost>")
 SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")
 # The deployment check (helpdesk.checks) warns when this is not https with DEBUG off.

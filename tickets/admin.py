@@ -1,14 +1,16 @@
 """The admin shows tickets and their history; it changes status only through the workflow,
-and recomputes the SLA clocks when their policies or calendar change."""
+recomputes the SLA clocks when their policies or calendar change, and lets operators retry
+or give up notifications that did not go out."""
 
 from collections.abc import Iterable
 
 from django.contrib import admin, messages
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.http import HttpRequest
+from django.utils.text import Truncator
 from django.utils.translation import gettext_lazy as _
 
-from . import tasks, workflow
+from . import delivery, tasks, workflow
 from .errors import TicketError
 from .models import (
     Attachment,
@@ -17,6 +19,7 @@ from .models import (
     FieldChange,
     Holiday,
     Notification,
+    NotificationAttempt,
     SlaPolicy,
     StatusHistory,
     Ticket,
@@ -207,10 +210,95 @@ class AttachmentAdmin(ReadOnlyAdmin):
     exclude = ("file",)
 
 
+class AttemptInline(ReadOnlyInline):
+    model = NotificationAttempt
+    fields = ("started_at", "finished_at", "outcome", "answer")
+    readonly_fields = fields
+
+
+class DeliveryFilter(admin.SimpleListFilter):
+    """Where a row stands, as an operator asks it."""
+
+    title = _("delivery")
+    parameter_name = "delivery"
+
+    def lookups(self, request, model_admin):
+        return [
+            ("undelivered", _("Not delivered yet")),
+            ("retrying", _("Waiting for a retry")),
+            ("failed", _("Failed")),
+        ]
+
+    def queryset(self, request, queryset):
+        undelivered = Q(state__in=[Notification.State.PENDING, Notification.State.SENDING])
+        return {
+            "undelivered": queryset.filter(undelivered),
+            "retrying": queryset.filter(
+                state=Notification.State.PENDING, next_attempt_at__isnull=False
+            ),
+            "failed": queryset.filter(state=Notification.State.FAILED),
+        }.get(self.value(), queryset)
+
+
 @admin.register(Notification)
 class NotificationAdmin(ReadOnlyAdmin):
-    """Failed deliveries show up here (filter by state)."""
+    """The outbox as operators see it: what is waiting, retrying or failed, with the server's
+    last answer and every attempt; retry at once or give up. The list's header counts the
+    backlog by kind and says whether delivery is paused."""
 
-    list_display = ("ticket", "event", "recipient", "state", "attempts", "created_at", "sent_at")
-    list_filter = ("state", "event")
+    list_display = (
+        "ticket",
+        "event",
+        "recipient",
+        "state",
+        "attempts",
+        "next_attempt_at",
+        "error",
+        "created_at",
+        "sent_at",
+    )
+    list_filter = (DeliveryFilter, "state", "event")
     list_select_related = ("ticket", "recipient")
+    search_fields = ("recipient__email", "message_id")
+    show_full_result_count = False
+    fields = (
+        "event",
+        "ticket",
+        "recipient",
+        "state",
+        "attempts",
+        "failing_since",
+        "next_attempt_at",
+        "last_error",
+        "message_id",
+        "created_at",
+        "claimed_at",
+        "sent_at",
+    )
+    readonly_fields = fields
+    inlines = [AttemptInline]
+    actions = ["retry_now", "give_up"]
+
+    @admin.display(description=_("last error"))
+    def error(self, notification: Notification) -> str:
+        return Truncator(notification.last_error).chars(120)
+
+    @admin.action(description=_("Retry now (with a fresh retry budget)"))
+    def retry_now(self, request: HttpRequest, queryset: QuerySet[Notification]) -> None:
+        count = delivery.notifications_retry_now(
+            notification_ids=queryset.values_list("pk", flat=True)
+        )
+        self.message_user(
+            request, _("%(count)d notification(s) handed over again.") % {"count": count}
+        )
+
+    @admin.action(description=_("Give up (mark failed)"))
+    def give_up(self, request: HttpRequest, queryset: QuerySet[Notification]) -> None:
+        count = delivery.notifications_give_up(
+            notification_ids=queryset.values_list("pk", flat=True), by=request.user.email
+        )
+        self.message_user(request, _("%(count)d notification(s) given up.") % {"count": count})
+
+    def changelist_view(self, request, extra_context=None):
+        extra_context = {**(extra_context or {}), "backlog": delivery.backlog()}
+        return super().changelist_view(request, extra_context=extra_context)

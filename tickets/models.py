@@ -466,6 +466,20 @@ class Attachment(models.Model):
         return self.original_name
 
 
+def message_domain() -> str:
+    """The domain of our Message-IDs: the sender's, else the site's."""
+    from email.utils import parseaddr
+    from urllib.parse import urlsplit
+
+    _name, address = parseaddr(settings.DEFAULT_FROM_EMAIL)
+    domain = address.rpartition("@")[2] or urlsplit(settings.SITE_URL).hostname or "helpdesk"
+    return domain.strip("<>[] ").lower() or "helpdesk"
+
+
+def new_message_id() -> str:
+    return f"<notification.{uuid.uuid4().hex}@{message_domain()}>"
+
+
 class Notification(models.Model):
     """The outbox: one row per message owed to one person, written in the same transaction
     as the change it reports. A task delivers it after commit; the row, not the broker, is
@@ -503,11 +517,22 @@ class Notification(models.Model):
         "SlaAlert", on_delete=models.CASCADE, null=True, blank=True, related_name="+"
     )
     state = models.CharField(max_length=16, choices=State.choices, default=State.PENDING)
+    # Attempts charged against the retry budget (reset by "retry now"); every attempt, charged
+    # or not, is also kept as a NotificationAttempt.
     attempts = models.PositiveSmallIntegerField(default=0)
     last_error = models.TextField(blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     claimed_at = models.DateTimeField(null=True, blank=True)
     sent_at = models.DateTimeField(null=True, blank=True)
+    # Fixed when the row is written and sent with every attempt, so that a receiver can drop
+    # the duplicate of a mail whose acceptance we never heard of.
+    message_id = models.CharField(max_length=255, unique=True, default=new_message_id)
+    # A pending row is not tried before this (NULL: at once); set by a temporary failure and
+    # by a delivery pause.
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    # The first temporary failure since the last success or "retry now": the retry budget
+    # (EMAIL_RETRY_HOURS) runs from here.
+    failing_since = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["created_at", "id"]
@@ -533,10 +558,61 @@ class Notification(models.Model):
                 condition=Q(state__in=["pending", "sending"]),
                 name="notification_unsent_idx",
             ),
+            # The operators' counts and lists: everything not sent (failed rows included).
+            models.Index(
+                fields=["state", "event"],
+                condition=~Q(state="sent"),
+                name="notification_not_sent_idx",
+            ),
         ]
 
     def __str__(self) -> str:
         return f"{self.event} → {self.recipient_id} ({self.state})"
+
+
+class NotificationAttempt(AppendOnlyModel):
+    """One try at handing a notification to the mail server: when, how long, what came of
+    it and the server's answer. Append-only, so the story of a delivery can be read later."""
+
+    class Outcome(models.TextChoices):
+        SENT = "sent", _("Accepted by the server")
+        TEMPORARY = "temporary", _("Temporary failure, retried")
+        PERMANENT = "permanent", _("Refused for good")
+        PAUSED = "paused", _("Server trouble, delivery paused")
+        ABANDONED = "abandoned", _("Never finished (worker stopped)")
+        EXPIRED = "expired", _("Retry time used up")
+
+    notification = models.ForeignKey(
+        Notification, on_delete=models.CASCADE, related_name="attempt_log"
+    )
+    started_at = models.DateTimeField()
+    finished_at = models.DateTimeField()
+    outcome = models.CharField(max_length=16, choices=Outcome.choices)
+    answer = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["started_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.notification_id} at {self.started_at:%Y-%m-%d %H:%M:%S}: {self.outcome}"
+
+
+class DeliveryPause(models.Model):
+    """At most one row: mail delivery stopped for everyone until `until`, because the server
+    refused us rather than a recipient (credentials, TLS, nobody listening)."""
+
+    id = models.PositiveSmallIntegerField(primary_key=True, default=1, editable=False)
+    until = models.DateTimeField(null=True, blank=True)
+    since = models.DateTimeField(null=True, blank=True)
+    # Server-wide failures in a row; the pause doubles with each.
+    failures = models.PositiveSmallIntegerField(default=0)
+    reason = models.TextField(blank=True)
+
+    class Meta:
+        constraints = [models.CheckConstraint(condition=Q(id=1), name="delivery_pause_single")]
+
+    def __str__(self) -> str:
+        return f"paused until {self.until}" if self.until else "not paused"
 
 
 class Rating(models.Model):

@@ -7,14 +7,11 @@ delivery once that transaction commits. Internal notes never produce a message.
 from __future__ import annotations
 
 import logging
-from datetime import timedelta
-from smtplib import SMTPException, SMTPRecipientsRefused
 from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
-from django.db.models import F, Q
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
@@ -22,6 +19,7 @@ from django.utils.translation import gettext_lazy as _
 
 from helpdesk.http import absolute_url
 
+from .delivery import builds
 from .models import Comment, Notification, SlaAlert, StatusHistory, Ticket
 from .status import Status
 
@@ -117,7 +115,6 @@ def sla_alert(alert: SlaAlert) -> None:
         _queue(event, ticket=ticket, recipient=recipient, sla_alert=alert)
 
 
-MAX_ATTEMPTS = 5
 SUBJECTS = {
     Event.RECEIVED: _("We received your request"),
     Event.ASSIGNED: _("Assigned to you"),
@@ -137,8 +134,10 @@ def ticket_link(*, ticket: Ticket, recipient: User) -> str:
     return absolute_url(reverse(f"{area}:ticket_detail", args=[ticket.pk]))
 
 
+@builds(*SUBJECTS)
 def render(notification: Notification) -> EmailMultiAlternatives:
-    """The e-mail for one outbox row: plain text with an HTML alternative."""
+    """The e-mail for one outbox row about a ticket: plain text with an HTML alternative.
+    (The delivery engine adds the Message-ID and the headers that thread it by ticket.)"""
     ticket = notification.ticket
     subject = f"[{ticket.reference}] {SUBJECTS[notification.event]}: {ticket.subject}"
     context = {
@@ -164,67 +163,8 @@ def render(notification: Notification) -> EmailMultiAlternatives:
         to=[notification.recipient.email],
         headers={
             "X-Helpdesk-Ticket": ticket.reference,
-            # Lets mail clients thread every message about one ticket together.
-            "References": f"<ticket-{ticket.pk}@helpdesk>",
             "Auto-Submitted": "auto-generated",
         },
     )
     message.attach_alternative(html, "text/html")
     return message
-
-
-def is_permanent(error: Exception) -> bool:
-    """A 5xx answer (bad address, refused content) will not improve by retrying."""
-    if isinstance(error, SMTPRecipientsRefused):
-        return all(code >= 500 for code, _msg in error.recipients.values())
-    code = getattr(error, "smtp_code", None)
-    return isinstance(code, int) and code >= 500
-
-
-def deliver(*, notification_id: int) -> bool:
-    """Send one outbox row if it is still owed. Returns whether this call sent it.
-
-    The row is claimed with a conditional UPDATE, so two workers handed the same id cannot
-    both send it. A claim older than the lease belongs to a worker that died mid-send (its
-    task comes back through acks_late) and may be taken over. A transient failure puts the
-    row back to pending and re-raises for the task's retry; a permanent one, or the last
-    attempt, marks it failed for a person to look at in the admin.
-    """
-    now = timezone.now()
-    lease = timedelta(seconds=settings.NOTIFICATION_CLAIM_LEASE_SECONDS)
-    claimable = Q(state=State.PENDING) | Q(state=State.SENDING, claimed_at__lt=now - lease)
-    claimed = Notification.objects.filter(claimable, pk=notification_id).update(
-        state=State.SENDING, claimed_at=now, attempts=F("attempts") + 1
-    )
-    if not claimed:
-        return False
-    notification = Notification.objects.select_related(
-        "ticket__customer", "recipient", "history", "comment__author", "sla_alert"
-    ).get(pk=notification_id)
-    try:
-        render(notification).send()
-    except (SMTPException, OSError) as error:
-        give_up = is_permanent(error) or notification.attempts >= MAX_ATTEMPTS
-        Notification.objects.filter(pk=notification_id).update(
-            state=State.FAILED if give_up else State.PENDING,
-            last_error=f"{type(error).__name__}: {error}"[:2000],
-        )
-        if give_up:
-            log.error("notification %s failed for good: %s", notification_id, error)
-            return False
-        raise
-    Notification.objects.filter(pk=notification_id).update(
-        state=State.SENT, sent_at=timezone.now(), last_error=""
-    )
-    return True
-
-
-def owed(*, older_than: timedelta) -> list[int]:
-    """Rows that should have gone out by now: never handed to a worker, or abandoned by one."""
-    now = timezone.now()
-    lease = timedelta(seconds=settings.NOTIFICATION_CLAIM_LEASE_SECONDS)
-    rows = Notification.objects.filter(
-        Q(state=State.PENDING, created_at__lt=now - older_than)
-        | Q(state=State.SENDING, claimed_at__lt=now - lease)
-    )
-    return list(rows.order_by("created_at").values_list("pk", flat=True)[:1000])

@@ -2,28 +2,23 @@
 
 import logging
 from datetime import timedelta
-from smtplib import SMTPException
 
 from celery import shared_task
 from django.db import transaction
 
-from . import metrics, notifications, services, sla_alerts, uploads
+from . import delivery, metrics, services, sla_alerts, uploads
 from .reports import snapshots as report_snapshots
 
 log = logging.getLogger(__name__)
 
 
-@shared_task(
-    name="tickets.deliver_notification",
-    autoretry_for=(SMTPException, OSError),
-    retry_backoff=30,
-    retry_backoff_max=600,
-    max_retries=notifications.MAX_ATTEMPTS - 1,
-    acks_late=True,
-    time_limit=60,
-)
+# No broker-side retries: a failed attempt sets the row's next try, and the relay hands it
+# over when that comes (tickets/delivery.py). The time limits are the global ones: the soft
+# limit (CELERY_TASK_SOFT_TIME_LIMIT, above EMAIL_TIMEOUT) ends an attempt as a temporary
+# failure; the hard one stops a worker stuck past that, and the row is taken over later.
+@shared_task(name="tickets.deliver_notification", acks_late=True)
 def deliver_notification(notification_id: int) -> bool:
-    return notifications.deliver(notification_id=notification_id)
+    return delivery.deliver(notification_id=notification_id)
 
 
 def enqueue_safely(task, *args, what: str, then: str) -> bool:
@@ -47,8 +42,8 @@ def enqueue_delivery(notification_id: int) -> None:
 @shared_task(name="tickets.relay_notifications", time_limit=120)
 def relay_notifications() -> int:
     """Hand over outbox rows that were committed but never reached a worker (the broker was
-    down at commit) or whose worker died mid-send."""
-    owed = notifications.owed(older_than=timedelta(minutes=1))
+    down at commit), whose retry time has come, or whose worker died mid-send."""
+    owed = delivery.owed(older_than=timedelta(minutes=1))
     for notification_id in owed:
         enqueue_delivery(notification_id)
     return len(owed)

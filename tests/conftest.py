@@ -23,6 +23,8 @@ from tickets import services, workflow
 from tickets.models import Category, Ticket
 from tickets.status import Status
 
+from .smtp import Servers
+
 IN_CI = os.environ.get("CI", "").lower() == "true"
 CELERY_QUEUE = "celery"  # the Redis list Celery's default queue lives in
 # Where kombu keeps tasks delivered to a worker and not yet acknowledged.
@@ -101,6 +103,14 @@ def redis_broker():
     yield client
     celery_app.conf.task_always_eager = True
     client.delete(CELERY_QUEUE, *UNACKED_KEYS)
+
+
+@pytest.fixture
+def mail_server():
+    """start(**behaviour) → (a real SMTP server on a free port, its port); tests/smtp.py."""
+    servers = Servers()
+    yield servers.start
+    servers.stop()
 
 
 @pytest.fixture

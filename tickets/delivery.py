@@ -285,7 +285,11 @@ def deliver(*, notification_id: int) -> bool:
         _failed_attempt(row, started=now, verdict=classify(error))
         return False
     Notification.objects.filter(pk=row.pk).update(
-        state=State.SENT, sent_at=timezone.now(), last_error="", next_attempt_at=None
+        state=State.SENT,
+        sent_at=timezone.now(),
+        last_error="",
+        next_attempt_at=None,
+        failing_since=None,
     )
     _record(row, started=now, outcome=Outcome.SENT)
     _resume()

@@ -1,10 +1,7 @@
 """What is sent to whom for each event, what it says, and what it must never say."""
 
 from datetime import timedelta
-from smtplib import SMTPRecipientsRefused, SMTPServerDisconnected
-from unittest import mock
 
-import pytest
 from django.core import mail
 from django.utils import timezone
 
@@ -124,83 +121,3 @@ def test_markup_in_a_subject_is_escaped_in_the_html_mail(customer):
     html = html_of(notifications.render(only(Event.RECEIVED)))
     assert "<script>" not in html and "&lt;script&gt;" in html
     assert ticket.subject in notifications.render(only(Event.RECEIVED)).subject
-
-
-def test_a_transient_smtp_error_leaves_the_row_pending_for_a_retry(
-    make_ticket, django_capture_on_commit_callbacks
-):
-    with django_capture_on_commit_callbacks(execute=False):
-        make_ticket()
-    row = only(Event.RECEIVED)
-    with (
-        mock.patch(
-            "django.core.mail.EmailMultiAlternatives.send",
-            side_effect=SMTPServerDisconnected("gone"),
-        ),
-        pytest.raises(SMTPServerDisconnected),
-    ):
-        notifications.deliver(notification_id=row.pk)
-    row.refresh_from_db()
-    assert (row.state, row.attempts, row.last_error) == (
-        "pending",
-        1,
-        "SMTPServerDisconnected: gone",
-    )
-    assert notifications.deliver(notification_id=row.pk) is True
-    row.refresh_from_db()
-    assert (row.state, row.attempts, len(mail.outbox)) == ("sent", 2, 1)
-
-
-def test_a_refused_address_fails_at_once_and_is_not_retried(
-    make_ticket, customer, django_capture_on_commit_callbacks
-):
-    with django_capture_on_commit_callbacks(execute=False):
-        make_ticket()
-    row = only(Event.RECEIVED)
-    refused = SMTPRecipientsRefused({customer.email: (550, b"no such user")})
-    with mock.patch("django.core.mail.EmailMultiAlternatives.send", side_effect=refused):
-        assert notifications.deliver(notification_id=row.pk) is False
-    row.refresh_from_db()
-    assert row.state == "failed" and "550" in row.last_error
-
-
-def test_after_the_last_attempt_the_row_is_failed(make_ticket, django_capture_on_commit_callbacks):
-    with django_capture_on_commit_callbacks(execute=False):
-        make_ticket()
-    row = only(Event.RECEIVED)
-    Notification.objects.filter(pk=row.pk).update(attempts=notifications.MAX_ATTEMPTS - 1)
-    with mock.patch("django.core.mail.EmailMultiAlternatives.send", side_effect=OSError("down")):
-        assert notifications.deliver(notification_id=row.pk) is False
-    assert Notification.objects.get(pk=row.pk).state == "failed"
-
-
-def test_a_claim_abandoned_by_a_dead_worker_is_taken_over_after_the_lease(
-    make_ticket, settings, django_capture_on_commit_callbacks
-):
-    with django_capture_on_commit_callbacks(execute=False):
-        make_ticket()
-    row = only(Event.RECEIVED)
-    recently = timezone.now() - timedelta(seconds=5)
-    Notification.objects.filter(pk=row.pk).update(state="sending", claimed_at=recently)
-    assert notifications.deliver(notification_id=row.pk) is False  # another worker is on it
-    assert notifications.owed(older_than=timedelta(0)) == []
-    long_ago = timezone.now() - timedelta(seconds=settings.NOTIFICATION_CLAIM_LEASE_SECONDS + 1)
-    Notification.objects.filter(pk=row.pk).update(claimed_at=long_ago)
-    assert notifications.owed(older_than=timedelta(0)) == [row.pk]
-    assert notifications.deliver(notification_id=row.pk) is True
-    assert len(mail.outbox) == 1
-
-
-def test_the_relay_sends_what_was_never_handed_over(
-    make_ticket, django_capture_on_commit_callbacks
-):
-    from tickets import tasks
-
-    with django_capture_on_commit_callbacks(execute=False):  # as if the broker was down
-        make_ticket(Status.RESOLVED)
-    assert tasks.relay_notifications() == 0  # too fresh: its own task may still come
-    Notification.objects.update(created_at=timezone.now() - timedelta(minutes=2))
-    assert tasks.relay_notifications() == 2
-    assert set(Notification.objects.values_list("state", flat=True)) == {"sent"}
-    assert len(mail.outbox) == 2
-    assert tasks.relay_notifications() == 0

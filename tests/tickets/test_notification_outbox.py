@@ -7,7 +7,7 @@ import pytest
 from django.core import mail
 from django.db import transaction
 
-from tickets import notifications, services, workflow
+from tickets import delivery, notifications, services, workflow
 from tickets.models import Notification
 from tickets.status import Status
 
@@ -86,8 +86,8 @@ def test_delivering_twice_sends_once(make_ticket, django_capture_on_commit_callb
     with django_capture_on_commit_callbacks(execute=False):
         ticket = make_ticket(Status.RESOLVED)
     resolved = Notification.objects.get(ticket=ticket, event=Event.RESOLVED)
-    assert notifications.deliver(notification_id=resolved.pk) is True
-    assert notifications.deliver(notification_id=resolved.pk) is False
+    assert delivery.deliver(notification_id=resolved.pk) is True
+    assert delivery.deliver(notification_id=resolved.pk) is False
     assert len(mail.outbox) == 1
 
 

@@ -6,25 +6,20 @@ These need PostgreSQL (the worker process must see the test database) and Redis;
 skip without them, under CI=true they fail.
 """
 
-import asyncio
 import os
 import signal
-import socket
 import subprocess
 import sys
-import threading
 import time
 from datetime import timedelta
-from email import message_from_bytes
-from email.header import decode_header, make_header
 
 import pytest
-from aiosmtpd.controller import Controller
 from django.conf import settings
 from django.db import connection
 from django.utils import timezone
 
 from tests.conftest import CELERY_QUEUE, UNACKED_KEYS
+from tests.smtp import free_port
 from tickets import tasks, workflow
 from tickets.models import Notification
 from tickets.status import Status
@@ -33,60 +28,6 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 Event = Notification.Event
 UNACKED_INDEX = UNACKED_KEYS[1]
-
-
-class SmtpSink:
-    """An SMTP server's DATA handler that keeps what it accepted.
-
-    With `stall_first`, the first message is held before the server answers until the test
-    sets `release`, so the client can be killed mid-send; a message whose client vanished
-    before the answer is not accepted, as a real server would not deliver it.
-    """
-
-    def __init__(self, *, stall_first: bool = False):
-        self.accepted: list = []
-        self.stall_first = stall_first
-        self.receiving = threading.Event()
-        self.release = threading.Event()
-
-    async def handle_DATA(self, server, session, envelope):
-        first = not self.receiving.is_set()
-        self.receiving.set()
-        if first and self.stall_first:
-            await asyncio.to_thread(self.release.wait, 60)
-        if server.transport is None or server.transport.is_closing():
-            return "451 client went away"
-        self.accepted.append(message_from_bytes(envelope.content))
-        return "250 Message accepted"
-
-    def subjects(self) -> list[str]:
-        return [str(make_header(decode_header(m["Subject"]))) for m in self.accepted]
-
-    def resolved(self) -> list[str]:
-        return [s for s in self.subjects() if "Resolved" in s]
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-@pytest.fixture
-def smtp_sink():
-    sinks = []
-
-    def start(**options) -> tuple[SmtpSink, int]:
-        sink, port = SmtpSink(**options), free_port()
-        controller = Controller(sink, hostname="127.0.0.1", port=port)
-        controller.start()
-        sinks.append((sink, controller))
-        return sink, port
-
-    yield start
-    for sink, controller in sinks:
-        sink.release.set()
-        controller.stop()
 
 
 @pytest.fixture
@@ -176,9 +117,9 @@ def resolved_row(ticket) -> Notification:
 
 
 def test_resolving_a_ticket_delivers_exactly_one_mail(
-    worker, redis_broker, smtp_sink, make_ticket, agent
+    worker, redis_broker, mail_server, make_ticket, agent
 ):
-    sink, port = smtp_sink()
+    sink, port = mail_server()
     ticket = make_ticket(Status.IN_PROGRESS)
     worker(port)
 
@@ -197,9 +138,9 @@ def test_resolving_a_ticket_delivers_exactly_one_mail(
 
 
 def test_a_worker_killed_mid_send_neither_loses_nor_doubles_the_mail(
-    worker, redis_broker, smtp_sink, make_ticket, agent
+    worker, redis_broker, mail_server, make_ticket, agent
 ):
-    sink, port = smtp_sink(stall_first=True)
+    sink, port = mail_server(stall_first=True)
     ticket = make_ticket(Status.IN_PROGRESS)
     redis_broker.delete("celery")  # only the resolution is in play
     Notification.objects.update(state="sent")
@@ -228,9 +169,9 @@ def test_a_worker_killed_mid_send_neither_loses_nor_doubles_the_mail(
 
 
 def test_with_the_broker_down_at_commit_the_change_stands_and_the_relay_sends_later(
-    worker, smtp_sink, make_ticket, agent
+    worker, mail_server, make_ticket, agent
 ):
-    sink, port = smtp_sink()
+    sink, port = mail_server()
     ticket = make_ticket(Status.IN_PROGRESS)
     # Another process, whose broker is down (nothing listens on its port), resolves it.
     script = (

@@ -248,7 +248,7 @@ else:
 EMAIL_TIMEOUT = env.float("EMAIL_TIMEOUT", default=float(_email_options.get("TIMEOUT", 30)))
 # How long a notification that keeps failing temporarily (4xx, timeouts) is retried, with
 # growing pauses between tries, before it is marked failed; as mail servers do.
-EMAIL_RETRY_HOURS = env.float("EMAIL_RETRY_HOURS", default=48)
+EMAIL_RETRY_HOURS = env.float("EMAIL_RETRY_HOURS", default=48.0)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Help desk <helpdesk@localhost>")
 SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")
 # The deployment check (helpdesk.checks) warns when this is not https with DEBUG off.

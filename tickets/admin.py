@@ -5,7 +5,7 @@ or give up notifications that did not go out."""
 from collections.abc import Iterable
 
 from django.contrib import admin, messages
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.text import Truncator
 from django.utils.translation import gettext_lazy as _
@@ -230,12 +230,9 @@ class DeliveryFilter(admin.SimpleListFilter):
         ]
 
     def queryset(self, request, queryset):
-        undelivered = Q(state__in=[Notification.State.PENDING, Notification.State.SENDING])
         return {
-            "undelivered": queryset.filter(undelivered),
-            "retrying": queryset.filter(
-                state=Notification.State.PENDING, next_attempt_at__isnull=False
-            ),
+            "undelivered": queryset.filter(delivery.UNDELIVERED),
+            "retrying": queryset.filter(delivery.RETRYING),
             "failed": queryset.filter(state=Notification.State.FAILED),
         }.get(self.value(), queryset)
 

@@ -63,6 +63,10 @@ SERVER_CODES = frozenset({530, 534, 535, 538})
 NEVER_FINISHED = "no answer: the worker stopped before the attempt finished"
 TIMED_OUT = "no answer within the delivery task's time limit"
 
+# Where a row stands, as operators count and filter it (the admin uses these too).
+UNDELIVERED = Q(state__in=[State.PENDING, State.SENDING])
+RETRYING = Q(state=State.PENDING, next_attempt_at__isnull=False)  # waiting for its next try
+
 Builder = Callable[[Notification], EmailMessage]
 _builders: dict[str, Builder] = {}
 
@@ -383,7 +387,9 @@ def notifications_give_up(*, notification_ids: Iterable[int], by: str) -> int:
 class Backlog:
     """What operators need to see at a glance."""
 
-    by_event: list[dict]  # {"event", "pending", "retrying", "failed"} per kind of message
+    # {"event", "label", "pending", "retrying", "failed"} per kind of message; pending: not
+    # tried yet or being sent, retrying: waiting for its next try (RETRYING)
+    by_event: list[dict]
     oldest_undelivered: datetime | None
     paused_until: datetime | None
     pause_reason: str
@@ -397,21 +403,17 @@ class Backlog:
 
 def backlog() -> Backlog:
     """Counts of rows not yet delivered, by event (one query), the oldest (one), the pause."""
-    undelivered = [State.PENDING, State.SENDING]
-    retrying = Q(state__in=undelivered, attempts__gt=0) | Q(
-        state=State.PENDING, next_attempt_at__isnull=False
-    )
     rows = (
         Notification.objects.exclude(state=State.SENT)
         .values("event")
         .annotate(
-            pending=Count("pk", filter=Q(state__in=undelivered) & ~retrying),
-            retrying=Count("pk", filter=retrying),
+            pending=Count("pk", filter=UNDELIVERED & ~RETRYING),
+            retrying=Count("pk", filter=RETRYING),
             failed=Count("pk", filter=Q(state=State.FAILED)),
         )
         .order_by("event")
     )
-    oldest = Notification.objects.filter(state__in=undelivered).aggregate(at=Min("created_at"))
+    oldest = Notification.objects.filter(UNDELIVERED).aggregate(at=Min("created_at"))
     pause = DeliveryPause.objects.filter(until__gt=timezone.now()).first()
     labels = dict(Notification.Event.choices)
     return Backlog(

@@ -32,11 +32,11 @@ UNACKED_INDEX = UNACKED_KEYS[1]
 
 @pytest.fixture
 def worker(postgres, redis_broker, tmp_path):
-    """start(smtp_port) → a Celery worker process on the real broker and test database."""
+    """start(smtp_port, **env) → a Celery worker process on the real broker and test database."""
     processes = []
 
-    def start(smtp_port: int) -> subprocess.Popen:
-        env = worker_env(smtp_port=smtp_port)
+    def start(smtp_port: int, **settings: str) -> subprocess.Popen:
+        env = {**worker_env(smtp_port=smtp_port), **settings}
         log = (tmp_path / f"worker-{len(processes)}.log").open("w")
         process = subprocess.Popen(
             [
@@ -204,3 +204,26 @@ def test_with_the_broker_down_at_commit_the_change_stands_and_the_relay_sends_la
     tasks.relay_notifications.delay()  # what beat does every minute
     assert wait_until(lambda: len(sink.resolved()) == 1), sink.subjects()
     assert wait_until(lambda: resolved_row(ticket).state == "sent")
+
+
+def test_a_server_slower_than_email_timeout_gets_one_attempt_that_waits_for_its_retry(
+    worker, redis_broker, mail_server, make_ticket, agent
+):
+    sink, port = mail_server(delay=2.0)  # twice the worker's EMAIL_TIMEOUT
+    ticket = make_ticket(Status.IN_PROGRESS)
+    Notification.objects.update(state="sent")
+    worker(port, EMAIL_TIMEOUT="1")
+
+    workflow.transition(ticket_id=ticket.pk, to=Status.RESOLVED, actor=agent, note="Ok")
+
+    assert wait_until(lambda: resolved_row(ticket).attempt_log.exists())
+    # Past the claim lease and the broker's visibility timeout: nothing sends it again
+    # before its retry time, which the relay alone acts on.
+    time.sleep(WORKER_CLAIM_LEASE.total_seconds() + 1)
+    assert wait_until(lambda: broker_idle(redis_broker), timeout=30)
+    sink.settle()
+    row = resolved_row(ticket)
+    assert (row.state, row.attempts) == ("pending", 1)
+    assert [a.outcome for a in row.attempt_log.all()] == ["temporary"]
+    assert row.next_attempt_at > timezone.now()
+    assert sink.copies() == {row.message_id: 1}  # the server kept the one copy it got

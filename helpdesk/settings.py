@@ -242,6 +242,16 @@ else:
     EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Help desk <helpdesk@localhost>")
 SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")
+
+# Inbound e-mail (tickets.inbound). INBOUND_ADDRESS is where customers write; replies about a
+# ticket go to its plus-address (support+HD-1042.<token>@…). Empty: the channel is off.
+INBOUND_ADDRESS = env.str("INBOUND_ADDRESS", default="")
+# A message from an address with no account: "create" a customer account (no usable password;
+# they set one with "Forgot password") or "reject" it.
+INBOUND_UNKNOWN_SENDERS = env.str("INBOUND_UNKNOWN_SENDERS", default="create")
+if INBOUND_UNKNOWN_SENDERS not in {"create", "reject"}:
+    raise ImproperlyConfigured("INBOUND_UNKNOWN_SENDERS must be 'create' or 'reject'.")
+INBOUND_MAX_BYTES = env.int("INBOUND_MAX_MB", default=50) * 1024 * 1024
 # The deployment check (helpdesk.checks) warns when this is not https with DEBUG off.
 
 # Celery: with no REDIS_URL tasks run in-process (eagerly), which is all a laptop needs.

@@ -252,6 +252,13 @@ INBOUND_UNKNOWN_SENDERS = env.str("INBOUND_UNKNOWN_SENDERS", default="create")
 if INBOUND_UNKNOWN_SENDERS not in {"create", "reject"}:
     raise ImproperlyConfigured("INBOUND_UNKNOWN_SENDERS must be 'create' or 'reject'.")
 INBOUND_MAX_BYTES = env.int("INBOUND_MAX_MB", default=50) * 1024 * 1024
+# The mailbox the beat job fetches from every minute, e.g.
+# imaps://support%40example.com:password@imap.example.com/INBOX. Empty: no fetching.
+INBOUND_IMAP_URL = env.str("INBOUND_IMAP_URL", default="")
+INBOUND_IMAP_PROCESSED_FOLDER = env.str("INBOUND_IMAP_PROCESSED_FOLDER", default="Processed")
+INBOUND_IMAP_QUARANTINE_FOLDER = env.str("INBOUND_IMAP_QUARANTINE_FOLDER", default="Quarantine")
+INBOUND_IMAP_BATCH = env.int("INBOUND_IMAP_BATCH", default=200)  # messages per fetch at most
+INBOUND_IMAP_TIMEOUT = env.int("INBOUND_IMAP_TIMEOUT", default=30)  # seconds per server reply
 # The deployment check (helpdesk.checks) warns when this is not https with DEBUG off.
 
 # Celery: with no REDIS_URL tasks run in-process (eagerly), which is all a laptop needs.
@@ -288,6 +295,7 @@ CELERY_BEAT_SCHEDULE = {
     "sla-check": {"task": "tickets.sla_check", "schedule": 300.0},
     "refresh-report-snapshots": {"task": "tickets.refresh_report_snapshots", "schedule": 300.0},
     "sweep-orphaned-files": {"task": "tickets.sweep_orphaned_files", "schedule": 86400.0},
+    "fetch-inbound-mail": {"task": "tickets.fetch_inbound_mail", "schedule": 60.0},
 }
 
 # Help desk rules that operators tune.

@@ -16,6 +16,7 @@ from .models import (
     Comment,
     FieldChange,
     Holiday,
+    InboundMessage,
     Notification,
     SlaPolicy,
     StatusHistory,
@@ -214,3 +215,15 @@ class NotificationAdmin(ReadOnlyAdmin):
     list_display = ("ticket", "event", "recipient", "state", "attempts", "created_at", "sent_at")
     list_filter = ("state", "event")
     list_select_related = ("ticket", "recipient")
+
+
+@admin.register(InboundMessage)
+class InboundMessageAdmin(ReadOnlyAdmin):
+    """Every e-mail received and what became of it; quarantined ones say why (filter by
+    state). The message as it arrived is kept in MEDIA_ROOT under `raw`."""
+
+    list_display = ("received_at", "state", "sender", "subject", "ticket", "reason", "source")
+    list_filter = ("state", "source")
+    search_fields = ("sender", "subject", "message_id")
+    list_select_related = ("ticket",)
+    exclude = ("raw",)

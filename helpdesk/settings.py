@@ -5,6 +5,7 @@ DEBUG is on; with DEBUG off the process refuses to start without a real SECRET_K
 ALLOWED_HOSTS.
 """
 
+import secrets
 from datetime import timedelta
 from pathlib import Path
 
@@ -259,6 +260,16 @@ INBOUND_IMAP_PROCESSED_FOLDER = env.str("INBOUND_IMAP_PROCESSED_FOLDER", default
 INBOUND_IMAP_QUARANTINE_FOLDER = env.str("INBOUND_IMAP_QUARANTINE_FOLDER", default="Quarantine")
 INBOUND_IMAP_BATCH = env.int("INBOUND_IMAP_BATCH", default=200)  # messages per fetch at most
 INBOUND_IMAP_TIMEOUT = env.int("INBOUND_IMAP_TIMEOUT", default=30)  # seconds per server reply
+# Providers' inbound webhooks (django-anymail) at /inbound/mailgun/ and /inbound/postmark/:
+# requests must carry HTTP basic auth "user:password" = INBOUND_WEBHOOK_SECRET, and Mailgun's
+# also its signature (MAILGUN_WEBHOOK_SIGNING_KEY). Unset: a secret nobody knows, so every
+# request is refused.
+_NOBODY_KNOWS = f"off:{secrets.token_urlsafe(32)}"
+ANYMAIL = {
+    "WEBHOOK_SECRET": env.str("INBOUND_WEBHOOK_SECRET", default="") or _NOBODY_KNOWS,
+    "MAILGUN_WEBHOOK_SIGNING_KEY": env.str("MAILGUN_WEBHOOK_SIGNING_KEY", default="")
+    or _NOBODY_KNOWS,
+}
 # The deployment check (helpdesk.checks) warns when this is not https with DEBUG off.
 
 # Celery: with no REDIS_URL tasks run in-process (eagerly), which is all a laptop needs.

@@ -5,6 +5,7 @@ DEBUG is on; with DEBUG off the process refuses to start without a real SECRET_K
 ALLOWED_HOSTS.
 """
 
+import secrets
 from datetime import timedelta
 from pathlib import Path
 
@@ -251,6 +252,33 @@ EMAIL_TIMEOUT = env.float("EMAIL_TIMEOUT", default=float(_email_options.get("TIM
 EMAIL_RETRY_HOURS = env.float("EMAIL_RETRY_HOURS", default=48.0)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Help desk <helpdesk@localhost>")
 SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")
+
+# Inbound e-mail (tickets.inbound). INBOUND_ADDRESS is where customers write; replies about a
+# ticket go to its plus-address (support+HD-1042.<token>@…). Empty: the channel is off.
+INBOUND_ADDRESS = env.str("INBOUND_ADDRESS", default="")
+# A message from an address with no account: "create" a customer account (no usable password;
+# they set one with "Forgot password") or "reject" it.
+INBOUND_UNKNOWN_SENDERS = env.str("INBOUND_UNKNOWN_SENDERS", default="create")
+if INBOUND_UNKNOWN_SENDERS not in {"create", "reject"}:
+    raise ImproperlyConfigured("INBOUND_UNKNOWN_SENDERS must be 'create' or 'reject'.")
+INBOUND_MAX_BYTES = env.int("INBOUND_MAX_MB", default=50) * 1024 * 1024
+# The mailbox the beat job fetches from every minute, e.g.
+# imaps://support%40example.com:password@imap.example.com/INBOX. Empty: no fetching.
+INBOUND_IMAP_URL = env.str("INBOUND_IMAP_URL", default="")
+INBOUND_IMAP_PROCESSED_FOLDER = env.str("INBOUND_IMAP_PROCESSED_FOLDER", default="Processed")
+INBOUND_IMAP_QUARANTINE_FOLDER = env.str("INBOUND_IMAP_QUARANTINE_FOLDER", default="Quarantine")
+INBOUND_IMAP_BATCH = env.int("INBOUND_IMAP_BATCH", default=200)  # messages per fetch at most
+INBOUND_IMAP_TIMEOUT = env.int("INBOUND_IMAP_TIMEOUT", default=30)  # seconds per server reply
+# Providers' inbound webhooks (django-anymail) at /inbound/mailgun/ and /inbound/postmark/:
+# requests must carry HTTP basic auth "user:password" = INBOUND_WEBHOOK_SECRET, and Mailgun's
+# also its signature (MAILGUN_WEBHOOK_SIGNING_KEY). Unset: a secret nobody knows, so every
+# request is refused.
+_NOBODY_KNOWS = f"off:{secrets.token_urlsafe(32)}"
+ANYMAIL = {
+    "WEBHOOK_SECRET": env.str("INBOUND_WEBHOOK_SECRET", default="") or _NOBODY_KNOWS,
+    "MAILGUN_WEBHOOK_SIGNING_KEY": env.str("MAILGUN_WEBHOOK_SIGNING_KEY", default="")
+    or _NOBODY_KNOWS,
+}
 # The deployment check (helpdesk.checks) warns when this is not https with DEBUG off.
 
 # Celery: with no REDIS_URL tasks run in-process (eagerly), which is all a laptop needs.
@@ -287,6 +315,7 @@ CELERY_BEAT_SCHEDULE = {
     "sla-check": {"task": "tickets.sla_check", "schedule": 300.0},
     "refresh-report-snapshots": {"task": "tickets.refresh_report_snapshots", "schedule": 300.0},
     "sweep-orphaned-files": {"task": "tickets.sweep_orphaned_files", "schedule": 86400.0},
+    "fetch-inbound-mail": {"task": "tickets.fetch_inbound_mail", "schedule": 60.0},
 }
 
 # Help desk rules that operators tune.

@@ -12,6 +12,7 @@ urlpatterns = [
     path("reports/", include("tickets.urls_reports")),
     path("attachments/<int:pk>/", files.attachment_download, name="attachment_download"),
     path("api/v1/", include("tickets.api.urls")),
+    path("inbound/", include("tickets.inbound.webhooks")),
     # One way in, with the code step: the admin's own sign-in form would skip it.
     path(
         "admin/login/",

@@ -43,7 +43,7 @@ def require_service(name: str, why: str) -> None:
 MARKER_FIXTURES = {
     "postgres": {"postgres"},
     "redis": {"redis_broker"},
-    "slow": {"worker"},  # a real Celery worker process
+    "slow": {"worker", "imap_server"},  # a real Celery worker process, a real IMAP server
 }
 E2E_DIR = Path(__file__).parent / "e2e"
 

@@ -18,6 +18,7 @@ from .models import (
     Comment,
     FieldChange,
     Holiday,
+    InboundMessage,
     Notification,
     NotificationAttempt,
     SlaPolicy,
@@ -299,3 +300,15 @@ class NotificationAdmin(ReadOnlyAdmin):
     def changelist_view(self, request, extra_context=None):
         extra_context = {**(extra_context or {}), "backlog": delivery.backlog()}
         return super().changelist_view(request, extra_context=extra_context)
+
+
+@admin.register(InboundMessage)
+class InboundMessageAdmin(ReadOnlyAdmin):
+    """Every e-mail received and what became of it; quarantined ones say why (filter by
+    state). The message as it arrived is kept in MEDIA_ROOT under `raw`."""
+
+    list_display = ("received_at", "state", "sender", "subject", "ticket", "reason", "source")
+    list_filter = ("state", "source")
+    search_fields = ("sender", "subject", "message_id")
+    list_select_related = ("ticket",)
+    exclude = ("raw",)

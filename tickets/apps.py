@@ -6,5 +6,10 @@ class TicketsConfig(AppConfig):
     verbose_name = "Tickets"
 
     def ready(self) -> None:
+        from anymail.signals import inbound
+
         # Registers the builders of the ticket messages with the delivery engine.
         from . import notifications  # noqa: F401
+        from .inbound import webhooks
+
+        inbound.connect(webhooks.received, dispatch_uid="tickets.inbound.webhooks")

@@ -802,3 +802,60 @@ class ReportSnapshot(models.Model):
 
     def __str__(self) -> str:
         return f"report snapshot {self.filters}"
+
+
+def inbound_path(instance: "InboundMessage", filename: str) -> str:
+    return f"inbound/{timezone.now():%Y/%m}/{uuid.uuid4().hex}.eml"
+
+
+class InboundMessage(models.Model):
+    """One e-mail that reached the help desk, kept as it arrived, and what became of it.
+
+    Written in the same transaction as the ticket or reply the message made, under unique
+    keys (its Message-ID and a hash of its bytes): a message fetched twice, or by two fetchers
+    at once, is acted on once.
+    """
+
+    class State(models.TextChoices):
+        PROCESSED = "processed", _("Processed")  # it made a ticket or a reply
+        IGNORED = "ignored", _("Ignored")  # automatic mail: auto-replies, lists, bounces
+        REJECTED = "rejected", _("Rejected")  # refused by policy (an unknown sender)
+        QUARANTINED = "quarantined", _("Quarantined")  # could not be processed; see reason
+
+    class Source(models.TextChoices):
+        IMAP = "imap", _("IMAP mailbox")
+        WEBHOOK = "webhook", _("Provider webhook")
+        PIPE = "pipe", _("receive_email command")
+
+    # sha256 of the Message-ID; NULL when the message has none (the digest still dedups it).
+    message_key = models.CharField(max_length=64, null=True, blank=True, unique=True)
+    digest = models.CharField(max_length=64, unique=True)  # sha256 of the raw bytes
+    message_id = models.TextField(blank=True)
+    source = models.CharField(max_length=16, choices=Source.choices)
+    state = models.CharField(max_length=16, choices=State.choices)
+    reason = models.TextField(blank=True)
+    sender = models.CharField(max_length=320, blank=True)
+    subject = models.CharField(max_length=SUBJECT_MAX_LENGTH, blank=True)
+    ticket = models.ForeignKey(
+        Ticket, on_delete=models.PROTECT, null=True, blank=True, related_name="inbound_messages"
+    )
+    comment = models.ForeignKey(
+        Comment, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    raw = models.FileField(upload_to=inbound_path, max_length=200, blank=True)
+    size = models.PositiveBigIntegerField(default=0)
+    received_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        verbose_name = _("inbound e-mail")
+        verbose_name_plural = _("inbound e-mail")
+        ordering = ["-received_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(state__in=["processed", "ignored", "rejected", "quarantined"]),
+                name="inbound_state_valid",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.sender or '?'}: {self.subject or '(no subject)'} ({self.state})"

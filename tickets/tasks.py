@@ -4,6 +4,7 @@ import logging
 from datetime import timedelta
 
 from celery import shared_task
+from django.conf import settings
 from django.db import transaction
 
 from . import delivery, metrics, services, sla_alerts, uploads
@@ -90,3 +91,16 @@ def refresh_due_times_after_commit(*, priorities: list[str] | None = None) -> No
             metrics.refresh_due_times(priorities=priorities)
 
     transaction.on_commit(enqueue)
+
+
+@shared_task(name="tickets.fetch_inbound_mail", time_limit=600, soft_time_limit=540)
+def fetch_inbound_mail() -> int:
+    """Receive what waits in the IMAP mailbox (INBOUND_IMAP_URL), if one is configured."""
+    if not settings.INBOUND_IMAP_URL:
+        return 0
+    from .inbound import imap
+
+    fetched = imap.fetch()
+    if fetched.total:
+        log.info("inbound mail: %s", fetched.counts)
+    return fetched.total

@@ -132,6 +132,10 @@ ACCESS: dict[str, tuple[str, tuple[str, ...]]] = {
     "api/v1/docs/": (GET, PUBLIC),
     "api/v1/redoc/": (GET, PUBLIC),
     "api/v1/": (GET, everyone(E404)),  # any unknown path under the API
+    # E-mail providers' webhooks: no session opens them, only the provider's signature and our
+    # secret (tests/inbound/test_webhooks.py); without them the answer is 400 for everyone.
+    "inbound/mailgun/": (POST, PUBLIC),
+    "inbound/postmark/": (POST, PUBLIC),
     # the admin: staff (managers) only; what they may do inside is the admin's permissions
     "admin/": (GET, ADMIN),
     "admin/login/": (GET, everyone(LOGIN)),  # the admin signs in through the site's sign-in
@@ -163,6 +167,7 @@ ADMIN_MODELS = {
     "tickets/fieldchange": {"add/", "delete/"},
     "tickets/attachment": {"add/", "delete/"},
     "tickets/notification": {"add/", "delete/"},
+    "tickets/inboundmessage": {"add/", "delete/"},
     "otp_totp/totpdevice": set(),
     "otp_static/staticdevice": set(),
     "axes/accessattempt": {"add/"},  # sign-in records are made by signing in, not by hand

@@ -1,0 +1,136 @@
+"""The beat job fetching from a real IMAP server (Dovecot): each message acted on once and
+moved out of the inbox only after what it caused has committed."""
+
+import threading
+
+import pytest
+from imap_tools import MailBoxUnencrypted
+
+from tickets import tasks
+from tickets.inbound import imap
+from tickets.models import InboundMessage, Ticket
+
+from .conftest import mail
+
+FOLDERS = ("INBOX", "Processed", "Quarantine")
+
+
+@pytest.fixture
+def mailbox(imap_server, settings):
+    """The test's mailbox, emptied; settings point the fetcher at it."""
+    settings.INBOUND_IMAP_URL = imap_server
+    account = imap.Mailbox.from_url(imap_server)
+    with MailBoxUnencrypted(account.host, account.port).login(
+        account.user, account.password
+    ) as box:
+        for folder in FOLDERS:
+            if not box.folder.exists(folder):
+                box.folder.create(folder)
+            box.folder.set(folder)
+            if uids := box.uids("ALL"):
+                box.delete(uids)
+        box.folder.set("INBOX")
+        yield box
+
+
+def uids_in(box, folder: str) -> list[str]:
+    box.folder.set(folder)
+    return box.uids("ALL")
+
+
+@pytest.mark.django_db
+def test_the_beat_job_turns_mail_in_the_inbox_into_tickets(mailbox, customer, agent):
+    mailbox.append(mail(subject="Printer jams"), "INBOX")
+    mailbox.append(mail(subject="Scanner"), "INBOX")
+    mailbox.append(mail(sender="alex@example.com", subject="Staff"), "INBOX")
+    mailbox.append(mail(headers={"Auto-Submitted": "auto-replied"}), "INBOX")
+
+    assert tasks.fetch_inbound_mail() == 4
+
+    assert sorted(Ticket.objects.values_list("subject", flat=True)) == ["Printer jams", "Scanner"]
+    assert uids_in(mailbox, "INBOX") == []
+    assert len(uids_in(mailbox, "Processed")) == 3
+    assert len(uids_in(mailbox, "Quarantine")) == 1
+    quarantined = InboundMessage.objects.get(state=InboundMessage.State.QUARANTINED)
+    assert quarantined.sender == "alex@example.com" and quarantined.reason
+
+
+@pytest.mark.django_db
+def test_a_fetcher_that_dies_before_moving_a_message_does_not_act_on_it_twice(
+    mailbox, customer, monkeypatch
+):
+    mailbox.append(mail(subject="Once"), "INBOX")
+    mailbox.append(mail(subject="Twice?"), "INBOX")
+
+    def killed(self, uid, folder):
+        raise ConnectionResetError("fetcher killed after the commit, before the move")
+
+    with monkeypatch.context() as patched:
+        patched.setattr(MailBoxUnencrypted, "move", killed)
+        with pytest.raises(ConnectionResetError):
+            tasks.fetch_inbound_mail()
+    assert Ticket.objects.count() == 1
+    assert len(uids_in(mailbox, "INBOX")) == 2
+
+    assert tasks.fetch_inbound_mail() == 2
+
+    assert sorted(Ticket.objects.values_list("subject", flat=True)) == ["Once", "Twice?"]
+    assert uids_in(mailbox, "INBOX") == []
+    assert InboundMessage.objects.count() == 2
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_fetchers_at_once_make_each_ticket_once(postgres, mailbox, customer):
+    for number in range(12):
+        mailbox.append(mail(subject=f"Message {number}"), "INBOX")
+    errors = []
+
+    def fetch():
+        try:
+            imap.fetch()
+        except Exception as error:
+            errors.append(error)
+        finally:
+            from django.db import connection
+
+            connection.close()
+
+    fetchers = [threading.Thread(target=fetch) for _ in range(2)]
+    for fetcher in fetchers:
+        fetcher.start()
+    for fetcher in fetchers:
+        fetcher.join(timeout=60)
+    imap.fetch()  # whatever a fetcher left when it lost a race
+
+    assert Ticket.objects.count() == 12
+    assert InboundMessage.objects.count() == 12
+    assert uids_in(mailbox, "INBOX") == []
+
+
+def test_no_mailbox_configured_means_no_fetch(settings):
+    settings.INBOUND_IMAP_URL = ""
+
+    assert tasks.fetch_inbound_mail() == 0
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["http://x@host/INBOX", "imaps://host/INBOX", "imap://:pw@/INBOX"],
+)
+def test_a_wrong_mailbox_url_is_a_configuration_error(url):
+    from django.core.exceptions import ImproperlyConfigured
+
+    with pytest.raises(ImproperlyConfigured):
+        imap.Mailbox.from_url(url)
+
+
+def test_the_mailbox_url_says_user_folder_and_encryption():
+    box = imap.Mailbox.from_url("imaps://support%40example.com:p%40ss@imap.example.com/Help%20Desk")
+
+    assert (box.user, box.password, box.host, box.port) == (
+        "support@example.com",
+        "p@ss",
+        "imap.example.com",
+        993,
+    )
+    assert box.folder == "Help Desk" and box.secure

@@ -1,0 +1,238 @@
+"""`receive()`: one e-mail in, at most one ticket or reply out, recorded once."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import re
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import DatabaseError, IntegrityError, transaction
+from django.utils.translation import gettext as _
+from mailparser_reply import EmailReplyParser
+
+from accounts.identity import normalize_email
+from accounts.models import Role, User
+from accounts.services import user_create
+
+from .. import services, uploads
+from ..errors import TicketError
+from ..limits import MESSAGE_MAX_LENGTH, SUBJECT_MAX_LENGTH
+from ..models import Comment, InboundMessage, Ticket
+from ..status import Status
+from . import addresses, noise
+from .parsing import ParsedMessage, Part, parse
+
+log = logging.getLogger(__name__)
+State = InboundMessage.State
+REPLY_LANGUAGES = ["en", "de", "fr", "es", "it", "nl"]
+NO_SUBJECT = "(no subject)"
+NO_TEXT = "(The message had no text.)"
+
+
+class Refused(Exception):
+    """The message is understood and refused by a rule; its text is the recorded reason."""
+
+    def __init__(self, state: str, reason: str) -> None:
+        super().__init__(reason)
+        self.state = state
+        self.reason = reason
+
+
+@dataclass(frozen=True)
+class Files:
+    accepted: list[SimpleUploadedFile]
+    refused: list[str]  # one sentence per file left out, saying why
+
+
+def receive(raw: bytes, *, source: str = InboundMessage.Source.PIPE) -> InboundMessage:
+    """Act on one raw e-mail: a new ticket, a reply to one, or a recorded refusal.
+
+    Idempotent: a message already received (same Message-ID, or the same bytes) returns the
+    first record and does nothing else. A message that cannot be processed for a reason we
+    did not foresee is quarantined with that reason, never dropped. Database failures are
+    raised, so that the caller leaves the message where it was and tries again later.
+    """
+    digest = hashlib.sha256(raw).hexdigest()
+    message = parse(raw)
+    key = hashlib.sha256(message.message_id.encode()).hexdigest() if message.message_id else None
+    if (seen := _already_received(digest=digest, key=key)) is not None:
+        return seen
+    try:
+        return _record(raw, message, digest=digest, key=key, source=source)
+    except IntegrityError:
+        # Another fetcher recorded the same message first and has committed by now.
+        if (seen := _already_received(digest=digest, key=key)) is not None:
+            return seen
+        raise
+
+
+def _already_received(*, digest: str, key: str | None) -> InboundMessage | None:
+    found = InboundMessage.objects.filter(digest=digest).first()
+    if found is None and key is not None:
+        found = InboundMessage.objects.filter(message_key=key).first()
+    return found
+
+
+@uploads.removed_on_failure()
+@transaction.atomic
+def _record(
+    raw: bytes, message: ParsedMessage, *, digest: str, key: str | None, source: str
+) -> InboundMessage:
+    record = InboundMessage.objects.create(
+        message_key=key,
+        digest=digest,
+        message_id=message.message_id,
+        source=source,
+        state=State.QUARANTINED,
+        reason=_("Being processed."),
+        sender=message.sender[:320],
+        subject=message.subject[:SUBJECT_MAX_LENGTH],
+        size=len(raw),
+    )  # the unique keys make a second fetcher of this message wait here, then fail
+    record.raw.save("message.eml", ContentFile(raw), save=False)
+    uploads.remember_stored(record.raw.storage, record.raw.name)
+    try:
+        with transaction.atomic():
+            ticket, comment = _act(message, size=len(raw))
+    except Refused as refusal:
+        record.state, record.reason = refusal.state, refusal.reason
+    except DatabaseError:
+        raise
+    except Exception as error:
+        log.exception("inbound message %s quarantined", record.pk)
+        record.state = State.QUARANTINED
+        record.reason = f"{type(error).__name__}: {error}"[:2000]
+    else:
+        record.state, record.reason = State.PROCESSED, ""
+        record.ticket, record.comment = ticket, comment
+    record.save()
+    return record
+
+
+def _act(message: ParsedMessage, *, size: int) -> tuple[Ticket, Comment | None]:
+    if reason := noise.noise_reason(message):
+        raise Refused(State.IGNORED, reason)
+    if size > settings.INBOUND_MAX_BYTES:
+        raise Refused(
+            State.QUARANTINED,
+            _("The message is larger than %(mb)s MB.") % {"mb": settings.INBOUND_MAX_BYTES >> 20},
+        )
+    try:
+        email = normalize_email(message.sender)
+    except ValidationError:
+        raise Refused(State.QUARANTINED, _("The message has no usable sender address.")) from None
+    sender = User.objects.filter(email=email).first()
+    ticket = _thread(message, sender)
+    if ticket is not None and sender is not None:
+        if ticket.status != Status.CLOSED:
+            return ticket, _reply(ticket, sender, message)
+        return _new_ticket(message, sender, follow_up_to=ticket), None
+    return _new_ticket(message, sender or _unknown_sender(message, email)), None
+
+
+def _thread(message: ParsedMessage, sender: User | None) -> Ticket | None:
+    """The ticket this message answers, if the sender may write on it."""
+    if sender is None or not sender.is_active:
+        return None
+    candidates = []
+    if (ticket_id := addresses.ticket_id_from(message.to + message.cc)) is not None:
+        candidates.append(ticket_id)
+    if (ticket_id := _subject_tag(message.subject)) is not None:
+        candidates.append(ticket_id)
+    for ticket in Ticket.objects.filter(pk__in=candidates):
+        if ticket.customer_id == sender.pk or (sender.is_agent and ticket.pk == candidates[0]):
+            return ticket
+    return None
+
+
+def _subject_tag(subject: str) -> int | None:
+    prefix = re.escape(settings.TICKET_REFERENCE_PREFIX)
+    match = re.search(rf"\[{prefix}-([0-9]{{1,18}})\]", subject, flags=re.IGNORECASE)
+    return int(match[1]) if match else None
+
+
+def _unknown_sender(message: ParsedMessage, email: str) -> User:
+    if settings.INBOUND_UNKNOWN_SENDERS != "create":
+        raise Refused(State.REJECTED, _("The sender has no account and sign-up by e-mail is off."))
+    name = message.sender_name or email.partition("@")[0]
+    return user_create(email=email, display_name=name[:150], role=Role.CUSTOMER, password=None)
+
+
+def _new_ticket(
+    message: ParsedMessage, customer: User, follow_up_to: Ticket | None = None
+) -> Ticket:
+    if not customer.is_active:
+        raise Refused(State.REJECTED, _("The sender's account is deactivated."))
+    if not customer.is_customer:
+        raise Refused(
+            State.QUARANTINED,
+            _("A staff address wrote a new message; staff open tickets in the help desk."),
+        )
+    files = _files(message.attachments)
+    return services.ticket_create(
+        customer=customer,
+        created_by=customer,
+        subject=_shorten(message.subject or NO_SUBJECT, SUBJECT_MAX_LENGTH),
+        description=_body(message.text, files),
+        attachments=files.accepted,
+        follow_up_to=follow_up_to,
+    )
+
+
+def _reply(ticket: Ticket, author: User, message: ParsedMessage) -> Comment:
+    files = _files(message.attachments)
+    text = EmailReplyParser(languages=REPLY_LANGUAGES).parse_reply(text=message.text)
+    try:
+        return services.comment_add(
+            ticket_id=ticket.pk,
+            author=author,
+            body=_body(text or message.text, files),
+            attachments=files.accepted,
+        )
+    except TicketError as error:
+        raise Refused(State.QUARANTINED, str(error)) from error
+
+
+def _files(parts: tuple[Part, ...]) -> Files:
+    accepted: list[SimpleUploadedFile] = []
+    refused: list[str] = []
+    for part in parts:
+        upload = SimpleUploadedFile(part.name, part.payload, content_type=part.content_type)
+        if len(accepted) >= uploads.max_files():
+            refused.append(
+                _("“%(name)s”: at most %(count)s files are taken from one message.")
+                % {"name": part.name, "count": uploads.max_files()}
+            )
+            continue
+        try:
+            uploads.check_files([upload])
+        except ValidationError as error:
+            refused.append(" ".join(error.messages))
+            continue
+        accepted.append(upload)
+    return Files(accepted=accepted, refused=refused)
+
+
+def _body(text: str, files: Files) -> str:
+    text = text.strip() or NO_TEXT
+    note = ""
+    if files.refused:
+        note = (
+            "\n\n"
+            + _("Attachments not taken:")
+            + "\n"
+            + "\n".join(f"- {line}" for line in files.refused)
+        )
+    return _shorten(text, MESSAGE_MAX_LENGTH - len(note)) + note
+
+
+def _shorten(text: str, limit: int) -> str:
+    if len(text) <= limit:
+        return text
+    marker = " " + _("[… shortened; the full message is kept with the ticket]")
+    return text[: max(0, limit - len(marker))].rstrip() + marker

@@ -34,17 +34,19 @@ State = Notification.State
 # Sent even to people who opted out of e-mail: they need these to get their problem solved.
 ESSENTIAL = frozenset(
     {Event.RESOLVED, Event.ON_HOLD, Event.AUTO_CLOSED, Event.SLA_WARNING, Event.SLA_BREACH}
+    | Notification.ACCOUNT_EVENTS
 )
 
 
 def _queue(
     event: Event,
     *,
-    ticket: Ticket,
+    ticket: Ticket | None,
     recipient: User | None,
     history: StatusHistory | None = None,
     comment: Comment | None = None,
     sla_alert: SlaAlert | None = None,
+    detail: dict | None = None,
 ) -> Notification | None:
     if recipient is None or not recipient.is_active:
         return None
@@ -57,6 +59,7 @@ def _queue(
         history=history,
         comment=comment,
         sla_alert=sla_alert,
+        detail=detail or {},
     )
     transaction.on_commit(lambda: _enqueue(notification.pk))
     return notification
@@ -66,6 +69,12 @@ def _enqueue(notification_id: int) -> None:
     from .tasks import enqueue_delivery
 
     enqueue_delivery(notification_id)
+
+
+def account_event(event: Event, *, recipient: User, detail: dict | None = None) -> None:
+    """A message about `recipient`'s account (Notification.ACCOUNT_EVENTS), through the same
+    outbox; accounts.mails writes it when it is sent."""
+    _queue(event, ticket=None, recipient=recipient, detail=detail)
 
 
 def ticket_created(ticket: Ticket) -> None:
@@ -139,6 +148,10 @@ def ticket_link(*, ticket: Ticket, recipient: User) -> str:
 
 def render(notification: Notification) -> EmailMultiAlternatives:
     """The e-mail for one outbox row: plain text with an HTML alternative."""
+    if notification.event in Notification.ACCOUNT_EVENTS:
+        from accounts import mails
+
+        return mails.render(notification)
     ticket = notification.ticket
     subject = f"[{ticket.reference}] {SUBJECTS[notification.event]}: {ticket.subject}"
     context = {

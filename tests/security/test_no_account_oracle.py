@@ -7,6 +7,7 @@ only write an outbox row (tickets.models.Notification), which a worker turns int
 after the commit; the reset link's token is made then, so the row holds no secret.
 """
 
+import importlib
 import io
 import re
 import statistics
@@ -14,6 +15,7 @@ import time
 from urllib.parse import urlsplit
 
 import pytest
+from django.apps import apps
 from django.core import mail
 from django.core.exceptions import ValidationError
 from django.core.mail.backends.locmem import EmailBackend
@@ -374,3 +376,11 @@ def test_revoking_the_tokens_of_many_users_costs_the_same_queries_as_of_a_few(cl
         return len(queries)
 
     assert revoke(2, "few") == revoke(12, "many")
+
+
+def test_the_migration_keeps_a_skeleton_beside_every_stored_address(db):
+    user = User.objects.create_user(email="v\u0131ctim.li@example.com", display_name="Old")
+    User.objects.filter(pk=user.pk).update(email_skeleton="")  # as before the migration
+    migration = importlib.import_module("accounts.migrations.0006_email_skeleton")
+    migration.fill_skeletons(apps, None)
+    assert User.objects.get(pk=user.pk).email_skeleton == "victim.li@example.com"

@@ -10,6 +10,12 @@ from django.urls import reverse
 
 from accounts.models import Role, User
 from accounts.services import EMAIL_TAKEN, user_create, user_update_profile
+from tests.security.conftest import axes_follows_settings, fresh_counters
+
+# Sign-ups and resets here come from one address: each test counts them afresh, not in the
+# shared Redis of the whole run (where the per-address limits would soon refuse them).
+pytestmark = pytest.mark.usefixtures("fresh_counters")
+__all__ = ["axes_follows_settings", "fresh_counters"]  # fixtures, used by name
 
 PASSWORD = "correct horse battery staple"
 NEW_PASSWORD = "purple monkey dishwasher 42"

@@ -1,7 +1,5 @@
 """Forms for the account pages. They parse and check what was typed; services do the writing."""
 
-from collections.abc import Iterator
-
 from django import forms
 from django.contrib.auth import forms as auth_forms
 from django.contrib.auth.password_validation import password_validators_help_texts
@@ -11,7 +9,6 @@ from django.utils.translation import gettext_lazy as _
 
 from helpdesk.forms import add_service_errors
 
-from .identity import normalize_email
 from .models import DISPLAY_NAME_MAX_LENGTH, EMAIL_MAX_LENGTH, TOKEN_NAME_MAX_LENGTH, User
 
 
@@ -21,8 +18,6 @@ def _password_help() -> str:
 
 # The validators' rules as one plain sentence per rule, read from settings when shown.
 PASSWORD_HELP = lazy(_password_help, str)()
-
-PASSWORD_MISMATCH = _("The two passwords do not match.")
 
 
 class ServiceErrorsMixin:
@@ -36,13 +31,14 @@ class ServiceErrorsMixin:
 
 
 class SignUpForm(ServiceErrorsMixin, forms.Form):
-    """A new customer's account. There is no role here: sign-up makes customers only."""
-
-    unkeyed_errors_field = "password1"  # the password validators' verdict
+    """A new customer's account: the address and a name. The password is chosen through the
+    link e-mailed to the address, so only whoever reads that mailbox can set it. There is no
+    role here: sign-up makes customers only."""
 
     email = forms.EmailField(
         label=_("E-mail address"),
         max_length=EMAIL_MAX_LENGTH,
+        help_text=_("We e-mail you a link to choose your password."),
         widget=forms.EmailInput(attrs={"autocomplete": "email", "autofocus": True}),
     )
     display_name = forms.CharField(
@@ -51,24 +47,6 @@ class SignUpForm(ServiceErrorsMixin, forms.Form):
         help_text=_("Shown to the people who work on your tickets."),
         widget=forms.TextInput(attrs={"autocomplete": "name"}),
     )
-    password1 = forms.CharField(
-        label=_("Password"),
-        strip=False,
-        help_text=PASSWORD_HELP,
-        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
-    )
-    password2 = forms.CharField(
-        label=_("Password again"),
-        strip=False,
-        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
-    )
-
-    def clean(self) -> dict:
-        cleaned = super().clean()
-        password1, password2 = cleaned.get("password1"), cleaned.get("password2")
-        if password1 and password2 and password1 != password2:
-            self.add_error("password2", ValidationError(PASSWORD_MISMATCH, code="mismatch"))
-        return cleaned
 
 
 class ProfileForm(ServiceErrorsMixin, forms.Form):
@@ -110,26 +88,12 @@ class LoginForm(auth_forms.AuthenticationForm):
     )
 
 
-class PasswordResetForm(auth_forms.PasswordResetForm):
+class PasswordResetForm(forms.Form):
     email = forms.EmailField(
         label=_("E-mail address"),
         max_length=EMAIL_MAX_LENGTH,
         widget=forms.EmailInput(attrs={"autocomplete": "email", "autofocus": True}),
     )
-
-    def get_users(self, email: str) -> Iterator[User]:
-        """Active users with this address, including those who have no password yet.
-
-        Django leaves out accounts without a usable password; here such an account is one made
-        for someone (by the create_user command or an agent) who sets a password by resetting
-        it. Accounts are switched off with `is_active`, never with an unusable password.
-        Matched as the sign-in matches: the canonical address, exactly.
-        """
-        try:
-            email = normalize_email(email)
-        except ValidationError:
-            return iter(())
-        return iter(User.objects.filter(email=email, is_active=True))
 
 
 class SetPasswordForm(auth_forms.SetPasswordForm):

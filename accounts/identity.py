@@ -5,6 +5,7 @@ exact equality, never by a database's idea of case (PostgreSQL's UPPER() maps th
 U+0131, to "I", Python's casefold() does not: two rules for one account let each spelling have
 its own lockout)."""
 
+import contextlib
 import unicodedata
 
 from django.core.exceptions import ValidationError
@@ -46,3 +47,53 @@ def normalize_email(email: str) -> str:
     if not (local and at and domain):
         raise ValidationError(INVALID_EMAIL, code="invalid")
     return f"{local}@{_ascii_domain(domain)}"
+
+
+# Letters that survive fold() and mark-stripping yet read as a Latin letter: dotless i and j,
+# and the Cyrillic and Greek letters drawn like Latin ones (written as escapes, so that this
+# file shows which is which). A small, kept list in the spirit of Unicode's confusables
+# (UTS #39), not all of it.
+LOOK_ALIKES = str.maketrans(
+    {
+        "\u0131": "i",  # latin small letter dotless i
+        "\u0237": "j",  # latin small letter dotless j
+        "\u0269": "i",  # latin small letter iota
+        "\u0261": "g",  # latin small letter script g
+        "\u0430": "a",  # cyrillic small letter a
+        "\u0435": "e",  # cyrillic small letter ie
+        "\u043e": "o",  # cyrillic small letter o
+        "\u0440": "p",  # cyrillic small letter er
+        "\u0441": "c",  # cyrillic small letter es
+        "\u0443": "y",  # cyrillic small letter u
+        "\u0445": "x",  # cyrillic small letter ha
+        "\u0456": "i",  # cyrillic small letter byelorussian-ukrainian i
+        "\u0458": "j",  # cyrillic small letter je
+        "\u0455": "s",  # cyrillic small letter dze
+        "\u0501": "d",  # cyrillic small letter komi de
+        "\u04bb": "h",  # cyrillic small letter shha
+        "\u051b": "q",  # cyrillic small letter qa
+        "\u051d": "w",  # cyrillic small letter we
+        "\u0475": "v",  # cyrillic small letter izhitsa
+        "\u03b1": "a",  # greek small letter alpha
+        "\u03bf": "o",  # greek small letter omicron
+        "\u03c1": "p",  # greek small letter rho
+        "\u03b9": "i",  # greek small letter iota
+        "\u03ba": "k",  # greek small letter kappa
+        "\u03bd": "v",  # greek small letter nu
+        "\u03c5": "u",  # greek small letter upsilon
+    }
+)
+
+
+def skeleton(email: str) -> str:
+    """What a canonical address looks like to a reader: marks dropped ("é" → "e") and
+    look-alike letters read as the Latin one ("v\u0131ctim" → "victim"). Two accounts whose
+    addresses share a skeleton could be told apart only by someone who knows to look, so a new
+    address may not share an existing account's skeleton. Expects normalize_email's output;
+    an IDNA domain is read as the letters it spells ("ex\u0430mple.com" with a Cyrillic a)."""
+    local, _at, domain = email.rpartition("@")
+    with contextlib.suppress(UnicodeError):  # "xn--…" reads as the letters it spells
+        domain = domain.encode("ascii").decode("idna")
+    decomposed = unicodedata.normalize("NFKD", f"{local}@{domain}")
+    bare = "".join(char for char in decomposed if not unicodedata.combining(char))
+    return unicodedata.normalize("NFKC", bare.translate(LOOK_ALIKES))

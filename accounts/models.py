@@ -5,7 +5,7 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from .identity import normalize_email
+from .identity import normalize_email, skeleton
 
 
 class Role(models.TextChoices):
@@ -67,6 +67,11 @@ class User(AbstractBaseUser, PermissionsMixin):
     """
 
     email = models.EmailField(_("e-mail address"), max_length=EMAIL_MAX_LENGTH, unique=True)
+    # What the address looks like (accounts.identity.skeleton), kept with it by save(): a new
+    # account's address may not look like an existing one's.
+    email_skeleton = models.CharField(
+        max_length=2 * EMAIL_MAX_LENGTH, db_index=True, editable=False
+    )
     display_name = models.CharField(_("display name"), max_length=DISPLAY_NAME_MAX_LENGTH)
     role = models.CharField(_("role"), max_length=16, choices=Role.choices, default=Role.CUSTOMER)
     is_active = models.BooleanField(_("active"), default=True)
@@ -96,6 +101,13 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     def __str__(self) -> str:
         return self.display_name or self.email
+
+    def save(self, *args, **kwargs) -> None:
+        self.email_skeleton = skeleton(self.email)
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and "email" in update_fields:
+            kwargs["update_fields"] = {*update_fields, "email_skeleton"}
+        super().save(*args, **kwargs)
 
     def get_full_name(self) -> str:
         return self.display_name

@@ -87,15 +87,31 @@ def lockout_ends(username: str | None, ip: str | None) -> float:
     return ends or time.time() + settings.AXES_COOLOFF_TIME.total_seconds()
 
 
-def password_reset_wait(*, address: str, email: str | None) -> int | None:
-    """Seconds to wait before another reset request, or None. A reset link is an e-mail sent
-    to someone: limited per address and e-mail (no flooding one person, no probing who
-    exists) and per address."""
-    return hit("password_reset", f"{address}|{email}", settings.PASSWORD_RESET_RATE) or hit(
-        "password_reset_address", address, settings.PASSWORD_RESET_RATE_PER_ADDRESS
+def _mail_request_wait(scope: str, *, address: str, email: str | None, rates: tuple) -> int | None:
+    """A form that sends an e-mail to the address typed: limited per (client address,
+    canonical e-mail), so nobody floods one person, and per client address. Counted alike
+    whether or not the e-mail has an account, so the limit itself tells nothing."""
+    per_email, per_address = rates
+    return hit(scope, f"{address}|{email}", per_email) or hit(
+        f"{scope}_address", address, per_address
     )
 
 
-def signup_wait(*, address: str) -> int | None:
-    """Seconds to wait before another sign-up from this address, or None."""
-    return hit("signup", address, settings.SIGNUP_RATE)
+def password_reset_wait(*, address: str, email: str | None) -> int | None:
+    """Seconds to wait before another reset request, or None."""
+    return _mail_request_wait(
+        "password_reset",
+        address=address,
+        email=email,
+        rates=(settings.PASSWORD_RESET_RATE, settings.PASSWORD_RESET_RATE_PER_ADDRESS),
+    )
+
+
+def signup_wait(*, address: str, email: str | None) -> int | None:
+    """Seconds to wait before another sign-up from this client address, or None."""
+    return _mail_request_wait(
+        "signup",
+        address=address,
+        email=email,
+        rates=(settings.SIGNUP_RATE_PER_EMAIL, settings.SIGNUP_RATE),
+    )

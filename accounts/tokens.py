@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from collections.abc import Iterable
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Q
+from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from rest_framework import authentication, exceptions
@@ -94,16 +95,28 @@ def api_tokens_revoke_all(*, user: User, reason: str, actor: User | None = None)
     """Delete every token of `user`, as `api_token_revoke` deletes one: requests carrying any
     of them fail from now on. `reason` says why in the security log (e.g. "password_changed");
     `actor` is who did it when not the owner. Returns how many there were."""
-    revoked, _by_model = ApiToken.objects.filter(user=user).delete()
-    if revoked:
+    return api_tokens_revoke_for(users=[user], reason=reason, actor=actor)
+
+
+def api_tokens_revoke_for(*, users: Iterable[User], reason: str, actor: User | None = None) -> int:
+    """api_tokens_revoke_all for many users at once (e.g. a queryset), in a bounded number of
+    queries however many they are: the users, their token counts, one delete. Each owner's
+    revocation is logged. Returns the total."""
+    owners = {user.pk: user for user in users}
+    tokens = ApiToken.objects.filter(user__in=list(owners))
+    counts = dict(tokens.order_by().values_list("user").annotate(count=Count("pk")))
+    if not counts:
+        return 0
+    tokens.delete()
+    for pk, count in counts.items():
         log_event(
             "api_tokens_revoked",
-            user=user,
+            user=owners[pk],
             reason=reason,
-            count=revoked,
-            actor_id=actor.pk if actor is not None else user.pk,
+            count=count,
+            actor_id=actor.pk if actor is not None else pk,
         )
-    return revoked
+    return sum(counts.values())
 
 
 def api_tokens_of(user: User) -> list[ApiToken]:

@@ -1,10 +1,16 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
+from django.views.generic import TemplateView
 
 from . import views
 
 urlpatterns = [
     path("signup/", views.SignUpView.as_view(), name="signup"),
+    path(
+        "signup/done/",
+        TemplateView.as_view(template_name="accounts/signup_done.html"),
+        name="signup_done",
+    ),
     path("login/", views.LoginView.as_view(), name="login"),
     path("login/verify/", views.LoginVerifyView.as_view(), name="login_verify"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),

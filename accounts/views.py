@@ -9,13 +9,12 @@ import time
 
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.utils.decorators import method_decorator
 from django.utils.translation import gettext as _
@@ -44,14 +43,14 @@ from .forms import (
     SetPasswordForm,
     SignUpForm,
 )
-from .models import Role
 from .roles import agent_required, manager_required
-from .services import user_create, user_password_set, user_update_profile
+from .services import (
+    password_reset_request,
+    signup_request,
+    user_password_set,
+    user_update_profile,
+)
 from .tokens import api_token_create, api_token_revoke, api_tokens_of
-
-# The backend a new account is signed in through (login() needs one named once there are
-# several, e.g. with django-axes).
-SIGN_IN_BACKEND = "django.contrib.auth.backends.ModelBackend"
 
 
 def _too_many(request: HttpRequest, retry_after: int, what: str) -> HttpResponse:
@@ -133,9 +132,11 @@ class LoginVerifyView(FormView):
         return redirect(next_url or settings.LOGIN_REDIRECT_URL)
 
 
-@method_decorator([sensitive_post_parameters("password1", "password2"), never_cache], "dispatch")
+@method_decorator(never_cache, "dispatch")
 class SignUpView(FormView):
-    """A visitor makes a customer account and is signed in at once."""
+    """A visitor asks for a customer account. Whatever the address, the answer is the same
+    page (signup_done): whether the address already has an account is told only to the owner
+    of that address, by e-mail (accounts.services.signup_request)."""
 
     template_name = "accounts/signup.html"
     form_class = SignUpForm
@@ -146,29 +147,24 @@ class SignUpView(FormView):
         if request.user.is_authenticated:
             return redirect(settings.LOGIN_REDIRECT_URL)
         if request.method == "POST":
-            retry_after = throttle.signup_wait(address=client_ip(request))
+            retry_after = throttle.signup_wait(
+                address=client_ip(request),
+                email=throttle.normalized_login(request.POST.get("email")),
+            )
             if retry_after:
                 log_event("signup_throttled", request=request, level=logging.WARNING)
                 return _too_many(request, retry_after, _("Creating accounts"))
         return super().dispatch(request, *args, **kwargs)
 
     def form_valid(self, form: SignUpForm) -> HttpResponse:
-        data = form.cleaned_data
         try:
-            user = user_create(
-                email=data["email"],
-                display_name=data["display_name"],
-                password=data["password1"],
-                role=Role.CUSTOMER,
+            signup_request(
+                email=form.cleaned_data["email"], display_name=form.cleaned_data["display_name"]
             )
         except ValidationError as error:
             form.add_service_error(error)
             return self.form_invalid(form)
-        login(self.request, user, backend=SIGN_IN_BACKEND)
-        messages.success(
-            self.request, _("Welcome, %(name)s. Your account is ready.") % {"name": user}
-        )
-        return redirect(settings.LOGIN_REDIRECT_URL)
+        return redirect("signup_done")
 
 
 class ProfileView(LoginRequiredMixin, FormView):
@@ -199,6 +195,9 @@ class ProfileView(LoginRequiredMixin, FormView):
 
 
 class PasswordResetView(auth_views.PasswordResetView):
+    """The same answer, in the same time, whether or not the address has an account: the
+    link goes out through the outbox (accounts.services.password_reset_request)."""
+
     form_class = PasswordResetForm
 
     def form_valid(self, form: PasswordResetForm) -> HttpResponse:
@@ -213,10 +212,8 @@ class PasswordResetView(auth_views.PasswordResetView):
             )
             return _too_many(self.request, retry_after, _("Password reset requests"))
         log_event("password_reset_requested", request=self.request, email=email)
-        # Links in e-mails point at the configured public address, as notifications do,
-        # not at whatever Host the request came in on.
-        self.extra_email_context = {"site_url": settings.SITE_URL.rstrip("/")}
-        return super().form_valid(form)
+        password_reset_request(email=form.cleaned_data["email"])
+        return HttpResponseRedirect(self.get_success_url())
 
 
 def _tell_tokens_revoked(request: HttpRequest, count: int) -> None:
@@ -239,9 +236,11 @@ class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
     form_class = SetPasswordForm
 
     def form_valid(self, form: SetPasswordForm) -> HttpResponse:
+        # A new account (signup_request) chooses its first password through this link too.
+        how = "password_reset" if form.user.has_usable_password() else "first_password"
         with transaction.atomic():
             response = super().form_valid(form)
-            revoked = user_password_set(user=form.user, how="password_reset")
+            revoked = user_password_set(user=form.user, how=how)
         log_event("password_reset_completed", request=self.request, user=form.user)
         _tell_tokens_revoked(self.request, revoked)
         return response

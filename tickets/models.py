@@ -480,6 +480,10 @@ def new_message_id() -> str:
     return f"<notification.{uuid.uuid4().hex}@{message_domain()}>"
 
 
+# Notification.ACCOUNT_EVENTS as the database's check names them (Meta cannot see the class).
+ACCOUNT_EVENT_VALUES = ("password_reset", "password_changed", "account_created", "signup_attempt")
+
+
 class Notification(models.Model):
     """The outbox: one row per message owed to one person, written in the same transaction
     as the change it reports. A task delivers it after commit; the row, not the broker, is
@@ -495,6 +499,14 @@ class Notification(models.Model):
         REPLY = "reply", _("New reply")
         SLA_WARNING = "sla_warning", _("SLA target due soon")
         SLA_BREACH = "sla_breach", _("SLA target breached")
+        # About an account, not a ticket (accounts.mails builds them).
+        PASSWORD_RESET = "password_reset", _("Password reset link")
+        PASSWORD_CHANGED = "password_changed", _("Password changed")
+        ACCOUNT_CREATED = "account_created", _("Account created")
+        SIGNUP_ATTEMPT = "signup_attempt", _("Sign-up with an address in use")
+
+    # The events about an account: they have no ticket; every other event has one.
+    ACCOUNT_EVENTS = frozenset(map(Event, ACCOUNT_EVENT_VALUES))
 
     class State(models.TextChoices):
         PENDING = "pending", _("Pending")
@@ -503,7 +515,9 @@ class Notification(models.Model):
         FAILED = "failed", _("Failed")
 
     event = models.CharField(max_length=16, choices=Event.choices)
-    ticket = models.ForeignKey(Ticket, on_delete=models.PROTECT, related_name="notifications")
+    ticket = models.ForeignKey(
+        Ticket, on_delete=models.PROTECT, null=True, blank=True, related_name="notifications"
+    )
     recipient = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="notifications"
     )
@@ -516,6 +530,9 @@ class Notification(models.Model):
     sla_alert = models.ForeignKey(
         "SlaAlert", on_delete=models.CASCADE, null=True, blank=True, related_name="+"
     )
+    # What an account event's message says besides who it is for (e.g. how a password was
+    # set): never a secret, as a reset link's token is made when the message is sent.
+    detail = models.JSONField(default=dict, blank=True)
     state = models.CharField(max_length=16, choices=State.choices, default=State.PENDING)
     # Attempts charged against the retry budget (reset by "retry now"); every attempt, charged
     # or not, is also kept as a NotificationAttempt.
@@ -540,6 +557,11 @@ class Notification(models.Model):
             models.CheckConstraint(
                 condition=Q(state__in=["pending", "sending", "sent", "failed"]),
                 name="notification_state_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(event__in=ACCOUNT_EVENT_VALUES, ticket__isnull=True)
+                | (~Q(event__in=ACCOUNT_EVENT_VALUES) & Q(ticket__isnull=False)),
+                name="notification_ticket_iff_ticket_event",
             ),
             models.UniqueConstraint(
                 fields=["event", "recipient", "history"],

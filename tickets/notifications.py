@@ -32,17 +32,19 @@ State = Notification.State
 # Sent even to people who opted out of e-mail: they need these to get their problem solved.
 ESSENTIAL = frozenset(
     {Event.RESOLVED, Event.ON_HOLD, Event.AUTO_CLOSED, Event.SLA_WARNING, Event.SLA_BREACH}
+    | Notification.ACCOUNT_EVENTS
 )
 
 
 def _queue(
     event: Event,
     *,
-    ticket: Ticket,
+    ticket: Ticket | None,
     recipient: User | None,
     history: StatusHistory | None = None,
     comment: Comment | None = None,
     sla_alert: SlaAlert | None = None,
+    detail: dict | None = None,
 ) -> Notification | None:
     if recipient is None or not recipient.is_active:
         return None
@@ -55,6 +57,7 @@ def _queue(
         history=history,
         comment=comment,
         sla_alert=sla_alert,
+        detail=detail or {},
     )
     transaction.on_commit(lambda: _enqueue(notification.pk))
     return notification
@@ -64,6 +67,12 @@ def _enqueue(notification_id: int) -> None:
     from .tasks import enqueue_delivery
 
     enqueue_delivery(notification_id)
+
+
+def account_event(event: Event, *, recipient: User, detail: dict | None = None) -> None:
+    """A message about `recipient`'s account (Notification.ACCOUNT_EVENTS), through the same
+    outbox; accounts.mails writes it when it is sent."""
+    _queue(event, ticket=None, recipient=recipient, detail=detail)
 
 
 def ticket_created(ticket: Ticket) -> None:
@@ -132,6 +141,13 @@ def ticket_link(*, ticket: Ticket, recipient: User) -> str:
     """The absolute address of the ticket's page for this recipient's role."""
     area = "agent" if recipient.is_agent else "portal"
     return absolute_url(reverse(f"{area}:ticket_detail", args=[ticket.pk]))
+
+
+@builds(*Notification.ACCOUNT_EVENTS)
+def render_account_mail(notification: Notification) -> EmailMultiAlternatives:
+    from accounts import mails
+
+    return mails.render(notification)
 
 
 @builds(*SUBJECTS)

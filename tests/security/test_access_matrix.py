@@ -76,6 +76,7 @@ ACCESS: dict[str, tuple[str, tuple[str, ...]]] = {
     "": (GET, PUBLIC),
     # accounts
     "accounts/signup/": (GET, PUBLIC),  # signed-in people are sent home
+    "accounts/signup/done/": (GET, PUBLIC),
     "accounts/login/": (GET, PUBLIC),
     "accounts/logout/": (POST, PUBLIC),
     "accounts/profile/": (GET, SIGNED_IN),

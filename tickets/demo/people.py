@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from django.contrib.auth.hashers import make_password
 from django.core.management.base import CommandError
 
+from accounts.identity import skeleton
 from accounts.models import Role, User
 from tickets.models import Category
 
@@ -92,7 +93,14 @@ def ensure_users(customer_count: int, agent_count: int = AGENT_COUNT) -> tuple[C
             raise CommandError(f"{email} exists as {state} {found}; expected an active {role}.")
     password = make_password(DEMO_PASSWORD)  # hashing is slow on purpose: do it once
     missing = [
-        User(email=email, display_name=name, role=role, password=password)
+        # bulk_create skips User.save(), which keeps the skeleton beside the address.
+        User(
+            email=email,
+            email_skeleton=skeleton(email),
+            display_name=name,
+            role=role,
+            password=password,
+        )
         for email, name, role in wanted
         if email not in existing
     ]

@@ -9,7 +9,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('tickets', '0015_delivery_retries'),
+        ('tickets', '0017_account_notifications'),
     ]
 
     operations = [

@@ -28,7 +28,7 @@ from django.urls import reverse
 from accounts.models import Role, User
 from accounts.services import EMAIL_LOOKS_TAKEN, user_create
 from accounts.tokens import api_token_create
-from tickets import notifications
+from tickets import delivery
 from tickets.models import Notification
 
 PASSWORD = "correct horse battery staple"
@@ -120,7 +120,7 @@ def test_the_reset_link_is_made_when_the_message_is_sent_and_works(
 ):
     client.post(reverse("password_reset"), {"email": "Victim.Li@Example.com"})
     row = Notification.objects.get()
-    assert notifications.deliver(notification_id=row.pk)
+    assert delivery.deliver(notification_id=row.pk)
     [message] = mail.outbox
     assert message.to == [OWNER] and message.subject == "Reset your help desk password"
     link = re.search(r"https?://\S+/reset/(\S+)/(\S+)/", message.body)

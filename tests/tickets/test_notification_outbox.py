@@ -124,6 +124,7 @@ def test_beat_runs_every_periodic_job(settings):
         "tickets.sla_check",
         "tickets.refresh_report_snapshots",
         "tickets.sweep_orphaned_files",
+        "tickets.fetch_inbound_mail",
     }
     app.loader.import_default_modules()
     assert scheduled <= set(app.tasks)

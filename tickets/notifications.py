@@ -137,6 +137,15 @@ def ticket_link(*, ticket: Ticket, recipient: User) -> str:
     return absolute_url(reverse(f"{area}:ticket_detail", args=[ticket.pk]))
 
 
+def note_for(notification: Notification) -> str:
+    """The status change's note, if the recipient may read it: staff read every note, the
+    customer only those meant for them (workflow.note_audience)."""
+    history = notification.history
+    if history is None or not (history.note_public or notification.recipient.is_agent):
+        return ""
+    return history.note
+
+
 def render(notification: Notification) -> EmailMultiAlternatives:
     """The e-mail for one outbox row: plain text with an HTML alternative."""
     ticket = notification.ticket
@@ -147,6 +156,7 @@ def render(notification: Notification) -> EmailMultiAlternatives:
         "ticket": ticket,
         "recipient": notification.recipient,
         "history": notification.history,
+        "note": note_for(notification),
         "comment": notification.comment,
         "alert": notification.sla_alert,
         "link": ticket_link(ticket=ticket, recipient=notification.recipient),

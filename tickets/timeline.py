@@ -55,11 +55,13 @@ def describe(entry: StatusHistory, *, viewer: User) -> Entry:
     elif source == Status.ON_HOLD and target == Status.IN_PROGRESS:
         if entry.actor is not None:
             text = _("Work resumed")
-        elif viewer.is_agent:
-            text = _("Work resumed: the customer replied")
-        else:
-            text = _("Work resumed after your reply")
-        note = ""
+        else:  # the system's note says only what the text says
+            text = (
+                _("Work resumed: the customer replied")
+                if viewer.is_agent
+                else _("Work resumed after your reply")
+            )
+            note = ""
     elif target == Status.RESOLVED:
         text = _("Resolved")
     elif source == Status.RESOLVED and target == Status.IN_PROGRESS:

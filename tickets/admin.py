@@ -104,7 +104,7 @@ class ReadOnlyInline(admin.TabularInline):
 
 class HistoryInline(ReadOnlyInline):
     model = StatusHistory
-    fields = ("created_at", "from_status", "to_status", "actor", "assignee", "note")
+    fields = ("created_at", "from_status", "to_status", "actor", "assignee", "note", "note_public")
     readonly_fields = fields
 
 
@@ -176,8 +176,10 @@ class TicketAdmin(ReadOnlyAdmin):
         "priority",
         "status",
         "version",
+        "public_version",
         "created_at",
         "updated_at",
+        "public_updated_at",
         "first_response_at",
         "resolved_at",
         "closed_at",

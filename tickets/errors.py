@@ -12,7 +12,8 @@ API section all follow this table:
 - 403 Forbidden — the step exists, but this person may not take it (`not_allowed`), or may not
   do this at all (`not_permitted`).
 - 400 Bad Request — the request lacks what the step needs: a reason (`reason_required`) or an
-  active agent to assign (`assignee_invalid`).
+  active agent to assign (`assignee_invalid`), or asks for a note audience the action does
+  not allow (`note_audience_fixed`).
 
 None of them is ever a 500.
 """
@@ -93,6 +94,21 @@ class AssigneeInvalid(WorkflowError):
 
     def default_message(self) -> str:
         return _("Choose an active agent to assign the ticket to.")
+
+
+class NoteAudienceFixed(WorkflowError):
+    """The writer chose who reads a note where the rule does not let them choose."""
+
+    code = "note_audience_fixed"
+    status_code = 400
+
+    def __init__(self, *, public: bool):
+        self.public = public
+        super().__init__(
+            _("This note is always read by the customer.")
+            if public
+            else _("This note is for staff only; it cannot be shown to the customer.")
+        )
 
 
 class TicketChanged(WorkflowError):

@@ -106,8 +106,20 @@ class ReplyForm(forms.Form):
     attachments = _attachments_field()
 
 
-class ActionForm(forms.Form):
-    """A workflow button: which action, the version the page showed, and a reason if asked."""
+NOTE_PUBLIC_LABEL = _("Show this note to the customer")
+
+
+class NoteAudienceMixin:
+    """A box staff tick to let the customer read a note that is otherwise for staff only."""
+
+    def chosen_note_public(self) -> bool | None:
+        """True if ticked; else None: the action's own audience (workflow.note_audience)."""
+        return True if self.cleaned_data.get("note_public") else None
+
+
+class ActionForm(NoteAudienceMixin, forms.Form):
+    """A workflow button: which action, the version the page showed, a reason if asked, and
+    who reads it where the writer may choose."""
 
     action = forms.CharField(max_length=32)
     version = forms.IntegerField(min_value=1)
@@ -117,6 +129,7 @@ class ActionForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 3}),
         max_length=limits.NOTE_MAX_LENGTH,
     )
+    note_public = forms.BooleanField(label=NOTE_PUBLIC_LABEL, required=False)
 
 
 class RatingForm(forms.Form):
@@ -207,7 +220,7 @@ class TicketUpdateForm(forms.Form):
     version = forms.IntegerField(min_value=1, widget=forms.HiddenInput)
 
 
-class BulkForm(forms.Form):
+class BulkForm(NoteAudienceMixin, forms.Form):
     ACTIONS = [(spec.name, spec.bulk_label or spec.label) for spec in workflow.BULK_ACTIONS]
 
     tickets = forms.TypedMultipleChoiceField(coerce=int, choices=[])
@@ -216,6 +229,7 @@ class BulkForm(forms.Form):
     note = forms.CharField(
         label=_("Reason or note"), required=False, max_length=limits.NOTE_MAX_LENGTH
     )
+    note_public = forms.BooleanField(label=NOTE_PUBLIC_LABEL, required=False)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

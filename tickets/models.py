@@ -18,7 +18,7 @@ from pathlib import PurePath
 from django.conf import settings
 from django.db import models
 from django.db.models import Case, Q, Value, When
-from django.db.models.functions import Coalesce
+from django.db.models.functions import Coalesce, Now
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -148,6 +148,15 @@ class Ticket(models.Model):
     # Bumped on every change; a page or API client sends back the version it saw so that a
     # stale action is refused instead of silently overwriting someone else's.
     version = models.PositiveIntegerField(default=1, editable=False)
+    # The same for what the customer can see (tickets.versions): moved by public activity
+    # only, so that an internal note changes nothing on the customer's side.
+    public_version = models.PositiveIntegerField(default=1, db_default=1, editable=False)
+    public_updated_at = models.DateTimeField(
+        _("updated (as the customer sees it)"),
+        default=timezone.now,
+        db_default=Now(),
+        editable=False,
+    )
 
     objects = TicketQuerySet.as_manager()
 
@@ -187,7 +196,10 @@ class Ticket(models.Model):
             ),
             models.Index(fields=["status", "-created_at", "-id"], name="ticket_status_created_idx"),
             models.Index(fields=["assignee", "status"], name="ticket_assignee_status_idx"),
-            models.Index(fields=["customer", "-updated_at"], name="ticket_customer_updated_idx"),
+            models.Index(
+                fields=["customer", "-public_updated_at", "-id"],
+                name="ticket_customer_public_idx",
+            ),
             models.Index(fields=["status", "-resolved_at"], name="ticket_status_resolved_idx"),
             # Due times, and (on PostgreSQL, the only database with covering indexes) what the
             # backlog counts, so both are answered from the index alone (migration 0012).
@@ -352,6 +364,12 @@ class StatusHistory(AppendOnlyModel):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     note = models.TextField(blank=True)
+    # Who reads the note: the customer too, or staff only (tickets.workflow.note_audience).
+    note_public = models.BooleanField(
+        default=False,
+        db_default=False,
+        help_text=_("Whether the customer reads the note; else staff only."),
+    )
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
 
     class Meta:

@@ -143,6 +143,15 @@ def ticket_link(*, ticket: Ticket, recipient: User) -> str:
     return absolute_url(reverse(f"{area}:ticket_detail", args=[ticket.pk]))
 
 
+def note_for(notification: Notification) -> str:
+    """The status change's note, if the recipient may read it: staff read every note, the
+    customer only those meant for them (workflow.note_audience)."""
+    history = notification.history
+    if history is None or not (history.note_public or notification.recipient.is_agent):
+        return ""
+    return history.note
+
+
 @builds(*Notification.ACCOUNT_EVENTS)
 def render_account_mail(notification: Notification) -> EmailMultiAlternatives:
     from accounts import mails
@@ -162,6 +171,7 @@ def render(notification: Notification) -> EmailMultiAlternatives:
         "ticket": ticket,
         "recipient": notification.recipient,
         "history": notification.history,
+        "note": note_for(notification),
         "comment": notification.comment,
         "alert": notification.sla_alert,
         "link": ticket_link(ticket=ticket, recipient=notification.recipient),

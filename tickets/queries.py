@@ -16,6 +16,7 @@ from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from . import versions
 from .models import Attachment, Comment, Ticket, parse_reference, priority_rank, sla_sort_key
 from .status import ACTIVE_STATUSES, Status
 
@@ -40,8 +41,10 @@ def active_agents() -> QuerySet[User]:
 
 
 def customer_tickets(user: User, *, show: str = "open") -> QuerySet[Ticket]:
-    """A customer's own tickets, latest activity first; show is open, closed or all."""
-    tickets = visible_to(user).select_related("assignee").order_by("-updated_at", "-id")
+    """A customer's own tickets, latest activity they can see first; show is open, closed or
+    all."""
+    updated = versions.updated_field_for(user)
+    tickets = visible_to(user).select_related("assignee").order_by(f"-{updated}", "-id")
     if show == "open":
         return tickets.exclude(status=Status.CLOSED)
     if show == "closed":
@@ -217,10 +220,13 @@ def _sla_filter(name: str) -> Q:
     return Q()
 
 
-def _ordering(sort: str) -> list[tuple[str, bool]]:
+def _ordering(sort: str, user: User | None = None) -> list[tuple[str, bool]]:
     """The sort's keys, then the primary key in the same direction: a total order that one
-    index reads straight through (Ticket.Meta.indexes)."""
+    index reads straight through (Ticket.Meta.indexes). "Recently updated" is by the last
+    change `user` can see (versions.updated_field_for)."""
     keys = QUEUE_SORTS.get(sort, QUEUE_SORTS["priority"])[1]
+    updated = versions.updated_field_for(user)
+    keys = [(updated if name == "updated_at" else name, desc) for name, desc in keys]
     return [*keys, ("id", keys[-1][1])]
 
 
@@ -264,7 +270,7 @@ def cursor_fits(cursor: str, *, sort: str) -> bool:
 
 def queue_page(user: User, filters: QueueFilters, *, cursor: str = "", size: int = 50) -> QueuePage:
     """One page of the queue by keyset: no OFFSET scan and no COUNT(*), however deep."""
-    keys = _ordering(filters.sort)
+    keys = _ordering(filters.sort, user)
     tickets = queue_tickets(user, filters)
     decoded = _decode(cursor, keys) if cursor else None
     backwards = bool(decoded and decoded[1])

@@ -18,7 +18,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from . import metrics, notifications, uploads, workflow
+from . import metrics, notifications, uploads, versions, workflow
 from .errors import (
     AssigneeInvalid,
     NotPermitted,
@@ -53,17 +53,13 @@ NO_SUCH_TICKET = _("No such ticket.")
 TAKEN_ALREADY = _("This ticket changed: someone else has already taken it. Reload to see it.")
 
 
-def _lock(ticket_id: int, expected_version: int | None) -> Ticket:
-    ticket = Ticket.objects.select_for_update().get(pk=ticket_id)
-    if expected_version is not None and ticket.version != expected_version:
-        raise TicketChanged()
-    return ticket
+def _lock(ticket_id: int, expected_version: int | None, user: User) -> Ticket:
+    return versions.lock(ticket_id=ticket_id, user=user, expected_version=expected_version)
 
 
-def _touch(ticket: Ticket, *fields: str) -> None:
-    ticket.updated_at = timezone.now()
-    ticket.version += 1
-    ticket.save(update_fields=["updated_at", "version", *fields])
+def _touch(ticket: Ticket, *fields: str, public: bool) -> None:
+    """Save `fields` with a new version; the customer's too if they can see the change."""
+    ticket.save(update_fields=[*versions.bump(ticket, public=public), *fields])
 
 
 def _store_attachments(
@@ -144,7 +140,7 @@ def comment_add(
     The first public reply from staff is the ticket's first response. A customer's reply to a
     ticket on hold resumes it: the system moves it back to in progress.
     """
-    ticket = _lock(ticket_id, expected_version)
+    ticket = _lock(ticket_id, expected_version, author)
     is_own_customer = author.is_customer and ticket.customer_id == author.pk
     if not (is_own_customer or author.is_agent) or (internal and not author.is_agent):
         raise NotPermitted()
@@ -163,7 +159,8 @@ def comment_add(
     if is_own_customer:
         ticket.customer_replied_at = comment.created_at
         touched.append("customer_replied_at")
-    _touch(ticket, *touched)
+    # An internal note (and its files) changes nothing the customer can see.
+    _touch(ticket, *touched, public=not internal)
     notifications.comment_added(comment)
     if is_own_customer and ticket.status == Status.ON_HOLD:
         workflow.transition_locked(
@@ -181,16 +178,23 @@ def ticket_assign(
     assignee: User,
     actor: User,
     note: str = "",
+    note_public: bool | None = None,
     expected_version: int | None = None,
 ) -> Ticket:
     """Put `assignee` on the ticket: take or assign an open one, or reassign a worked one.
 
     Reassigning keeps the status and is recorded as a FieldChange; only managers reassign.
+    Its note stays with staff (workflow.note_audience).
     """
-    ticket = _lock(ticket_id, expected_version)
+    ticket = _lock(ticket_id, expected_version, actor)
     if ticket.status == Status.OPEN:
         workflow.transition_locked(
-            ticket=ticket, to=Status.ASSIGNED, actor=actor, note=note, assignee=assignee
+            ticket=ticket,
+            to=Status.ASSIGNED,
+            actor=actor,
+            note=note,
+            assignee=assignee,
+            note_public=note_public,
         )
         return ticket
     if ticket.status not in STATUSES_WITH_ASSIGNEE:
@@ -199,6 +203,11 @@ def ticket_assign(
         raise NotPermitted()
     if not (assignee.is_active and assignee.is_agent):
         raise AssigneeInvalid()
+    workflow.note_is_public(
+        spec=workflow.ACTIONS[workflow.REASSIGN.action],
+        actor=workflow.REASSIGN.actor,
+        chosen=note_public,
+    )
     if assignee.pk == ticket.assignee_id:
         return ticket
     FieldChange.objects.create(
@@ -210,20 +219,35 @@ def ticket_assign(
         note=note.strip(),
     )
     ticket.assignee = assignee
-    _touch(ticket, "assignee")
+    _touch(ticket, "assignee", public=True)  # the customer's page names their agent
     notifications.ticket_reassigned(ticket)
     metrics.refresh_one(ticket.pk)
     return ticket
 
 
 @transaction.atomic
-def ticket_take(*, ticket_id: int, agent: User, expected_version: int | None = None) -> Ticket:
+def ticket_take(
+    *,
+    ticket_id: int,
+    agent: User,
+    note: str = "",
+    note_public: bool | None = None,
+    expected_version: int | None = None,
+) -> Ticket:
     """An agent takes an open ticket for themselves. If someone else got there first, the
     agent is told the ticket changed rather than that the step is not allowed."""
-    ticket = _lock(ticket_id, expected_version)
+    ticket = _lock(ticket_id, expected_version, agent)
     if ticket.status != Status.OPEN:
         raise TicketChanged(TAKEN_ALREADY)
-    workflow.transition_locked(ticket=ticket, to=Status.ASSIGNED, actor=agent, assignee=agent)
+    workflow.transition_locked(
+        ticket=ticket,
+        to=Status.ASSIGNED,
+        actor=agent,
+        assignee=agent,
+        note=note,
+        note_public=note_public,
+        action="take",
+    )
     return ticket
 
 
@@ -238,7 +262,7 @@ def ticket_update(
     expected_version: int | None = None,
 ) -> Ticket:
     """Staff change a ticket's priority or affected service; each change is recorded."""
-    ticket = _lock(ticket_id, expected_version)
+    ticket = _lock(ticket_id, expected_version, actor)
     if not actor.is_agent:
         raise NotPermitted()
     if ticket.status == Status.CLOSED:
@@ -262,7 +286,8 @@ def ticket_update(
         FieldChange(ticket=ticket, field=f, old_value=old, new_value=new, actor=actor, note=note)
         for f, old, new in changes
     )
-    _touch(ticket, *(field for field, _old, _new in changes))
+    # Both are on the customer's page.
+    _touch(ticket, *(field for field, _old, _new in changes), public=True)
     metrics.refresh_one(ticket.pk)  # another priority is another SLA
     return ticket
 
@@ -273,12 +298,21 @@ def ticket_act(
     action: str,
     actor: User,
     note: str = "",
+    note_public: bool | None = None,
     assignee: User | None = None,
     expected_version: int | None = None,
 ) -> None:
-    """Do what a button names ("take", "assign", "resolve", …) to one ticket."""
+    """Do what a button names ("take", "assign", "resolve", …) to one ticket. `note_public`:
+    who reads the note, where the writer may choose (workflow.note_audience); None: the
+    action's default."""
     if action == "take":
-        ticket_take(ticket_id=ticket_id, agent=actor, expected_version=expected_version)
+        ticket_take(
+            ticket_id=ticket_id,
+            agent=actor,
+            note=note,
+            note_public=note_public,
+            expected_version=expected_version,
+        )
     elif action in ("assign", "reassign"):
         if assignee is None:
             raise AssigneeInvalid()
@@ -287,6 +321,7 @@ def ticket_act(
             assignee=assignee,
             actor=actor,
             note=note,
+            note_public=note_public,
             expected_version=expected_version,
         )
     elif action in workflow.ACTION_TARGETS:
@@ -295,6 +330,7 @@ def ticket_act(
             to=workflow.ACTION_TARGETS[action],
             actor=actor,
             note=note,
+            note_public=note_public,
             expected_version=expected_version,
             action=action,
         )
@@ -318,6 +354,7 @@ def tickets_bulk_act(
     action: str,
     actor: User,
     note: str = "",
+    note_public: bool | None = None,
     assignee: User | None = None,
 ) -> list[BulkOutcome]:
     """The same action on many tickets, each through its own service call and transaction:
@@ -326,7 +363,12 @@ def tickets_bulk_act(
     for ticket_id in dict.fromkeys(ticket_ids):
         try:
             ticket_act(
-                ticket_id=ticket_id, action=action, actor=actor, note=note, assignee=assignee
+                ticket_id=ticket_id,
+                action=action,
+                actor=actor,
+                note=note,
+                note_public=note_public,
+                assignee=assignee,
             )
         except Ticket.DoesNotExist:
             outcomes.append(BulkOutcome(ticket_id, str(NO_SUCH_TICKET)))
@@ -367,7 +409,7 @@ def is_ratable(ticket: Ticket) -> bool:
 @transaction.atomic
 def rating_add(*, ticket_id: int, customer: User, score: int, comment: str = "") -> Rating:
     """The customer rates a resolved or closed ticket, once."""
-    ticket = _lock(ticket_id, None)
+    ticket = _lock(ticket_id, None, customer)
     if not (customer.is_customer and ticket.customer_id == customer.pk):
         raise NotPermitted()
     if not is_ratable(ticket):

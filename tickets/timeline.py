@@ -22,6 +22,7 @@ class Entry:
     text: str
     note: str
     actor: str = ""
+    staff_only: bool = False  # the note is for staff: said so beside it on staff's pages
 
 
 def _who(user: User | None, viewer: User) -> str:
@@ -35,7 +36,8 @@ def describe(entry: StatusHistory, *, viewer: User) -> Entry:
     actor = _who(entry.actor, viewer)
     by_viewer = entry.actor_id == viewer.pk
     assignee = entry.assignee.display_name if entry.assignee else ""
-    note = entry.note
+    # The customer reads only the notes meant for them (workflow.note_audience).
+    note = entry.note if entry.note_public or viewer.is_agent else ""
     if source is None:
         text = _("Ticket received")
     elif target == Status.ASSIGNED:
@@ -53,11 +55,13 @@ def describe(entry: StatusHistory, *, viewer: User) -> Entry:
     elif source == Status.ON_HOLD and target == Status.IN_PROGRESS:
         if entry.actor is not None:
             text = _("Work resumed")
-        elif viewer.is_agent:
-            text = _("Work resumed: the customer replied")
-        else:
-            text = _("Work resumed after your reply")
-        note = ""
+        else:  # the system's note says only what the text says
+            text = (
+                _("Work resumed: the customer replied")
+                if viewer.is_agent
+                else _("Work resumed after your reply")
+            )
+            note = ""
     elif target == Status.RESOLVED:
         text = _("Resolved")
     elif source == Status.RESOLVED and target == Status.IN_PROGRESS:
@@ -79,7 +83,14 @@ def describe(entry: StatusHistory, *, viewer: User) -> Entry:
         )
     else:
         text = _("Closed by %(name)s") % {"name": actor}
-    return Entry(when=entry.created_at, status=target, text=text, note=note, actor=actor)
+    return Entry(
+        when=entry.created_at,
+        status=target,
+        text=text,
+        note=note,
+        actor=actor,
+        staff_only=bool(note) and not entry.note_public,
+    )
 
 
 def for_ticket(*, ticket, viewer: User) -> list[Entry]:
@@ -95,7 +106,8 @@ FIELD_TEXT = {
 
 
 def activity(*, ticket, viewer: User) -> list[Entry]:
-    """Status changes and recorded field changes, oldest first, as staff read them."""
+    """Status changes and recorded field changes, oldest first, as staff read them (the notes
+    of field changes are for staff only)."""
     entries = for_ticket(ticket=ticket, viewer=viewer)
     changes = list(ticket.field_changes.select_related("actor").order_by("created_at", "id"))
     if not changes:
@@ -111,6 +123,7 @@ def activity(*, ticket, viewer: User) -> list[Entry]:
                 text=FIELD_TEXT[change.field] % {"old": old, "new": new},
                 note=change.note,
                 actor=_who(change.actor, viewer),
+                staff_only=bool(change.note),
             )
         )
     return sorted(entries, key=lambda entry: entry.when)

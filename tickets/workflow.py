@@ -20,12 +20,12 @@ from django.utils.translation import gettext_lazy as _
 
 from helpdesk.security_log import log_transition_refused
 
-from . import metrics, notifications
+from . import metrics, notifications, versions
 from .errors import (
     AssigneeInvalid,
     InvalidTransition,
+    NoteAudienceFixed,
     ReasonRequired,
-    TicketChanged,
     TransitionNotAllowed,
     WorkflowError,
 )
@@ -42,9 +42,11 @@ __all__ = [
     "Action",
     "ActionSpec",
     "Actor",
+    "Audience",
     "Rule",
     "Status",
     "available_actions",
+    "note_audience",
     "transition",
 ]
 
@@ -154,9 +156,10 @@ class ActionSpec:
 
     name: str
     label: str
-    # The note's field: its label, and whether the customer reads what is written in it.
+    # The note's field: its label, and who reads what is written in it (note_audience()).
     note_label: str = _("Reason")
-    note_for_customer: bool = False
+    note_public: bool = False  # the customer reads staff's note, always
+    note_may_be_public: bool = True  # else staff only, unless the writer marks it public
     note_optional: bool = False  # the field is offered even where no reason is required
     confirm: bool = False  # asked for again before it happens
     destructive: bool = False
@@ -171,9 +174,7 @@ class ActionSpec:
 
 def _told_to_customer(name: str, label: str, *, note_label: str) -> ActionSpec:
     """A worker's step whose note the customer reads: written in a form, offered in bulk."""
-    return ActionSpec(
-        name, label, note_label=note_label, note_for_customer=True, confirm=True, bulk=True
-    )
+    return ActionSpec(name, label, note_label=note_label, note_public=True, confirm=True, bulk=True)
 
 
 # Every action, in the order the bulk form lists them.
@@ -193,6 +194,8 @@ ACTIONS: dict[str, ActionSpec] = {
             _("Reassign"),
             assignee_label=_("Reassign to"),
             confirm_label=_("Assign"),
+            # Its note is kept with the reassignment, which the customer's timeline never shows.
+            note_may_be_public=False,
         ),
         ActionSpec("start", _("Start work"), bulk=True),
         _told_to_customer("hold", _("Put on hold"), note_label=_("What are we waiting for?")),
@@ -218,6 +221,7 @@ ACTIONS: dict[str, ActionSpec] = {
                 "gets a new ticket."
             ),
             done=_("Thank you for confirming. The ticket is closed."),
+            note_public=True,
         ),
         ActionSpec(
             "reopen",
@@ -235,12 +239,65 @@ ACTIONS: dict[str, ActionSpec] = {
             confirm_label=_("Withdraw my ticket"),
             consequence=_("The ticket will be closed and nobody will work on it any more."),
             done=_("Your ticket is withdrawn and closed."),
+            note_public=True,
         ),
-        ActionSpec("auto_close", _("Close automatically")),
+        ActionSpec("auto_close", _("Close automatically"), note_public=True),
     ]
 }
 
 BULK_ACTIONS = [spec for spec in ACTIONS.values() if spec.bulk]
+
+
+@dataclass(frozen=True)
+class Audience:
+    """Who reads the note written with one action by one person."""
+
+    public: bool  # by default, the customer reads it as well as staff
+    choosable: bool  # the writer may mark it public instead (staff's staff-only notes)
+
+    @property
+    def name(self) -> str:
+        return "customer" if self.public else "staff"
+
+
+def note_audience(*, spec: ActionSpec, actor: Actor) -> Audience:
+    """The rule for every note: a customer's own words (a reopen or withdraw reason) are read
+    by both sides; staff's are for the customer where the action tells the customer something
+    (a resolution, what we wait for), and otherwise for staff unless the writer marks them
+    public (except where the customer never sees the record, as with a reassignment)."""
+    if actor == Actor.CUSTOMER or spec.note_public:
+        return Audience(public=True, choosable=False)
+    return Audience(public=False, choosable=actor != Actor.SYSTEM and spec.note_may_be_public)
+
+
+def note_is_public(*, spec: ActionSpec, actor: Actor, chosen: bool | None) -> bool:
+    """Whether the note is for the customer: the default, or the writer's choice where the
+    rule lets them choose; an impossible choice is refused, never quietly changed."""
+    audience = note_audience(spec=spec, actor=actor)
+    if chosen is None or chosen == audience.public:
+        return audience.public
+    if not audience.choosable:
+        raise NoteAudienceFixed(public=audience.public)
+    return chosen
+
+
+def default_note_public(
+    *, source: Status, target: Status, by_customer: bool, by_system: bool
+) -> bool:
+    """Who reads the note of a change made with no choice of audience (seed_demo's invented
+    histories), by the table: as note_audience() has it for the one who made the change."""
+    if by_customer:
+        return True
+    actors = {Actor.SYSTEM} if by_system else {Actor.AGENT, Actor.ASSIGNEE, Actor.MANAGER}
+    grants = rule_for(source, target).grants_for(actors)
+    if not grants:
+        return False
+    return note_audience(spec=ACTIONS[grants[0].action], actor=grants[0].actor).public
+
+
+def bulk_note_audiences(*, user: User) -> list[tuple[ActionSpec, Audience]]:
+    """Each bulk action with who reads its note, as the queue's bulk form says."""
+    return [(spec, note_audience(spec=spec, actor=Actor.AGENT)) for spec in bulk_actions(user=user)]
 
 
 @dataclass(frozen=True)
@@ -250,6 +307,7 @@ class Action:
     spec: ActionSpec
     target: Status  # for reassign, the status the ticket keeps
     reason_required: bool
+    audience: Audience  # who reads the note written with it
 
     @property
     def name(self) -> str:
@@ -300,17 +358,23 @@ def available_actions(*, user: User | None, ticket: Ticket) -> list[Action]:
         grants = rule.grants_for(actors)
         for name in dict.fromkeys(grant.action for grant in grants):
             named = [grant for grant in grants if grant.action == name]
+            spec = ACTIONS[name]
             actions.append(
                 Action(
-                    spec=ACTIONS[name],
+                    spec=spec,
                     target=target,
                     reason_required=all(g.reason_required for g in named),
+                    audience=note_audience(spec=spec, actor=named[0].actor),
                 )
             )
     if may_reassign(user=user, ticket=ticket, actors=actors):
+        spec = ACTIONS[REASSIGN.action]
         actions.append(
             Action(
-                spec=ACTIONS[REASSIGN.action], target=Status(ticket.status), reason_required=False
+                spec=spec,
+                target=Status(ticket.status),
+                reason_required=False,
+                audience=note_audience(spec=spec, actor=REASSIGN.actor),
             )
         )
     return sorted(actions, key=lambda action: bool(action.spec.assignee_label))
@@ -394,7 +458,7 @@ def apply_effects(
 
     `transition()` saves what this changes; seed_demo replays its invented histories with it.
     """
-    changed = ["status", "updated_at", "version"]
+    changed = ["status", *versions.touch_fields(public=True)]
     if target == Status.ASSIGNED and source == Status.OPEN:
         ticket.assignee = assignee
         changed.append("assignee")
@@ -411,8 +475,7 @@ def apply_effects(
         ticket.closed_at = now
         changed.append("closed_at")
     ticket.status = target
-    ticket.updated_at = now
-    ticket.version += 1
+    versions.bump(ticket, public=True, now=now)  # the customer sees every status
     return changed
 
 
@@ -426,18 +489,25 @@ def transition(
     assignee: User | None = None,
     expected_version: int | None = None,
     action: str | None = None,
+    note_public: bool | None = None,
 ) -> StatusHistory:
     """Move a ticket to `to` on behalf of `actor` (None: the system).
 
     `assignee` names who takes the ticket when it becomes assigned. `expected_version` is the
-    version the caller last saw; if the ticket changed since, TicketChanged is raised and
-    nothing is written.
+    version the caller last saw (versions.seen_by: a customer's is the public one); if the
+    ticket changed since, TicketChanged is raised and nothing is written. `note_public` is
+    the writer's choice of who reads the note, where note_audience() lets them choose (None:
+    the action's default).
     """
-    ticket = Ticket.objects.select_for_update().get(pk=ticket_id)
-    if expected_version is not None and ticket.version != expected_version:
-        raise TicketChanged()
+    ticket = versions.lock(ticket_id=ticket_id, user=actor, expected_version=expected_version)
     return transition_locked(
-        ticket=ticket, to=to, actor=actor, note=note, assignee=assignee, action=action
+        ticket=ticket,
+        to=to,
+        actor=actor,
+        note=note,
+        assignee=assignee,
+        action=action,
+        note_public=note_public,
     )
 
 
@@ -449,12 +519,16 @@ def transition_locked(
     note: str = "",
     assignee: User | None = None,
     action: str | None = None,
+    note_public: bool | None = None,
 ) -> StatusHistory:
     """`transition()` for a service that has already locked the ticket's row (select_for_update,
     in the caller's transaction) and checked its version."""
     note = note.strip()
     try:
-        check(ticket=ticket, target=to, user=actor, note=note, assignee=assignee, action=action)
+        grant = check(
+            ticket=ticket, target=to, user=actor, note=note, assignee=assignee, action=action
+        )
+        public = note_is_public(spec=ACTIONS[grant.action], actor=grant.actor, chosen=note_public)
     except WorkflowError as error:
         log_transition_refused(
             actor=actor,
@@ -478,6 +552,7 @@ def transition_locked(
         actor=actor,
         assignee=ticket.assignee,
         note=note,
+        note_public=public,
         created_at=now,
     )
     notifications.status_changed(entry)

@@ -332,6 +332,8 @@ def test_the_actions_offered_are_the_workflows(api, agent, other_agent, customer
         "reason_required": True,
         "note_label": "Resolution",
         "note_for_customer": True,
+        "note_audience": "customer",
+        "note_audience_choosable": False,
         "confirm": True,
         "destructive": False,
         "assignee_required": False,

@@ -19,6 +19,7 @@ DECIDED = {
     errors.TransitionNotAllowed: 403,
     errors.ReasonRequired: 400,
     errors.AssigneeInvalid: 400,
+    errors.NoteAudienceFixed: 400,
 }
 
 
@@ -58,6 +59,12 @@ SCENARIOS = {
     errors.ReasonRequired: (Status.IN_PROGRESS, "agent", "ticket-transitions", {"action": "hold"}),
     errors.AssigneeInvalid: (Status.OPEN, "manager", "ticket-transitions", {"to": "assigned"}),
     errors.WorkflowError: (Status.RESOLVED, "manager", "ticket-assign", {"assignee": "agent"}),
+    errors.NoteAudienceFixed: (
+        Status.IN_PROGRESS,
+        "agent",
+        "ticket-transitions",
+        {"action": "resolve", "note": "Fixed", "note_public": False},
+    ),
 }
 
 

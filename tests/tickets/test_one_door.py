@@ -78,10 +78,13 @@ def test_apply_effects_names_every_field_it_changes(source, target, changed):
     from accounts.models import User
 
     taker = User(pk=7)
-    ticket = Ticket(status=source, assignee_id=3, resolved_at=NOW, version=4)
+    ticket = Ticket(status=source, assignee_id=3, resolved_at=NOW, version=4, public_version=2)
     fields = workflow.apply_effects(ticket, source, target, assignee=taker, now=NOW)
-    assert set(fields) == {"status", "updated_at", "version", *changed}
+    versions = {"updated_at", "version", "public_updated_at", "public_version"}
+    assert set(fields) == {"status", *versions, *changed}
     assert (ticket.status, ticket.updated_at, ticket.version) == (target, NOW, 5)
+    # The customer sees every status change.
+    assert (ticket.public_updated_at, ticket.public_version) == (NOW, 3)
     expected_assignee = {S.ASSIGNED: 7, S.OPEN: None}.get(target, 3)
     assert ticket.assignee_id == expected_assignee
     if target == S.RESOLVED:

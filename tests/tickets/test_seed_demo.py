@@ -132,6 +132,8 @@ def test_history_and_conversation_run_forward_in_time(seeded):
                 assert comment.created_at < ticket.closed_at, "no comments on a closed ticket"
         last = max(times + [c.created_at for c in seeded.comments[ticket.pk]])
         assert ticket.updated_at == last, ticket.reference
+        public = [c.created_at for c in seeded.comments[ticket.pk] if not c.is_internal]
+        assert ticket.public_updated_at == max(times + public), ticket.reference
 
 
 def test_all_six_statuses_appear(seeded):
@@ -157,6 +159,19 @@ def test_ticket_fields_agree_with_the_database_rules_and_the_history(seeded):
         if ticket.status in (Status.OPEN, Status.ASSIGNED):
             assert ticket.resolved_at is None, ticket.reference
         assert ticket.version == len(rows) + len(seeded.comments[ticket.pk])
+        public = [c for c in seeded.comments[ticket.pk] if not c.is_internal]
+        assert ticket.public_version == len(rows) + len(public), ticket.reference
+
+
+def test_notes_have_the_audience_their_action_has(seeded):
+    """The customer reads the notes of hold, resolve and their own steps; staff's others are
+    staff-only, as transition() would have recorded them."""
+    for ticket in seeded.tickets:
+        for row in seeded.history[ticket.pk][1:]:
+            by_customer = row.actor_id == ticket.customer_id
+            told = row.to_status in (Status.ON_HOLD, Status.RESOLVED)
+            auto_closed = row.actor_id is None and row.to_status == Status.CLOSED
+            assert row.note_public == (by_customer or told or auto_closed), row
 
 
 def test_first_response_is_the_first_public_staff_comment(seeded):

@@ -16,7 +16,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from accounts.models import User
-from tickets import limits, queries, reports, workflow
+from tickets import limits, queries, reports, versions, workflow
 from tickets.models import Attachment, Category, Comment, Ticket
 from tickets.reports.filters import ReportRangeError, parse_day, report_range
 from tickets.status import Priority, Status
@@ -126,7 +126,20 @@ class ActionSerializer(serializers.Serializer):
     reason_required = serializers.BooleanField()
     note_label = serializers.CharField(source="spec.note_label", help_text="The note's label.")
     note_for_customer = serializers.BooleanField(
-        source="spec.note_for_customer", help_text="Whether the customer reads the note."
+        source="audience.public",
+        help_text="Whether the customer reads the note you write with it (unless you choose "
+        "otherwise with `note_public`, where `note_audience_choosable`).",
+    )
+    note_audience = serializers.ChoiceField(
+        source="audience.name",
+        choices=[("customer", "customer"), ("staff", "staff")],
+        help_text="Who reads the note by default: `customer` (the customer and staff) or "
+        "`staff` (staff only).",
+    )
+    note_audience_choosable = serializers.BooleanField(
+        source="audience.choosable",
+        help_text="Whether you may send `note_public: true` to let the customer read a note "
+        "that is otherwise for staff only.",
     )
     confirm = serializers.BooleanField(
         source="spec.confirm", help_text="Whether the pages ask for confirmation first."
@@ -179,8 +192,12 @@ class TicketSerializer(serializers.ModelSerializer):
     category = CategorySerializer(read_only=True, allow_null=True)
     customer = UserSummarySerializer(read_only=True)
     assignee = UserSummarySerializer(read_only=True, allow_null=True)
-    version = serializers.IntegerField(
-        read_only=True, help_text="Send back with a change; a stale one is refused with 409."
+    version = serializers.SerializerMethodField(
+        help_text="Send back with a change; a stale one is refused with 409. A customer's is "
+        "the version of what they can see: staff-only events (internal notes) do not move it."
+    )
+    updated_at = serializers.SerializerMethodField(
+        help_text="The last change you can see (for a customer: public activity only)."
     )
 
     class Meta:
@@ -207,6 +224,19 @@ class TicketSerializer(serializers.ModelSerializer):
     @extend_schema_field(OpenApiTypes.URI)
     def get_url(self, ticket: Ticket) -> str:
         return _absolute(self.context.get("request"), "api:ticket-detail", ticket.pk)
+
+    def _viewer(self) -> User | None:
+        request = self.context.get("request")
+        return getattr(request, "user", None)
+
+    @extend_schema_field(serializers.IntegerField(min_value=1))
+    def get_version(self, ticket: Ticket) -> int:
+        return versions.seen_by(ticket, self._viewer())
+
+    @extend_schema_field(serializers.DateTimeField())
+    def get_updated_at(self, ticket: Ticket) -> str:
+        when = versions.updated_at_seen_by(ticket, self._viewer())
+        return serializers.DateTimeField().to_representation(when)
 
 
 class TicketDetailSerializer(TicketSerializer):
@@ -355,7 +385,14 @@ class TransitionSerializer(VersionedSerializer):
         required=False,
         allow_blank=True,
         default="",
-        help_text="The reason, where the step asks for one.",
+        help_text="The reason, where the step asks for one. Who reads it: `note_public`.",
+    )
+    note_public = serializers.BooleanField(
+        required=False,
+        help_text="Who reads the note: omit for the action's own audience (`note_audience` in "
+        "the ticket's `actions`); `true` lets the customer read a staff note where "
+        "`note_audience_choosable` (staff only). A choice the action does not allow is "
+        "refused (400 `note_audience_fixed`).",
     )
     assignee = serializers.PrimaryKeyRelatedField(
         queryset=queries.active_agents(),
@@ -377,13 +414,38 @@ class TransitionSerializer(VersionedSerializer):
 
 
 class TakeSerializer(VersionedSerializer):
-    pass
+    note = serializers.CharField(
+        max_length=limits.NOTE_MAX_LENGTH,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="For staff only, unless `note_public`.",
+    )
+    note_public = serializers.BooleanField(
+        required=False,
+        help_text="Who reads the note: omit for the action's own audience (`note_audience` in "
+        "the ticket's `actions`); `true` lets the customer read a staff note where "
+        "`note_audience_choosable` (staff only). A choice the action does not allow is "
+        "refused (400 `note_audience_fixed`).",
+    )
 
 
 class AssignSerializer(VersionedSerializer):
     assignee = serializers.PrimaryKeyRelatedField(queryset=queries.active_agents())
     note = serializers.CharField(
-        max_length=limits.NOTE_MAX_LENGTH, required=False, allow_blank=True, default=""
+        max_length=limits.NOTE_MAX_LENGTH,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="For staff only, unless `note_public` (assigning an open ticket; a "
+        "reassignment's note always stays with staff).",
+    )
+    note_public = serializers.BooleanField(
+        required=False,
+        help_text="Who reads the note: omit for the action's own audience (`note_audience` in "
+        "the ticket's `actions`); `true` lets the customer read a staff note where "
+        "`note_audience_choosable` (staff only). A choice the action does not allow is "
+        "refused (400 `note_audience_fixed`).",
     )
 
 

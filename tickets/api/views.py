@@ -24,7 +24,7 @@ from rest_framework.response import Response
 from rest_framework.utils.urls import replace_query_param
 from rest_framework.views import APIView
 
-from tickets import limits, queries, services, workflow
+from tickets import limits, queries, services, versions, workflow
 from tickets.models import Attachment, Category, Comment, Ticket
 from tickets.reports import snapshots as report_snapshots
 from tickets.views.files import download_response
@@ -114,15 +114,16 @@ def expected_version(request: Request, sent: int | None) -> int | None:
     return version
 
 
-def etag(ticket: Ticket) -> dict[str, str]:
-    return {"ETag": f'"{ticket.version}"'}
+def etag(ticket: Ticket, user: Any) -> dict[str, str]:
+    """The version `user` sees: a customer's moves only with what they can see."""
+    return {"ETag": f'"{versions.seen_by(ticket, user)}"'}
 
 
 def ticket_response(request: Request, pk: int, code: int = status.HTTP_200_OK) -> Response:
     """The ticket as it is now, for the answer to a change."""
     ticket = visible_ticket(request, pk)
     data = TicketDetailSerializer(ticket, context={"request": request}).data
-    return Response(data, status=code, headers=etag(ticket))
+    return Response(data, status=code, headers=etag(ticket, request.user))
 
 
 def strict_params(request: Request, serializer_class: type[serializers.Serializer]) -> Any:
@@ -255,7 +256,9 @@ class TicketTransitions(APIView):
         operation_id="tickets_transition",
         description=(
             "Send an `action` from the ticket's `actions` (e.g. `resolve`) or a target status "
-            "`to`, with the `note` the step may require. 409 when the step is not possible "
+            "`to`, with the `note` the step may require; who reads the note is the action's "
+            "`note_audience` unless you choose with `note_public` (staff, where "
+            "`note_audience_choosable`). 409 when the step is not possible "
             "from the ticket's status or the ticket changed since `version` / If-Match; 403 "
             "when the step is not yours to take; 400 when it needs a reason or an assignee."
         ),
@@ -275,6 +278,7 @@ class TicketTransitions(APIView):
                 to=values["to"],
                 actor=request.user,
                 note=values["note"],
+                note_public=values.get("note_public"),
                 expected_version=version,
             )
         else:
@@ -283,6 +287,7 @@ class TicketTransitions(APIView):
                 action=values["action"],
                 actor=request.user,
                 note=values["note"],
+                note_public=values.get("note_public"),
                 assignee=values.get("assignee"),
                 expected_version=version,
             )
@@ -302,10 +307,13 @@ class TicketTake(APIView):
         ticket = visible_ticket(request, pk)
         data = TakeSerializer(data=request.data)
         data.is_valid(raise_exception=True)
+        values = data.validated_data
         services.ticket_take(
             ticket_id=ticket.pk,
             agent=request.user,
-            expected_version=expected_version(request, data.validated_data.get("version")),
+            note=values["note"],
+            note_public=values.get("note_public"),
+            expected_version=expected_version(request, values.get("version")),
         )
         return ticket_response(request, pk)
 
@@ -330,6 +338,7 @@ class TicketAssign(APIView):
             assignee=values["assignee"],
             actor=request.user,
             note=values["note"],
+            note_public=values.get("note_public"),
             expected_version=expected_version(request, values.get("version")),
         )
         return ticket_response(request, pk)

@@ -32,6 +32,7 @@ def build_ticket(plan: TicketPlan, created: datetime, cast: Cast) -> Ticket:
         status=S.OPEN,
         created_at=created,
         updated_at=created,
+        public_updated_at=created,
     )
     for change in plan.changes[1:]:
         workflow.apply_effects(
@@ -53,6 +54,11 @@ def build_ticket(plan: TicketPlan, created: datetime, cast: Cast) -> Ticket:
     if plan.messages:
         ticket.updated_at = max(ticket.updated_at, when(plan.messages[-1].at))
     ticket.version += len(plan.messages)
+    # The customer's version moves with public replies only (tickets.versions).
+    public = [m for m in plan.messages if not m.internal]
+    if public:
+        ticket.public_updated_at = max(ticket.public_updated_at, when(public[-1].at))
+    ticket.public_version += len(public)
     return ticket
 
 
@@ -66,6 +72,13 @@ def build_rows(ticket: Ticket, plan: TicketPlan) -> tuple[list[StatusHistory], l
             actor_id=c.actor,
             assignee_id=c.assignee,
             note=c.note,
+            note_public=c.source is not None
+            and workflow.default_note_public(
+                source=c.source,
+                target=c.target,
+                by_customer=c.actor == plan.customer,
+                by_system=c.actor is None,
+            ),
             created_at=created + timedelta(seconds=c.at),
         )
         for c in plan.changes

@@ -25,7 +25,7 @@ def fix_message_ids(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('tickets', '0013_sla_index_in_model_state'),
+        ('tickets', '0014_note_audience_and_public_version'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

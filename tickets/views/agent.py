@@ -12,7 +12,7 @@ from django.views.decorators.http import require_POST
 
 from accounts.roles import agent_required
 from helpdesk.forms import add_service_errors
-from tickets import queries, services, timeline, workflow
+from tickets import queries, services, timeline, versions, workflow
 from tickets.errors import TicketError
 from tickets.forms import (
     ActionForm,
@@ -62,6 +62,7 @@ def queue(request: HttpRequest) -> HttpResponse:
             ],
             "bulk_form": BulkForm(),
             "bulk_actions": bulk_actions,
+            "bulk_audiences": workflow.bulk_note_audiences(user=request.user),
             "agents": _agents_if_chosen(bulk_actions),
             "now": timezone.now(),
         },
@@ -104,6 +105,7 @@ def _render_ticket(
         "activity": timeline.activity(ticket=ticket, viewer=user),
         "other_tickets": queries.customer_other_tickets(ticket),
         "actions": actions,
+        "version": versions.seen_by(ticket, user),
         "agents": _agents_if_chosen(actions),
         "reply_form": reply_form or AgentReplyForm(initial={"version": ticket.version}),
         "update_form": TicketUpdateForm(
@@ -190,6 +192,7 @@ def ticket_action(request: HttpRequest, pk: int) -> HttpResponse:
             action=form.cleaned_data["action"],
             actor=request.user,
             note=form.cleaned_data["note"],
+            note_public=form.chosen_note_public(),
             assignee=assign.cleaned_data["assignee"] if assign else None,
             expected_version=form.cleaned_data["version"],
         )
@@ -242,6 +245,7 @@ def bulk(request: HttpRequest) -> HttpResponse:
         action=form.cleaned_data["action"],
         actor=request.user,
         note=form.cleaned_data["note"],
+        note_public=form.chosen_note_public(),
         assignee=form.cleaned_data["assignee"],
     )
     done = [o for o in outcomes if not o.error]

@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 
 from accounts.roles import customer_required
 from helpdesk.forms import add_service_errors
-from tickets import queries, services, timeline, workflow
+from tickets import queries, services, timeline, versions, workflow
 from tickets.errors import TicketError
 from tickets.forms import ActionForm, RatingForm, ReplyForm, TicketForm
 from tickets.models import Rating, Ticket
@@ -92,6 +92,7 @@ def _render_ticket(
         "opening_files": queries.opening_attachments(ticket),
         "timeline": timeline.for_ticket(ticket=ticket, viewer=user),
         "actions": workflow.available_actions(user=user, ticket=ticket),
+        "version": versions.seen_by(ticket, user),
         "actions_title": (
             _("Did this fix your problem?")
             if ticket.status == Status.RESOLVED
@@ -150,6 +151,7 @@ def ticket_action(request: HttpRequest, pk: int) -> HttpResponse:
             action=action,
             actor=request.user,
             note=form.cleaned_data["note"],
+            note_public=form.chosen_note_public(),
             expected_version=form.cleaned_data["version"],
         )
     except TicketError as error:

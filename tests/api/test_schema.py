@@ -83,6 +83,52 @@ def test_the_schema_is_valid_openapi_3():
     }
 
 
+def _resolve(generated: dict, schema: dict) -> dict:
+    name = schema.get("$ref", "").rpartition("/")[2]
+    return generated["components"]["schemas"][name] if name else schema
+
+
+def test_every_request_body_refuses_fields_it_does_not_know():
+    generated = SchemaGenerator().get_schema(request=None, public=True)
+    bodies = [
+        _resolve(generated, content["schema"])
+        for operations in generated["paths"].values()
+        for operation in operations.values()
+        for content in operation.get("requestBody", {}).get("content", {}).values()
+    ]
+    forms = [_resolve(generated, form) for body in bodies for form in body.get("oneOf", [body])]
+    assert len(forms) > len(bodies) >= 7
+    assert all(form["additionalProperties"] is False for form in forms)
+
+
+def test_the_transition_body_is_an_action_an_assignment_or_a_status():
+    generated = SchemaGenerator().get_schema(request=None, public=True)
+    body = generated["paths"]["/api/v1/tickets/{id}/transitions/"]["post"]["requestBody"]
+    assert body["required"] is True
+    forms = [
+        _resolve(generated, f)
+        for f in _resolve(generated, body["content"]["application/json"]["schema"])["oneOf"]
+    ]
+    assert [sorted(form["required"]) for form in forms] == [
+        ["action"],
+        ["action", "assignee"],
+        ["to"],
+    ]
+    assert all("note" in form["properties"] for form in forms)
+    assert "assignee" not in forms[0]["properties"] and "action" not in forms[2]["properties"]
+
+
+def test_a_refused_authorization_answers_as_the_schema_says(client, db):
+    generated = SchemaGenerator().get_schema(request=None, public=True)
+    unauthorised = generated["paths"]["/api/v1/me/"]["get"]["responses"]["401"]
+    challenge = unauthorised["headers"]["WWW-Authenticate"]["schema"]["enum"]
+    for header in ("Token x", "Basic YTpi", "Bearer hdt_not-a-token", "Bearer"):
+        response = client.get(api_url("me"), HTTP_AUTHORIZATION=header)
+        assert response.status_code == 401
+        assert [response["WWW-Authenticate"]] == challenge
+        assert f"`{response.json()['code']}`" in unauthorised["description"]
+
+
 def test_the_schema_and_the_docs_are_served_without_a_cdn(client, db):
     assert client.get(api_url("schema")).status_code == 200
     for name in ("docs", "redoc"):

@@ -238,6 +238,11 @@ def _after(keys: list[tuple[str, bool]], values: list) -> TupleGreaterThan | Tup
     return lookup(Tuple(*(F(name) for name, _d in keys)), values)
 
 
+# What _encode gives out, as django.core.signing writes it: compressed JSON (a leading dot),
+# the time and an HMAC-SHA256, each base64 or base62. Anything else is refused unread.
+CURSOR_PATTERN = r"^\.?[A-Za-z0-9_-]+:[0-9A-Za-z]+:[A-Za-z0-9_-]{43}$"
+
+
 def _encode(values: list, backwards: bool) -> str:
     plain = [v.isoformat() if isinstance(v, datetime) else v for v in values]
     return signing.dumps({"v": plain, "b": backwards}, salt="queue-cursor", compress=True)

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from django.core.validators import RegexValidator
 from django.http import QueryDict
 from django.urls import reverse
 from drf_spectacular.types import OpenApiTypes
@@ -18,12 +19,14 @@ from rest_framework import serializers
 from accounts.models import User
 from tickets import limits, queries, reports, versions, workflow
 from tickets.models import Attachment, Category, Comment, Ticket
-from tickets.reports.filters import ReportRangeError, parse_day, report_range
+from tickets.reports.filters import DAY_PATTERN, ReportRangeError, parse_day, report_range
 from tickets.status import Priority, Status
 
 UNKNOWN_FIELD = "This field is not recognised."
 MAX_ID = 2**63 - 1
 MAX_VERSION = 2**31 - 1
+# A cursor of the conversation's and the files' pages (DRF's cursor paging): base64.
+PAGE_CURSOR_PATTERN = r"^[A-Za-z0-9+/]+={0,2}$"
 
 
 # In a JSON body a value must already have its type: "3" is not an integer, 0 not a string.
@@ -298,6 +301,7 @@ class TicketFilterSerializer(StrictSerializer):
     cursor = serializers.CharField(
         max_length=limits.CURSOR_MAX_LENGTH,
         required=False,
+        validators=[RegexValidator(queries.CURSOR_PATTERN, message=queries.INVALID_CURSOR)],
         help_text="From `next` or `previous` of a page.",
     )
     page_size = serializers.IntegerField(min_value=1, max_value=100, default=25)
@@ -327,6 +331,7 @@ class PageParamsSerializer(StrictSerializer):
     cursor = serializers.CharField(
         max_length=limits.CURSOR_MAX_LENGTH,
         required=False,
+        validators=[RegexValidator(PAGE_CURSOR_PATTERN, message=queries.INVALID_CURSOR)],
         help_text="From `next` or `previous` of a page.",
     )
     page_size = serializers.IntegerField(min_value=1, max_value=100, required=False)
@@ -452,6 +457,7 @@ class AssignSerializer(VersionedSerializer):
 # --- Reports (managers) ---------------------------------------------------------------------
 
 
+@extend_schema_field({"type": "string", "format": "date", "pattern": DAY_PATTERN})
 class ReportDayField(serializers.DateField):
     """A report's first or last day, read as the report page reads it (parse_day)."""
 

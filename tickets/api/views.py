@@ -31,17 +31,25 @@ from tickets.views.files import download_response
 
 from .parsers import JSONParser
 from .schema import (
+    ALWAYS,
     ATTACHMENT_ID,
     E401,
+    E403,
+    E404,
+    E413,
+    E415,
     E429,
     ETAG,
     IF_MATCH_HEADER,
+    IF_MATCH_PATTERN,
+    LIST_ERRORS,
     PREPARING,
     READ_ERRORS,
     TICKET_ID,
     WRITE_ERRORS,
 )
 from .serializers import (
+    PAGE_CURSOR_PATTERN,
     ActionSerializer,
     AssignSerializer,
     AttachmentSerializer,
@@ -61,7 +69,8 @@ from .serializers import (
     TransitionSerializer,
 )
 
-IF_MATCH = re.compile(r'^(?:W/)?"?(\d{1,10})"?$')
+IF_MATCH = re.compile(IF_MATCH_PATTERN)
+VERSION_DISAGREES = "It disagrees with If-Match."
 
 UPLOAD_PARSERS = [JSONParser, parsers.MultiPartParser]
 
@@ -91,7 +100,9 @@ class Page(CursorPagination):
             if parameter["name"] == self.page_size_query_param:
                 parameter["schema"].update(minimum=1, maximum=self.max_page_size)
             if parameter["name"] == self.cursor_query_param:
-                parameter["schema"]["maxLength"] = limits.CURSOR_MAX_LENGTH
+                parameter["schema"].update(
+                    maxLength=limits.CURSOR_MAX_LENGTH, pattern=PAGE_CURSOR_PATTERN
+                )
         return parameters
 
 
@@ -108,9 +119,9 @@ def expected_version(request: Request, sent: int | None) -> int | None:
     match = IF_MATCH.match(header)
     if match is None:
         raise serializers.ValidationError({"If-Match": ['Send the ticket\'s ETag, e.g. "3".']})
-    version = int(match[1])
+    version = int(match[2].strip('"'))
     if sent is not None and sent != version:
-        raise serializers.ValidationError({"version": ["It disagrees with If-Match."]})
+        raise serializers.ValidationError({"version": [VERSION_DISAGREES]})
     return version
 
 
@@ -137,7 +148,7 @@ def strict_params(request: Request, serializer_class: type[serializers.Serialize
 # --- The current user and reference data --------------------------------------------------
 
 
-@extend_schema(tags=["account"], responses={200: MeSerializer, 401: E401, 429: E429})
+@extend_schema(tags=["account"], responses={200: MeSerializer, **ALWAYS})
 class MeView(APIView):
     """Who you are signed in as."""
 
@@ -145,9 +156,7 @@ class MeView(APIView):
         return Response(MeSerializer(request.user).data)
 
 
-@extend_schema(
-    tags=["tickets"], responses={200: CategorySerializer(many=True), 401: E401, 429: E429}
-)
+@extend_schema(tags=["tickets"], responses={200: CategorySerializer(many=True), **ALWAYS})
 class CategoryList(APIView):
     """The affected services a ticket can be filed under (inactive ones are refused for new
     tickets)."""
@@ -172,7 +181,7 @@ class TicketList(APIView):
             "customers their own tickets. Views, filters and sorts are the agent queue's."
         ),
         parameters=[TicketFilterSerializer],
-        responses={200: TicketPageSerializer, **READ_ERRORS},
+        responses={200: TicketPageSerializer, **LIST_ERRORS},
     )
     def get(self, request: Request) -> Response:
         params = strict_params(request, TicketFilterSerializer)
@@ -206,7 +215,7 @@ class TicketList(APIView):
             "in `attachments` with multipart/form-data."
         ),
         request=TicketCreateSerializer,
-        responses={201: TicketDetailSerializer, **WRITE_ERRORS},
+        responses={201: TicketDetailSerializer, **LIST_ERRORS, 413: E413, 415: E415},
         parameters=[ETAG],
     )
     def post(self, request: Request) -> Response:
@@ -232,7 +241,7 @@ class TicketDetail(APIView):
         tags=["tickets"],
         summary="One ticket",
         parameters=[TICKET_ID, ETAG],
-        responses={200: TicketDetailSerializer, **READ_ERRORS},
+        responses={200: TicketDetailSerializer, 404: E404, **ALWAYS},
     )
     def get(self, request: Request, pk: int) -> Response:
         return ticket_response(request, pk)
@@ -243,7 +252,7 @@ class TicketTransitions(APIView):
         tags=["workflow"],
         summary="What you may do to this ticket now",
         parameters=[TICKET_ID],
-        responses={200: ActionSerializer(many=True), **READ_ERRORS},
+        responses={200: ActionSerializer(many=True), 404: E404, **ALWAYS},
     )
     def get(self, request: Request, pk: int) -> Response:
         ticket = visible_ticket(request, pk)
@@ -419,7 +428,7 @@ class TicketAttachmentList(generics.ListAPIView):
     tags=["files"],
     summary="A file's details",
     parameters=[ATTACHMENT_ID],
-    responses={200: AttachmentSerializer, **READ_ERRORS},
+    responses={200: AttachmentSerializer, 404: E404, **ALWAYS},
 )
 class AttachmentDetail(APIView):
     def get(self, request: Request, pk: int) -> Response:
@@ -458,7 +467,11 @@ class AttachmentDownload(APIView):
         parameters=[ATTACHMENT_ID],
         responses={
             (200, "application/octet-stream"): OpenApiResponse(OpenApiTypes.BINARY),
-            **READ_ERRORS,
+            # Errors are JSON whatever the client accepts (JSONOnlyNegotiation): never 406.
+            401: E401,
+            403: E403,
+            404: E404,
+            429: E429,
         },
     )
     def get(self, request: Request, pk: int) -> FileResponse:
@@ -502,7 +515,10 @@ class ReportSummary(APIView):
         served = report_snapshots.serve(params.report_filters())
         if served.report is None:
             return Response(
-                {"detail": "The report is being prepared; retry in a few seconds."},
+                {
+                    "code": "report_preparing",
+                    "detail": "The report is being prepared; retry in a few seconds.",
+                },
                 status=status.HTTP_202_ACCEPTED,
                 headers={"Retry-After": "3"},
             )

@@ -46,6 +46,24 @@ def first_of(*, days: int, ending: date) -> date:
     return ending - timedelta(days=days - 1)
 
 
+def _years_pattern(first: int, last: int) -> str:
+    parts, year = [], first
+    while year <= last:
+        if year % 10 == 0 and year + 9 <= last:
+            parts.append(f"{year // 10}[0-9]")
+            year += 10
+        else:
+            parts.append(str(year))
+            year += 1
+    return "|".join(parts)
+
+
+# The days parse_day takes, as a regular expression (the API schema's), calendar aside.
+DAY_PATTERN = (
+    rf"^({_years_pattern(FIRST_YEAR, LAST_YEAR)})-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$"
+)
+
+
 def parse_day(text: str) -> date:
     """A day written YYYY-MM-DD in the digits 0-9, from FIRST_YEAR to LAST_YEAR; anything else
     (another script's digits, "2031-02-30", "9999-12-31") is a ReportRangeError."""

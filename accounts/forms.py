@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 from django.utils.functional import lazy
 from django.utils.translation import gettext_lazy as _
 
+from helpdesk.fields import OneLineFormField
 from helpdesk.forms import add_service_errors
 
 from .identity import normalize_email
@@ -45,7 +46,7 @@ class SignUpForm(ServiceErrorsMixin, forms.Form):
         max_length=EMAIL_MAX_LENGTH,
         widget=forms.EmailInput(attrs={"autocomplete": "email", "autofocus": True}),
     )
-    display_name = forms.CharField(
+    display_name = OneLineFormField(
         label=_("Your name"),
         max_length=DISPLAY_NAME_MAX_LENGTH,
         help_text=_("Shown to the people who work on your tickets."),
@@ -72,7 +73,7 @@ class SignUpForm(ServiceErrorsMixin, forms.Form):
 
 
 class ProfileForm(ServiceErrorsMixin, forms.Form):
-    display_name = forms.CharField(
+    display_name = OneLineFormField(
         label=_("Your name"),
         max_length=DISPLAY_NAME_MAX_LENGTH,
         widget=forms.TextInput(attrs={"autocomplete": "name"}),

@@ -90,6 +90,7 @@ def _connection():
                 "socket_timeout": timeout,
                 "socket_connect_timeout": timeout,
                 "retry_on_timeout": False,
+                "max_retries": 0,  # connecting: one try (the settings' 1 waits 2 s between)
             },
         )
         _local.connection, _local.url = connection, url

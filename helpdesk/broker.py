@@ -2,10 +2,10 @@
 
 Whatever a task is handed over for has a durable record already (an outbox row, say) and a
 beat job that picks up records never handed over; so a hand-over may be skipped, never waited
-for. Each one has a short socket budget (`ENQUEUE_TIMEOUT_SECONDS`, connect and every read and
-write); a request spends at most `ENQUEUE_BUDGET_SECONDS` on all of its hand-overs together;
-and once one fails, this process tries none for `ENQUEUE_PAUSE_SECONDS`: a frozen or
-unreachable broker costs one request one timeout, not a timeout per notification.
+for. In a request each one has a short socket budget (`ENQUEUE_TIMEOUT_SECONDS`, connect and
+every read and write) and all of them together at most `ENQUEUE_BUDGET_SECONDS`; once one
+fails, this process tries none for `ENQUEUE_PAUSE_SECONDS`. A frozen or unreachable broker
+costs one request one timeout, not a timeout per notification.
 """
 
 from __future__ import annotations
@@ -38,7 +38,7 @@ def publish(task: Any, *args: Any) -> bool:
     try:
         task.apply_async(args, connection=_connection(), retry=False, ignore_result=True)
     except Exception:
-        _forget_connection()
+        _forget_connections()
         _pause()
         raise
     finally:
@@ -59,15 +59,15 @@ def prepare() -> None:
 def _may_try() -> bool:
     if time.monotonic() < _paused_until:
         return False
-    spent = getattr(_local, "request_spent", None)
-    if spent is None:  # not in a request (a worker, a command): no total to keep to
+    if not _in_request():  # a worker, a command: no total to keep to
         return True
     # A hand-over that fails takes one timeout; start one only if that still fits.
-    return spent + settings.ENQUEUE_TIMEOUT_SECONDS <= settings.ENQUEUE_BUDGET_SECONDS
+    budget = settings.ENQUEUE_BUDGET_SECONDS
+    return _local.request_spent + settings.ENQUEUE_TIMEOUT_SECONDS <= budget
 
 
 def _spend(seconds: float) -> None:
-    if getattr(_local, "request_spent", None) is not None:
+    if _in_request():
         _local.request_spent += seconds
 
 
@@ -76,13 +76,23 @@ def _pause() -> None:
     _paused_until = time.monotonic() + settings.ENQUEUE_PAUSE_SECONDS
 
 
+def _in_request() -> bool:
+    return getattr(_local, "request_spent", None) is not None
+
+
 def _connection():
-    """This thread's connection to the broker, with the short timeouts; a new one when the
-    broker's address changed."""
+    """This thread's connection to the broker: in a request, with the short timeouts;
+    elsewhere (the relay in a worker, a command), with the broker's usual ones, since nobody
+    waits there. A new one when the broker's address changed."""
     url = app.conf.broker_write_url or app.conf.broker_url
-    connection = getattr(_local, "connection", None)
-    if connection is None or _local.url != url:
-        timeout = settings.ENQUEUE_TIMEOUT_SECONDS
+    timeout = (
+        settings.ENQUEUE_TIMEOUT_SECONDS
+        if _in_request()
+        else app.conf.broker_transport_options.get("socket_timeout", 2)
+    )
+    connections = _local.__dict__.setdefault("connections", {})
+    connection = connections.get((url, timeout))
+    if connection is None:
         connection = app.connection_for_write(
             url,
             connect_timeout=timeout,
@@ -93,14 +103,12 @@ def _connection():
                 "max_retries": 0,  # connecting: one try (the settings' 1 waits 2 s between)
             },
         )
-        _local.connection, _local.url = connection, url
+        connections[(url, timeout)] = connection
     return connection
 
 
-def _forget_connection() -> None:
-    connection = getattr(_local, "connection", None)
-    _local.connection = None
-    if connection is not None:
+def _forget_connections() -> None:
+    for connection in _local.__dict__.pop("connections", {}).values():
         try:
             connection.release()
         except Exception:  # it is broken already; nothing to tidy
@@ -108,10 +116,10 @@ def _forget_connection() -> None:
 
 
 def reset() -> None:
-    """Forget the pause and this thread's connection (tests switching brokers)."""
+    """Forget the pause and this thread's connections (tests switching brokers)."""
     global _paused_until
     _paused_until = 0.0
-    _forget_connection()
+    _forget_connections()
 
 
 def _request_started(**_kwargs) -> None:

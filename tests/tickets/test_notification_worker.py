@@ -273,7 +273,7 @@ def test_a_bulk_resolve_with_the_broker_frozen_answers_at_once_and_the_relay_del
     sink, port = smtp_sink()
     tickets = [make_ticket(Status.IN_PROGRESS) for _ in range(10)]
     Notification.objects.update(state="sent")
-    private_broker.client().flushdb()
+    private_broker.client().delete(CELERY_QUEUE)
     settings.REDIS_URL = private_broker.url  # the worker's broker too
     settings.ENQUEUE_PAUSE_SECONDS = 1
     worker(port)

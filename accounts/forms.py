@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError
 from django.utils.functional import lazy
 from django.utils.translation import gettext_lazy as _
 
+from helpdesk.fields import OneLineFormField
 from helpdesk.forms import add_service_errors
 
 from .models import DISPLAY_NAME_MAX_LENGTH, EMAIL_MAX_LENGTH, TOKEN_NAME_MAX_LENGTH, User
@@ -41,7 +42,7 @@ class SignUpForm(ServiceErrorsMixin, forms.Form):
         help_text=_("We e-mail you a link to choose your password."),
         widget=forms.EmailInput(attrs={"autocomplete": "email", "autofocus": True}),
     )
-    display_name = forms.CharField(
+    display_name = OneLineFormField(
         label=_("Your name"),
         max_length=DISPLAY_NAME_MAX_LENGTH,
         help_text=_("Shown to the people who work on your tickets."),
@@ -50,7 +51,7 @@ class SignUpForm(ServiceErrorsMixin, forms.Form):
 
 
 class ProfileForm(ServiceErrorsMixin, forms.Form):
-    display_name = forms.CharField(
+    display_name = OneLineFormField(
         label=_("Your name"),
         max_length=DISPLAY_NAME_MAX_LENGTH,
         widget=forms.TextInput(attrs={"autocomplete": "name"}),

@@ -5,6 +5,8 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from helpdesk.fields import OneLineCharField
+
 from .identity import normalize_email, skeleton
 
 
@@ -72,7 +74,7 @@ class User(AbstractBaseUser, PermissionsMixin):
     email_skeleton = models.CharField(
         max_length=2 * EMAIL_MAX_LENGTH, db_index=True, editable=False
     )
-    display_name = models.CharField(_("display name"), max_length=DISPLAY_NAME_MAX_LENGTH)
+    display_name = OneLineCharField(_("display name"), max_length=DISPLAY_NAME_MAX_LENGTH)
     role = models.CharField(_("role"), max_length=16, choices=Role.choices, default=Role.CUSTOMER)
     is_active = models.BooleanField(_("active"), default=True)
     notify_by_email = models.BooleanField(

@@ -309,8 +309,18 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
     "max_retries": 1,
 }
 CELERY_TIMEZONE = TIME_ZONE
+# Handing a task to the broker never holds up a write (helpdesk.broker): each hand-over has
+# this socket timeout, a request spends at most the budget on all of them, and after a failure
+# none is tried for the pause. What was not handed over waits for the relay (every minute).
+ENQUEUE_TIMEOUT_SECONDS = env.float("ENQUEUE_TIMEOUT_SECONDS", default=0.1)
+ENQUEUE_BUDGET_SECONDS = env.float("ENQUEUE_BUDGET_SECONDS", default=0.2)
+ENQUEUE_PAUSE_SECONDS = env.float("ENQUEUE_PAUSE_SECONDS", default=5.0)
 # A notification claimed longer ago than this by a worker that never finished may be taken over.
-NOTIFICATION_CLAIM_LEASE_SECONDS = env.int("NOTIFICATION_CLAIM_LEASE_SECONDS", default=120)
+# A worker still sending is killed at the task's hard time limit, so a little over that is safe
+# and a killed worker's mail goes out soon after (the relay runs every minute).
+NOTIFICATION_CLAIM_LEASE_SECONDS = env.int(
+    "NOTIFICATION_CLAIM_LEASE_SECONDS", default=CELERY_TASK_TIME_LIMIT + 15
+)
 CELERY_BEAT_SCHEDULE = {
     "relay-notifications": {"task": "tickets.relay_notifications", "schedule": 60.0},
     "auto-close-resolved": {"task": "tickets.auto_close_resolved", "schedule": 3600.0},

@@ -5,6 +5,7 @@ a thing as well as the one who may. State is set up through services, the road u
 """
 
 import os
+import shutil
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime
@@ -18,11 +19,13 @@ from django.db import connection
 
 from accounts.models import Role
 from accounts.services import user_create
+from helpdesk import broker
 from helpdesk.celery import app as celery_app
 from tickets import services, workflow
 from tickets.models import Category, Ticket
 from tickets.status import Status
 
+from .redis_process import RedisProcess, redis_process
 from .smtp import Servers
 
 IN_CI = os.environ.get("CI", "").lower() == "true"
@@ -42,7 +45,7 @@ def require_service(name: str, why: str) -> None:
 # Markers that follow from what a test needs, so `-m "not postgres"` and the like select it.
 MARKER_FIXTURES = {
     "postgres": {"postgres"},
-    "redis": {"redis_broker"},
+    "redis": {"redis_broker", "private_broker"},
     "slow": {"worker", "imap_server"},  # a real Celery worker process, a real IMAP server
 }
 E2E_DIR = Path(__file__).parent / "e2e"
@@ -111,6 +114,23 @@ def mail_server():
     servers = Servers()
     yield servers.start
     servers.stop()
+
+
+@pytest.fixture
+def private_broker() -> Iterator[RedisProcess]:
+    """A redis-server of the test's own as Celery's broker, tasks published to it instead of
+    run in process; the test may freeze or stop it. The shared broker is back afterwards."""
+    if shutil.which("redis-server") is None:
+        require_service("redis-server", "the binary is not on the PATH")
+    with redis_process() as server:
+        previous = celery_app.conf.broker_url
+        celery_app.conf.update(broker_url=server.url, task_always_eager=False)
+        broker.reset()
+        try:
+            yield server
+        finally:
+            celery_app.conf.update(broker_url=previous, task_always_eager=True)
+            broker.reset()
 
 
 @pytest.fixture

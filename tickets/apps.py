@@ -8,8 +8,11 @@ class TicketsConfig(AppConfig):
     def ready(self) -> None:
         from anymail.signals import inbound
 
+        from helpdesk import broker
+
         # Registers the builders of the ticket messages with the delivery engine.
         from . import notifications  # noqa: F401
         from .inbound import webhooks
 
         inbound.connect(webhooks.received, dispatch_uid="tickets.inbound.webhooks")
+        broker.prepare()

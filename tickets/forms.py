@@ -7,6 +7,8 @@ from django.forms.utils import flatatt
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
+from helpdesk.fields import OneLineFormField
+
 from . import limits, uploads, workflow
 from .models import Category
 from .queries import (
@@ -71,7 +73,7 @@ CUSTOMER_PRIORITIES = [(p.value, p.label) for p in (Priority.LOW, Priority.NORMA
 
 
 class TicketForm(forms.Form):
-    subject = forms.CharField(
+    subject = OneLineFormField(
         label=_("Subject"),
         max_length=limits.SUBJECT_MAX_LENGTH,
         help_text=_("A short summary, e.g. “VPN disconnects every few minutes”."),

@@ -22,6 +22,8 @@ from django.db.models.functions import Coalesce, Now
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from helpdesk.fields import OneLineCharField
+
 from .errors import TicketChanged
 from .limits import RATING_COMMENT_MAX_LENGTH, SUBJECT_MAX_LENGTH
 from .status import ACTIVE_STATUSES, PRIORITY_RANK, STATUSES_WITH_ASSIGNEE, Priority, Status
@@ -96,7 +98,7 @@ class Ticket(models.Model):
     workflow service made the change (see workflow.transition).
     """
 
-    subject = models.CharField(_("subject"), max_length=SUBJECT_MAX_LENGTH)
+    subject = OneLineCharField(_("subject"), max_length=SUBJECT_MAX_LENGTH)
     description = models.TextField(_("description"))
     customer = models.ForeignKey(
         settings.AUTH_USER_MODEL,

@@ -8,13 +8,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -384,21 +385,37 @@ def tickets_bulk_act(
 def tickets_auto_close(*, older_than_days: int | None = None) -> int:
     """Close, as the system, tickets resolved more than N days ago. Returns how many."""
     days = settings.AUTO_CLOSE_RESOLVED_AFTER_DAYS if older_than_days is None else older_than_days
-    cutoff = timezone.now() - timedelta(days=days)
+    due = auto_close_due(cutoff=timezone.now() - timedelta(days=days))
     closed = 0
-    due = Ticket.objects.filter(status=Status.RESOLVED, resolved_at__lt=cutoff)
-    for ticket_id in due.values_list("pk", flat=True).iterator():
+    for ticket_id in auto_close_candidates(due=due):
         try:
-            workflow.transition(
-                ticket_id=ticket_id,
-                to=Status.CLOSED,
-                actor=None,
-                note=workflow.auto_close_note(days),
-            )
+            if _auto_close_one(ticket_id=ticket_id, due=due, days=days):
+                closed += 1
         except WorkflowError:
-            continue  # reopened or closed meanwhile
-        closed += 1
+            continue  # refused by the workflow's rules; left for a person
     return closed
+
+
+def auto_close_due(*, cutoff: datetime) -> Q:
+    """A ticket the system closes: resolved, and not since `cutoff`."""
+    return Q(status=Status.RESOLVED, resolved_at__lt=cutoff)
+
+
+def auto_close_candidates(*, due: Q) -> list[int]:
+    return list(Ticket.objects.filter(due).order_by("pk").values_list("pk", flat=True))
+
+
+@transaction.atomic
+def _auto_close_one(*, ticket_id: int, due: Q, days: int) -> bool:
+    # The condition again, under the row lock: a ticket reopened (and perhaps resolved anew)
+    # since it was selected is no longer due. PostgreSQL re-reads a row it waited for.
+    ticket = Ticket.objects.select_for_update().filter(due, pk=ticket_id).first()
+    if ticket is None:
+        return False
+    workflow.transition_locked(
+        ticket=ticket, to=Status.CLOSED, actor=None, note=workflow.auto_close_note(days)
+    )
+    return True
 
 
 def is_ratable(ticket: Ticket) -> bool:

@@ -7,6 +7,8 @@ from celery import shared_task
 from django.conf import settings
 from django.db import transaction
 
+from helpdesk import broker
+
 from . import delivery, metrics, services, sla_alerts, uploads
 from .reports import snapshots as report_snapshots
 
@@ -24,14 +26,17 @@ def deliver_notification(notification_id: int) -> bool:
 
 def enqueue_safely(task, *args, what: str, then: str) -> bool:
     """Hand work whose durable record is already committed to a worker. Never fails the
-    request that asked: if the broker is down, `then` (a beat task) picks the record up.
+    request that asked, nor makes it wait: if the broker is down, slow, or this request has
+    spent its budget (helpdesk.broker), `then` (a beat task) picks the record up.
     Returns whether the broker took it."""
     try:
-        task.delay(*args)
+        taken = broker.publish(task, *args)
     except Exception as error:  # the broker's errors vary by transport; none may fail a request
         log.warning("could not enqueue %s (%s); %s will", what, error, then)
         return False
-    return True
+    if not taken:
+        log.debug("did not try to enqueue %s (broker paused or budget spent); %s will", what, then)
+    return taken
 
 
 def enqueue_delivery(notification_id: int) -> None:

@@ -61,7 +61,7 @@ def fill_skeletons(apps, schema_editor) -> None:
 
 
 class Migration(migrations.Migration):
-    dependencies = [("accounts", "0004_canonical_email")]
+    dependencies = [("accounts", "0005_clean_display_names")]
 
     operations = [
         migrations.AddField(

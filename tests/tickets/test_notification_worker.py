@@ -227,3 +227,41 @@ def test_a_server_slower_than_email_timeout_gets_one_attempt_that_waits_for_its_
     assert [a.outcome for a in row.attempt_log.all()] == ["temporary"]
     assert row.next_attempt_at > timezone.now()
     assert sink.copies() == {row.message_id: 1}  # the server kept the one copy it got
+
+
+def test_a_bulk_resolve_with_the_broker_frozen_answers_at_once_and_the_relay_delivers_later(
+    private_broker, worker, mail_server, make_ticket, agent, client, settings
+):
+    """The worker and this process share a Redis of the test's own, which freezes (SIGSTOP)
+    while an agent resolves ten tickets at once, and wakes up again."""
+    sink, port = mail_server()
+    tickets = [make_ticket(Status.IN_PROGRESS) for _ in range(10)]
+    Notification.objects.update(state="sent")
+    private_broker.client().delete(CELERY_QUEUE)
+    settings.REDIS_URL = private_broker.url  # the worker's broker too
+    settings.ENQUEUE_PAUSE_SECONDS = 1
+    worker(port)
+    client.force_login(agent)
+
+    with private_broker.frozen():
+        started = time.monotonic()
+        response = client.post(
+            "/agent/bulk/",
+            {"tickets": [t.pk for t in tickets], "action": "resolve", "note": "New DNS."},
+        )
+        took = time.monotonic() - started
+    assert response.status_code == 302
+    assert took < 3, f"the bulk resolve waited {took:.1f}s for a frozen broker"
+    assert Notification.objects.filter(event=Event.RESOLVED, state="pending").count() == 10
+
+    # Beat's relay, a minute later: everything the request could not hand over goes out.
+    time.sleep(settings.ENQUEUE_PAUSE_SECONDS)
+    Notification.objects.filter(event=Event.RESOLVED).update(
+        created_at=timezone.now() - timedelta(minutes=5)
+    )
+    tasks.relay_notifications()
+    expected = sorted(f"[{t.reference}] Resolved: {t.subject}" for t in tickets)
+    assert wait_until(lambda: len(sink.resolved()) == 10, timeout=60), sink.subjects()
+    assert wait_until(lambda: broker_idle(private_broker.client()), timeout=60)
+    assert sorted(sink.resolved()) == expected  # each once
+    assert set(Notification.objects.values_list("state", flat=True)) == {"sent"}

@@ -7,7 +7,7 @@ from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
-from tickets import queries, services
+from tickets import queries, services, workflow
 from tickets.errors import NotPermitted, TicketChanged, TicketClosed, WorkflowError
 from tickets.models import Category, Comment, FieldChange, Ticket, format_reference, parse_reference
 from tickets.status import Priority, Status
@@ -251,6 +251,38 @@ def test_auto_close_closes_only_old_resolutions_as_the_system(make_ticket, agent
     last = old.history.last()
     assert old.status == Status.CLOSED and last.actor is None and "7 days" in last.note
     assert Ticket.objects.get(pk=recent.pk).status == Status.RESOLVED
+
+
+def resolved_days_ago(ticket: Ticket, days: int) -> None:
+    Ticket.objects.filter(pk=ticket.pk).update(resolved_at=timezone.now() - timedelta(days=days))
+
+
+@pytest.mark.parametrize("resolved_again", [False, True])
+def test_auto_close_checks_again_under_the_lock(
+    make_ticket, agent, customer, monkeypatch, resolved_again
+):
+    """Selected as due, then reopened by the customer (and perhaps resolved anew) before the
+    job locks it: it is not closed."""
+    ticket = make_ticket(Status.RESOLVED)
+    resolved_days_ago(ticket, 8)
+    selected = services.auto_close_candidates
+    monkeypatch.setattr(services, "auto_close_candidates", lambda **kw: meanwhile(selected(**kw)))
+
+    def meanwhile(candidates: list[int]) -> list[int]:
+        assert candidates == [ticket.pk]
+        workflow.transition(
+            ticket_id=ticket.pk, to=Status.IN_PROGRESS, actor=customer, note="Still broken."
+        )
+        if resolved_again:
+            workflow.transition(
+                ticket_id=ticket.pk, to=Status.RESOLVED, actor=agent, note="Now for real."
+            )
+        return candidates
+
+    assert services.tickets_auto_close(older_than_days=7) == 0
+    ticket.refresh_from_db()
+    assert ticket.status == (Status.RESOLVED if resolved_again else Status.IN_PROGRESS)
+    assert not ticket.history.filter(to_status=Status.CLOSED).exists()
 
 
 def test_customers_see_only_their_own_tickets(make_ticket, customer, neighbour, agent):

@@ -17,6 +17,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from accounts.models import User
+from helpdesk.fields import OneLineSerializerField
 from tickets import limits, queries, reports, versions, workflow
 from tickets.models import Attachment, Category, Comment, Ticket
 from tickets.reports.filters import DAY_PATTERN, ReportRangeError, parse_day, report_range
@@ -338,7 +339,7 @@ class PageParamsSerializer(StrictSerializer):
 
 
 class TicketCreateSerializer(StrictSerializer):
-    subject = serializers.CharField(max_length=limits.SUBJECT_MAX_LENGTH)
+    subject = OneLineSerializerField(max_length=limits.SUBJECT_MAX_LENGTH)
     description = serializers.CharField(max_length=limits.MESSAGE_MAX_LENGTH)
     category = serializers.PrimaryKeyRelatedField(
         queryset=Category.objects.all(), required=False, allow_null=True

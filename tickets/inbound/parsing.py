@@ -17,6 +17,8 @@ from email.message import EmailMessage, Message
 from email.utils import getaddresses, parseaddr
 from html.parser import HTMLParser
 
+from ..text import one_line
+
 log = logging.getLogger(__name__)
 # A message tree deeper or wider than this is not read further: no real mail needs it.
 MAX_PARTS = 200
@@ -81,11 +83,6 @@ def parse(raw: bytes) -> ParsedMessage:
         if message.get_content_type() == "multipart/report"
         else "",
     )
-
-
-def one_line(text: str) -> str:
-    """A header value as one line: line breaks and other controls become single spaces."""
-    return " ".join("".join(ch if ch.isprintable() else " " for ch in text).split())
 
 
 def _header(message: Message, name: str) -> str:

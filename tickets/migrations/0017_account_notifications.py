@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('tickets', '0015_delivery_retries'),
+        ('tickets', '0016_clean_subjects'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

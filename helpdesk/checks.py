@@ -1,7 +1,7 @@
-"""Deployment checks of the help desk's own settings (`manage.py check --deploy`)."""
+"""Checks of the help desk's own settings (`manage.py check`, some only with `--deploy`)."""
 
 from django.conf import settings
-from django.core.checks import Tags, Warning, register
+from django.core.checks import Info, Tags, Warning, register
 
 SITE_URL_NOT_HTTPS = "helpdesk.W001"
 
@@ -36,5 +36,23 @@ def email_timeout_fits_the_task(app_configs, **kwargs) -> list[Warning]:
             f"task's soft time limit ({limit} s).",
             hint="Set EMAIL_TIMEOUT (or ?timeout= in EMAIL_URL) to, say, 30 seconds.",
             id=EMAIL_TIMEOUT_TOO_LONG,
+        )
+    ]
+
+
+INBOUND_OFF = "helpdesk.I001"
+
+
+@register(Tags.compatibility)
+def inbound_mail_state(app_configs, **kwargs) -> list[Info]:
+    """Said when the app starts (runserver, migrate, check): whether mail is read at all."""
+    if settings.INBOUND_ADDRESS:
+        return []
+    return [
+        Info(
+            "Inbound e-mail is off: INBOUND_ADDRESS is not set, so nobody can write in by "
+            "e-mail and replies to notifications are not read.",
+            hint="Set INBOUND_ADDRESS and INBOUND_IMAP_URL (README, 'E-mail in').",
+            id=INBOUND_OFF,
         )
     ]

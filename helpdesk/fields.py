@@ -22,10 +22,11 @@ class OneLineFormField(forms.CharField):
 
 
 class OneLineSerializerField(serializers.CharField):
-    """The API's one-line text: cleaned before it is checked, as on a form."""
+    """The API's one-line text: cleaned before it is checked, as on a form. A NUL character
+    is refused, as by every other text field of the API (its schema says so)."""
 
     def run_validation(self, data: Any = serializers.empty) -> Any:
-        if isinstance(data, str):
+        if isinstance(data, str) and "\x00" not in data:
             data = one_line(data)
         return super().run_validation(data)
 

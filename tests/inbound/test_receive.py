@@ -314,3 +314,12 @@ def test_any_bytes_are_recorded_never_raised(raw):
 
     assert record.pk is not None
     assert record.state in State.values
+
+
+def test_starting_without_an_inbound_address_says_mail_is_not_read(settings):
+    from django.core.checks import run_checks
+
+    settings.INBOUND_ADDRESS = ""
+    assert "helpdesk.I001" in [message.id for message in run_checks()]
+    settings.INBOUND_ADDRESS = "support@helpdesk.example"
+    assert "helpdesk.I001" not in [message.id for message in run_checks()]

@@ -29,6 +29,8 @@ PRODUCTION_ENV = {
     "REDIS_URL": "redis://redis:6379/0",
     "EMAIL_URL": "smtp+tls://mailer:secret@mail.example.com:587",
     "SITE_URL": "https://helpdesk.example.com",
+    "INBOUND_ADDRESS": "support@helpdesk.example.com",
+    "INBOUND_IMAP_URL": "imaps://support%40helpdesk.example.com:secret@imap.example.com/INBOX",
 }
 
 

@@ -276,8 +276,13 @@ def test_the_api_says_who_reads_each_actions_note(make_ticket, agent, customer):
 def test_the_schema_documents_the_choice_on_every_endpoint_with_a_note(agent):
     spec = signed_in(APIClient, agent).get(reverse("api:schema") + "?format=json").json()
     bodies = spec["components"]["schemas"]
-    for name in ["TransitionRequest", "AssignRequest", "TakeRequest"]:
-        field = bodies[name]["properties"]["note_public"]
+    # The transition body is one of three forms (oneOf); each takes the note's audience.
+    forms = [bodies["AssignRequest"], bodies["TakeRequest"]] + [
+        bodies[form["$ref"].rsplit("/", 1)[-1]] for form in bodies["TransitionRequest"]["oneOf"]
+    ]
+    assert len(forms) == 5
+    for form in forms:
+        field = form["properties"]["note_public"]
         assert field["type"] == "boolean"
         assert "note_audience" in field["description"]
     audience = bodies["Action"]["properties"]["note_audience"]

@@ -379,19 +379,17 @@ class CommentCreateSerializer(VersionedSerializer):
 ACTIONS = sorted(workflow.ACTIONS)
 
 
-class TransitionSerializer(VersionedSerializer):
-    action = serializers.ChoiceField(
-        choices=ACTIONS, required=False, help_text="As named in the ticket's `actions`."
-    )
-    to = serializers.ChoiceField(
-        choices=Status.choices, required=False, help_text="Or the status to move to."
-    )
+class NotedSerializer(VersionedSerializer):
+    """A workflow step's body: the note that goes with it, and who reads the note."""
+
     note = serializers.CharField(
         max_length=limits.NOTE_MAX_LENGTH,
         required=False,
         allow_blank=True,
         default="",
-        help_text="The reason, where the step asks for one. Who reads it: `note_public`.",
+        help_text="The note that goes with the step: the reason where the step asks for one. Staff "
+        "notes of take, assign, unassign, start and resume are for staff only unless "
+        "`note_public`; a reassignment's note always stays with staff.",
     )
     note_public = serializers.BooleanField(
         required=False,
@@ -399,6 +397,15 @@ class TransitionSerializer(VersionedSerializer):
         "the ticket's `actions`); `true` lets the customer read a staff note where "
         "`note_audience_choosable` (staff only). A choice the action does not allow is "
         "refused (400 `note_audience_fixed`).",
+    )
+
+
+class TransitionSerializer(NotedSerializer):
+    action = serializers.ChoiceField(
+        choices=ACTIONS, required=False, help_text="As named in the ticket's `actions`."
+    )
+    to = serializers.ChoiceField(
+        choices=Status.choices, required=False, help_text="Or the status to move to."
     )
     assignee = serializers.PrimaryKeyRelatedField(
         queryset=queries.active_agents(),
@@ -419,40 +426,12 @@ class TransitionSerializer(VersionedSerializer):
         return data
 
 
-class TakeSerializer(VersionedSerializer):
-    note = serializers.CharField(
-        max_length=limits.NOTE_MAX_LENGTH,
-        required=False,
-        allow_blank=True,
-        default="",
-        help_text="For staff only, unless `note_public`.",
-    )
-    note_public = serializers.BooleanField(
-        required=False,
-        help_text="Who reads the note: omit for the action's own audience (`note_audience` in "
-        "the ticket's `actions`); `true` lets the customer read a staff note where "
-        "`note_audience_choosable` (staff only). A choice the action does not allow is "
-        "refused (400 `note_audience_fixed`).",
-    )
+class TakeSerializer(NotedSerializer):
+    pass
 
 
-class AssignSerializer(VersionedSerializer):
+class AssignSerializer(NotedSerializer):
     assignee = serializers.PrimaryKeyRelatedField(queryset=queries.active_agents())
-    note = serializers.CharField(
-        max_length=limits.NOTE_MAX_LENGTH,
-        required=False,
-        allow_blank=True,
-        default="",
-        help_text="For staff only, unless `note_public` (assigning an open ticket; a "
-        "reassignment's note always stays with staff).",
-    )
-    note_public = serializers.BooleanField(
-        required=False,
-        help_text="Who reads the note: omit for the action's own audience (`note_audience` in "
-        "the ticket's `actions`); `true` lets the customer read a staff note where "
-        "`note_audience_choosable` (staff only). A choice the action does not allow is "
-        "refused (400 `note_audience_fixed`).",
-    )
 
 
 # --- Reports (managers) ---------------------------------------------------------------------

@@ -186,10 +186,13 @@ def test_replying_to_a_resolved_ticket_reopens_it_as_the_page_says(carla, make_t
     page = carla.get(detail(ticket)).content.decode()
     assert "A reply reopens it" in page
 
-    carla.post(reverse("portal:ticket_reply", args=[ticket.pk]), {"body": "Broken again"})
+    response = carla.post(
+        reverse("portal:ticket_reply", args=[ticket.pk]), {"body": "Broken again"}, follow=True
+    )
 
     ticket.refresh_from_db()
     assert ticket.status == Status.IN_PROGRESS and ticket.resolved_at is None
+    assert b"Reopened after your reply" in response.content
 
 
 def test_an_empty_reply_is_explained(carla, make_ticket):

@@ -7,7 +7,7 @@ from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
-from tickets import queries, services, workflow
+from tickets import queries, services, timeline, workflow
 from tickets.errors import NotPermitted, TicketChanged, TicketClosed, WorkflowError
 from tickets.models import (
     Category,
@@ -153,6 +153,8 @@ def test_a_customer_reply_reopens_a_resolved_ticket_as_the_system(make_ticket, c
     assert ticket.assignee == agent
     assert (last.from_status, last.to_status, last.actor) == ("resolved", "in_progress", None)
     assert last.note == str(workflow.CUSTOMER_REPLIED_AFTER_RESOLUTION)
+    told = timeline.for_ticket(ticket=ticket, viewer=agent)[-1]
+    assert (told.text, told.note) == ("Reopened: the customer replied", "")
     # Auto-close leaves it alone: it is no longer resolved.
     assert services.tickets_auto_close(older_than_days=0) == 0
     assert TicketMetrics.objects.get(ticket=ticket).reopen_count == 1

@@ -75,5 +75,4 @@ def render(notification: Notification) -> EmailMultiAlternatives:
         body=body,
         from_email=settings.DEFAULT_FROM_EMAIL,
         to=[user.email],
-        headers={"Auto-Submitted": "auto-generated"},
-    )
+    )  # tickets.delivery.compose adds the headers every message of ours carries

@@ -10,7 +10,8 @@
   (credentials, TLS, nobody listening): delivery pauses for everyone (`DeliveryPause`),
   the row is not charged an attempt, and nothing is tried before the pause ends.
 - Every message carries the row's Message-ID, the same on every attempt, so that a receiver
-  can drop the duplicate of a mail whose acceptance never reached us.
+  can drop the duplicate of a mail whose acceptance never reached us; a message about a
+  ticket refers to the ticket's thread and carries its reply address (mail_thread).
 - Waiting rows are picked up by the relay (`owed`, every minute), never by a timer in the
   broker.
 
@@ -45,7 +46,8 @@ from django.db import transaction
 from django.db.models import Count, F, Min, Q
 from django.utils import timezone
 
-from .models import DeliveryPause, Notification, NotificationAttempt, message_domain
+from . import mail_thread
+from .models import DeliveryPause, Notification, NotificationAttempt
 
 log = logging.getLogger(__name__)
 State = Notification.State
@@ -82,20 +84,30 @@ def builds(*events: str) -> Callable[[Builder], Builder]:
     return register
 
 
-def thread_id(ticket_id: int) -> str:
-    """The id every message about one ticket refers to, so that mail clients thread them."""
-    return f"<ticket-{ticket_id}@{message_domain()}>"
-
-
 def compose(notification: Notification) -> EmailMessage:
-    """The message for a row, with the headers that make delivery idempotent and threaded."""
+    """The message for a row, with the headers that make delivery idempotent and threaded,
+    and that tell other robots not to answer it."""
     message = _builders[notification.event](notification)
-    message.extra_headers["Message-ID"] = notification.message_id
+    headers = message.extra_headers
+    headers["Message-ID"] = notification.message_id
+    # Every message we send is automatic: auto-responders must not answer it (RFC 3834).
+    headers["Auto-Submitted"] = "auto-replied"
     if notification.ticket_id is not None:
-        root = thread_id(notification.ticket_id)
-        message.extra_headers["References"] = root
-        message.extra_headers["In-Reply-To"] = root
+        headers.update(thread_headers(notification))
     return message
+
+
+def thread_headers(notification: Notification) -> dict[str, str]:
+    """References and In-Reply-To that thread a ticket's mail (mail_thread.references), and
+    the ticket's own reply address when the help desk reads mail."""
+    # Imported here: the inbound package imports the services, which import this module.
+    from .inbound.addresses import reply_address
+
+    references = mail_thread.references(notification)
+    headers = {"References": " ".join(references), "In-Reply-To": references[-1]}
+    if address := reply_address(notification.ticket_id):
+        headers["Reply-To"] = address
+    return headers
 
 
 class Kind(Enum):

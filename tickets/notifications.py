@@ -19,8 +19,9 @@ from django.utils.translation import gettext_lazy as _
 
 from helpdesk.http import absolute_url
 
+from . import mail_thread
 from .delivery import builds
-from .models import Comment, Notification, SlaAlert, StatusHistory, Ticket
+from .models import Comment, Notification, SlaAlert, StatusHistory, Ticket, format_reference
 from .status import Status
 
 if TYPE_CHECKING:
@@ -162,7 +163,8 @@ def render_account_mail(notification: Notification) -> EmailMultiAlternatives:
 @builds(*SUBJECTS)
 def render(notification: Notification) -> EmailMultiAlternatives:
     """The e-mail for one outbox row about a ticket: plain text with an HTML alternative.
-    (The delivery engine adds the Message-ID and the headers that thread it by ticket.)"""
+    It opens with the reply marker when the help desk reads mail. (The delivery engine adds
+    the Message-ID, the reply address and the headers that thread it by ticket.)"""
     ticket = notification.ticket
     subject = f"[{ticket.reference}] {SUBJECTS[notification.event]}: {ticket.subject}"
     context = {
@@ -174,6 +176,8 @@ def render(notification: Notification) -> EmailMultiAlternatives:
         "note": note_for(notification),
         "comment": notification.comment,
         "alert": notification.sla_alert,
+        "reply_marker": mail_thread.REPLY_MARKER if settings.INBOUND_ADDRESS else "",
+        "continued": format_reference(ticket.follow_up_to_id),
         "link": ticket_link(ticket=ticket, recipient=notification.recipient),
         "profile_link": absolute_url(reverse("profile")),
     }
@@ -187,10 +191,7 @@ def render(notification: Notification) -> EmailMultiAlternatives:
         body=text,
         from_email=settings.DEFAULT_FROM_EMAIL,
         to=[notification.recipient.email],
-        headers={
-            "X-Helpdesk-Ticket": ticket.reference,
-            "Auto-Submitted": "auto-generated",
-        },
+        headers={"X-Helpdesk-Ticket": ticket.reference},
     )
     message.attach_alternative(html, "text/html")
     return message

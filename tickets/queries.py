@@ -10,14 +10,22 @@ from django.conf import settings
 from django.contrib.postgres.search import SearchQuery, SearchVector
 from django.core import signing
 from django.db import connection
-from django.db.models import F, Prefetch, Q, QuerySet
+from django.db.models import F, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.db.models.fields.tuple_lookups import Tuple, TupleGreaterThan, TupleLessThan
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from . import versions
-from .models import Attachment, Comment, Ticket, parse_reference, priority_rank, sla_sort_key
+from .models import (
+    Attachment,
+    Comment,
+    InboundMessage,
+    Ticket,
+    parse_reference,
+    priority_rank,
+    sla_sort_key,
+)
 from .status import ACTIVE_STATUSES, Status
 
 if TYPE_CHECKING:
@@ -76,6 +84,38 @@ def conversation(user: User, ticket: Ticket) -> QuerySet[Comment]:
     files = Attachment.objects.order_by("created_at", "id")
     return comments_visible_to(user, ticket).prefetch_related(
         Prefetch("attachments", queryset=files)
+    )
+
+
+# --- The e-mails tickets came from (staff only) ---------------------------------------
+
+
+def original_emails_visible_to(user: User) -> QuerySet[InboundMessage]:
+    """The stored e-mails that made a ticket or a reply, for staff; nobody else reads them
+    (a customer's own mail may carry what they were asked to leave out, and what was cut
+    from it as quoted history)."""
+    if not (user.is_authenticated and user.is_active and user.is_agent):
+        return InboundMessage.objects.none()
+    return InboundMessage.objects.filter(
+        ticket__in=visible_to(user), state=InboundMessage.State.PROCESSED
+    ).exclude(raw="")
+
+
+def with_original_emails(comments: QuerySet[Comment]) -> QuerySet[Comment]:
+    """Staff's conversation: each comment that came by e-mail carries the id of that e-mail
+    (`original_email_id`, else None)."""
+    made_by = InboundMessage.objects.filter(comment=OuterRef("pk")).exclude(raw="")
+    return comments.annotate(original_email_id=Subquery(made_by.values("pk")[:1]))
+
+
+def opening_email_id(ticket: Ticket) -> int | None:
+    """The e-mail that made the ticket, if one did."""
+    return (
+        InboundMessage.objects.filter(ticket=ticket, comment__isnull=True)
+        .filter(state=InboundMessage.State.PROCESSED)
+        .exclude(raw="")
+        .values_list("pk", flat=True)
+        .first()
     )
 
 

@@ -139,7 +139,7 @@ def comment_add(
     """Add a public reply or (staff only) an internal note.
 
     The first public reply from staff is the ticket's first response. A customer's reply to a
-    ticket on hold resumes it: the system moves it back to in progress.
+    ticket on hold or resolved puts it back to work: the system moves it to in progress.
     """
     ticket = _lock(ticket_id, expected_version, author)
     is_own_customer = author.is_customer and ticket.customer_id == author.pk
@@ -163,13 +163,24 @@ def comment_add(
     # An internal note (and its files) changes nothing the customer can see.
     _touch(ticket, *touched, public=not internal)
     notifications.comment_added(comment)
-    if is_own_customer and ticket.status == Status.ON_HOLD:
+    if is_own_customer and ticket.status in REPLY_REOPENS:
         workflow.transition_locked(
-            ticket=ticket, to=Status.IN_PROGRESS, actor=None, note=workflow.CUSTOMER_REPLIED
+            ticket=ticket,
+            to=Status.IN_PROGRESS,
+            actor=None,
+            note=REPLY_REOPENS[Status(ticket.status)],
         )
     elif author.is_agent and not internal:
         metrics.refresh_one(ticket.pk)  # a first response may have stopped a clock
     return comment
+
+
+# A customer's reply (on the portal, by the API or by e-mail) puts a ticket that waits for
+# them, or that was resolved, back to work: the system makes the change, with this note.
+REPLY_REOPENS = {
+    Status.ON_HOLD: workflow.CUSTOMER_REPLIED,
+    Status.RESOLVED: workflow.CUSTOMER_REPLIED_AFTER_RESOLUTION,
+}
 
 
 @transaction.atomic

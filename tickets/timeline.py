@@ -64,6 +64,13 @@ def describe(entry: StatusHistory, *, viewer: User) -> Entry:
             note = ""
     elif target == Status.RESOLVED:
         text = _("Resolved")
+    elif source == Status.RESOLVED and target == Status.IN_PROGRESS and entry.actor is None:
+        text = (
+            _("Reopened: the customer replied")
+            if viewer.is_agent
+            else _("Reopened after your reply")
+        )
+        note = ""  # the system's note says only what the text says
     elif source == Status.RESOLVED and target == Status.IN_PROGRESS:
         text = (
             _("You reopened the ticket")

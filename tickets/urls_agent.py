@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import agent
+from .views import agent, files
 
 app_name = "agent"
 
@@ -11,4 +11,5 @@ urlpatterns = [
     path("tickets/<int:pk>/reply/", agent.ticket_reply, name="ticket_reply"),
     path("tickets/<int:pk>/action/", agent.ticket_action, name="ticket_action"),
     path("tickets/<int:pk>/update/", agent.ticket_update, name="ticket_update"),
+    path("emails/<int:pk>/", files.original_email, name="original_email"),
 ]

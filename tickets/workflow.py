@@ -134,6 +134,7 @@ RULES: dict[tuple[Status, Status], Rule] = {
             Grant(Actor.CUSTOMER, "reopen", reason_required=True),
             Grant(Actor.ASSIGNEE, "reopen"),
             Grant(Actor.MANAGER, "reopen"),
+            Grant(Actor.SYSTEM, "reopen"),  # the customer replied (services.comment_add)
         ),
         *_rules(
             [S.OPEN, S.ASSIGNED, S.IN_PROGRESS, S.ON_HOLD],
@@ -444,6 +445,9 @@ def check(
 
 # What the system writes when it changes a status by itself.
 CUSTOMER_REPLIED = _("The customer replied.")
+CUSTOMER_REPLIED_AFTER_RESOLUTION = _(
+    "The customer replied to the resolved ticket, so it is back in progress."
+)
 
 
 def auto_close_note(days: int) -> str:

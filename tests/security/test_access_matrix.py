@@ -28,6 +28,7 @@ import re
 
 import pytest
 from django.contrib.auth.models import Group
+from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
@@ -36,6 +37,7 @@ from accounts.tokens import api_token_create
 from tickets import services
 from tickets.models import (
     Holiday,
+    InboundMessage,
     Notification,
     SlaPolicy,
     StatusHistory,
@@ -108,6 +110,8 @@ ACCESS: dict[str, tuple[str, tuple[str, ...]]] = {
     "agent/tickets/<int:pk>/reply/": (POST, STAFF),
     "agent/tickets/<int:pk>/action/": (POST, STAFF),
     "agent/tickets/<int:pk>/update/": (POST, STAFF),
+    # the e-mail a ticket or reply came from, as it arrived: staff only, never its customer
+    "agent/emails/<int:pk>/": (GET, STAFF),
     # reports
     "reports/": (GET, MANAGERS),
     "reports/summary.csv": (GET, MANAGERS),
@@ -230,9 +234,19 @@ def world(customer, neighbour, agent, other_agent, manager, make_ticket, categor
         attachments=[SimpleUploadedFile("vpn.log", b"timeout", "text/plain")],
     )
     token, _secret = api_token_create(user=customer, name="laptop script")
+    email = InboundMessage(
+        digest="0" * 64,
+        source=InboundMessage.Source.PIPE,
+        state=InboundMessage.State.PROCESSED,
+        sender=customer.email,
+        ticket=ticket,
+        comment=reply,
+    )
+    email.raw.save("message.eml", ContentFile(b"From: carla@example.com\r\n\r\nThe log"))
     objects = {
         "ticket": ticket,
         "attachment": reply.attachments.get(),
+        "email": email,
         "token": token,
         "user": customer,
         "group": Group.objects.create(name="Night shift"),
@@ -257,6 +271,8 @@ def world(customer, neighbour, agent, other_agent, manager, make_ticket, categor
 def _pk(objects: dict, route: str) -> str:
     if "attachments/<int:pk>" in route:
         return str(objects["attachment"].pk)
+    if "emails/<int:pk>" in route:
+        return str(objects["email"].pk)
     if "tokens/<int:pk>" in route:
         return str(objects["token"].pk)
     return str(objects["ticket"].pk)

@@ -174,9 +174,9 @@ def test_the_ticket_page_takes_the_same_queries_however_long_the_conversation(
             internal=bool(i % 2 and i % 3 == 1),
         )
     # session, user, ticket (+customer, assignee, service), comments (+authors), attachments,
-    # opening attachments, history (+actors), field changes, the customer's other tickets,
-    # the services for the details form
-    with django_assert_num_queries(10):
+    # opening attachments, the e-mail that opened the ticket (if one did), history (+actors),
+    # field changes, the customer's other tickets, the services for the details form
+    with django_assert_num_queries(11):
         alex.get(detail(ticket))
 
 

@@ -181,6 +181,20 @@ def test_replying_to_a_ticket_on_hold_resumes_it(carla, make_ticket):
     assert b"Work resumed after your reply" in response.content
 
 
+def test_replying_to_a_resolved_ticket_reopens_it_as_the_page_says(carla, make_ticket):
+    ticket = make_ticket(Status.RESOLVED)
+    page = carla.get(detail(ticket)).content.decode()
+    assert "A reply reopens it" in page
+
+    response = carla.post(
+        reverse("portal:ticket_reply", args=[ticket.pk]), {"body": "Broken again"}, follow=True
+    )
+
+    ticket.refresh_from_db()
+    assert ticket.status == Status.IN_PROGRESS and ticket.resolved_at is None
+    assert b"Reopened after your reply" in response.content
+
+
 def test_an_empty_reply_is_explained(carla, make_ticket):
     ticket = make_ticket(Status.ASSIGNED)
     response = carla.post(reverse("portal:ticket_reply", args=[ticket.pk]), {"body": ""})

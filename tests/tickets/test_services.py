@@ -7,9 +7,17 @@ from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
-from tickets import queries, services, workflow
+from tickets import queries, services, timeline, workflow
 from tickets.errors import NotPermitted, TicketChanged, TicketClosed, WorkflowError
-from tickets.models import Category, Comment, FieldChange, Ticket, format_reference, parse_reference
+from tickets.models import (
+    Category,
+    Comment,
+    FieldChange,
+    Ticket,
+    TicketMetrics,
+    format_reference,
+    parse_reference,
+)
 from tickets.status import Priority, Status
 
 
@@ -134,6 +142,29 @@ def test_a_customer_reply_resumes_a_ticket_on_hold(make_ticket, customer):
     last = ticket.history.last()
     assert ticket.status == Status.IN_PROGRESS
     assert (last.from_status, last.to_status, last.actor) == ("on_hold", "in_progress", None)
+
+
+def test_a_customer_reply_reopens_a_resolved_ticket_as_the_system(make_ticket, customer, agent):
+    ticket = make_ticket(Status.RESOLVED)
+    services.comment_add(ticket_id=ticket.pk, author=customer, body="It broke again.")
+    ticket.refresh_from_db()
+    last = ticket.history.last()
+    assert ticket.status == Status.IN_PROGRESS and ticket.resolved_at is None
+    assert ticket.assignee == agent
+    assert (last.from_status, last.to_status, last.actor) == ("resolved", "in_progress", None)
+    assert last.note == str(workflow.CUSTOMER_REPLIED_AFTER_RESOLUTION)
+    told = timeline.for_ticket(ticket=ticket, viewer=agent)[-1]
+    assert (told.text, told.note) == ("Reopened: the customer replied", "")
+    # Auto-close leaves it alone: it is no longer resolved.
+    assert services.tickets_auto_close(older_than_days=0) == 0
+    assert TicketMetrics.objects.get(ticket=ticket).reopen_count == 1
+
+
+def test_a_staff_reply_leaves_a_resolved_ticket_resolved(make_ticket, agent):
+    ticket = make_ticket(Status.RESOLVED)
+    services.comment_add(ticket_id=ticket.pk, author=agent, body="Glad it works.")
+    services.comment_add(ticket_id=ticket.pk, author=agent, body="psst", internal=True)
+    assert Ticket.objects.get(pk=ticket.pk).status == Status.RESOLVED
 
 
 def test_a_staff_reply_leaves_a_ticket_on_hold(make_ticket, agent):

@@ -33,7 +33,7 @@ README_TABLE = {
     (S.IN_PROGRESS, S.RESOLVED): {"assignee", "manager"},
     (S.ON_HOLD, S.RESOLVED): {"assignee", "manager"},
     (S.RESOLVED, S.CLOSED): {"customer", "manager", "system"},
-    (S.RESOLVED, S.IN_PROGRESS): {"customer", "assignee", "manager"},
+    (S.RESOLVED, S.IN_PROGRESS): {"customer", "assignee", "manager", "system"},
     (S.OPEN, S.CLOSED): {"customer", "manager"},
     (S.ASSIGNED, S.CLOSED): {"customer", "manager"},
     (S.IN_PROGRESS, S.CLOSED): {"customer", "manager"},
@@ -210,7 +210,7 @@ def test_available_actions_offer_what_the_table_allows(make_ticket, people):
     assert names["assignee"] == ["reopen"]
     assert names["other_agent"] == []
     assert names["manager"] == ["close", "reopen"]
-    assert names["system"] == ["auto_close"]
+    assert names["system"] == ["auto_close", "reopen"]  # the customer replied
     reopen = next(
         a
         for a in workflow.available_actions(user=people["customer"], ticket=ticket)

@@ -339,13 +339,6 @@ CUSTOMER_REPLIES = [
 ]
 
 
-CUSTOMER_THANKS = [
-    "Works now, thank you!",
-    "Great, thanks for the quick help.",
-    "Looks good so far, I'll let you know if it comes back.",
-]
-
-
 STAFF_ACKS = [
     "Hi {customer}, thanks for reporting this. I'm looking into it now.",
     "Hi {customer}, I've picked this up and will get back to you today.",

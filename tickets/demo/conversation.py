@@ -12,7 +12,6 @@ from tickets.status import Status
 from .content import (
     CUSTOMER_FOLLOW_UPS,
     CUSTOMER_REPLIES,
-    CUSTOMER_THANKS,
     MANAGER_NOTES,
     STAFF_ACKS,
     STAFF_NOTES,
@@ -55,7 +54,7 @@ MESSAGE_KINDS: dict[Status, list[MessageKind]] = {
         (2, ASSIGNED_STAFF, False, STAFF_REMINDERS),
         (1, ASSIGNED_STAFF, True, STAFF_NOTES),
     ],
-    S.RESOLVED: [(1, CUSTOMER, False, CUSTOMER_THANKS)],
+    # Nothing while resolved: a customer's reply there would have reopened the ticket.
 }
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -19,10 +20,10 @@ from accounts.identity import normalize_email
 from accounts.models import Role, User
 from accounts.services import user_create
 
-from .. import services, uploads
+from .. import mail_thread, services, uploads
 from ..errors import TicketError
 from ..limits import MESSAGE_MAX_LENGTH, SUBJECT_MAX_LENGTH
-from ..models import Comment, InboundMessage, Ticket
+from ..models import Comment, InboundMessage, Notification, Ticket
 from ..status import Status
 from . import addresses, noise
 from .parsing import ParsedMessage, Part, parse
@@ -136,18 +137,55 @@ def _act(message: ParsedMessage, *, size: int) -> tuple[Ticket, Comment | None]:
 
 
 def _thread(message: ParsedMessage, sender: User | None) -> Ticket | None:
-    """The ticket this message answers, if the sender may write on it."""
+    """The ticket this message answers, if its sender may write on it.
+
+    Looked for in this order: our token in a recipient address; a Message-ID of ours among
+    those the message answers; the `[HD-1042]` subject tag. The first ticket found that the
+    sender may write on by mail (may_write_by_mail) is the one; an agent writes on a ticket
+    only where the message proves they had our mail about it (the token, or one of our
+    notifications' random Message-IDs), never by a tag or a thread id anyone can type.
+    """
     if sender is None or not sender.is_active:
         return None
-    candidates = []
-    if (ticket_id := addresses.ticket_id_from(message.to + message.cc)) is not None:
-        candidates.append(ticket_id)
-    if (ticket_id := _subject_tag(message.subject)) is not None:
-        candidates.append(ticket_id)
-    for ticket in Ticket.objects.filter(pk__in=candidates):
-        if ticket.customer_id == sender.pk or (sender.is_agent and ticket.pk == candidates[0]):
+    for ticket_id, proven in _candidates(message):
+        ticket = Ticket.objects.filter(pk=ticket_id).first()
+        if ticket is None:
+            continue
+        if may_write_by_mail(sender, ticket) or (proven and sender.is_agent):
             return ticket
     return None
+
+
+def may_write_by_mail(user: User, ticket: Ticket) -> bool:
+    """Whether a message from `user` naming `ticket` (by a subject tag, a thread id or a
+    reply address) joins it as their reply. Anyone else's message makes a ticket of its own,
+    never a comment on someone else's."""
+    return user.is_active and ticket.customer_id == user.pk
+
+
+# A References header may list a whole thread; the newest ids are the ones that count.
+MAX_REFERENCES = 50
+
+
+def _candidates(message: ParsedMessage) -> Iterator[tuple[int, bool]]:
+    """(ticket id, whether the message proves its sender had our mail about it), in the
+    order they are tried."""
+    if (ticket_id := addresses.ticket_id_from(message.to + message.cc)) is not None:
+        yield ticket_id, True
+    ids = message.refers_to[:MAX_REFERENCES]
+    if ids:
+        ours = dict(
+            Notification.objects.filter(
+                message_id__in=[f"<{id_}>" for id_ in ids], ticket__isnull=False
+            ).values_list("message_id", "ticket_id")
+        )
+        for id_ in ids:
+            if (ticket_id := ours.get(f"<{id_}>")) is not None:
+                yield ticket_id, True
+            elif (ticket_id := mail_thread.ticket_id_of_root(id_)) is not None:
+                yield ticket_id, False
+    if (ticket_id := _subject_tag(message.subject)) is not None:
+        yield ticket_id, False
 
 
 def _subject_tag(subject: str) -> int | None:
@@ -186,16 +224,26 @@ def _new_ticket(
 
 def _reply(ticket: Ticket, author: User, message: ParsedMessage) -> Comment:
     files = _files(message.attachments)
-    text = EmailReplyParser(languages=REPLY_LANGUAGES).parse_reply(text=message.text)
     try:
         return services.comment_add(
             ticket_id=ticket.pk,
             author=author,
-            body=_body(text or message.text, files),
+            body=_body(reply_text(message.text), files),
             attachments=files.accepted,
         )
     except TicketError as error:
         raise Refused(State.QUARANTINED, str(error)) from error
+
+
+def reply_text(text: str) -> str:
+    """What the writer of a reply wrote: the text above our reply marker, without the quoted
+    history and the signature that mail clients add (mail-parser-reply). Never empty when
+    the message had text: a reply that is all quote is kept whole."""
+    above = mail_thread.above_marker(text)
+    if not above.strip():
+        above = text  # written below the marker, or nothing but the quote
+    cut = EmailReplyParser(languages=REPLY_LANGUAGES).parse_reply(text=above)
+    return cut if cut.strip() else above
 
 
 def _files(parts: tuple[Part, ...]) -> Files:

@@ -100,8 +100,9 @@ def _render_ticket(
     actions = workflow.available_actions(user=user, ticket=ticket)
     context = {
         "ticket": ticket,
-        "comments": queries.conversation(user, ticket),
+        "comments": queries.with_original_emails(queries.conversation(user, ticket)),
         "opening_files": queries.opening_attachments(ticket),
+        "opening_email_id": queries.opening_email_id(ticket),
         "activity": timeline.activity(ticket=ticket, viewer=user),
         "other_tickets": queries.customer_other_tickets(ticket),
         "actions": actions,

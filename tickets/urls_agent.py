@@ -11,4 +11,10 @@ urlpatterns = [
     path("tickets/<int:pk>/reply/", agent.ticket_reply, name="ticket_reply"),
     path("tickets/<int:pk>/action/", agent.ticket_action, name="ticket_action"),
     path("tickets/<int:pk>/update/", agent.ticket_update, name="ticket_update"),
+    path("tickets/<int:pk>/followers/", agent.follower_add, name="follower_add"),
+    path(
+        "tickets/<int:pk>/followers/<int:user_id>/remove/",
+        agent.follower_remove,
+        name="follower_remove",
+    ),
 ]

@@ -175,8 +175,8 @@ def test_the_ticket_page_takes_the_same_queries_however_long_the_conversation(
         )
     # session, user, ticket (+customer, assignee, service), comments (+authors), attachments,
     # opening attachments, history (+actors), field changes, the customer's other tickets,
-    # the services for the details form
-    with django_assert_num_queries(10):
+    # the services for the details form, the followers (+users, who added them)
+    with django_assert_num_queries(11):
         alex.get(detail(ticket))
 
 

@@ -82,6 +82,9 @@ IF_MATCH_HEADER = OpenApiParameter(
 )
 TICKET_ID = OpenApiParameter("id", int, OpenApiParameter.PATH, description="The ticket id.")
 ATTACHMENT_ID = OpenApiParameter("id", int, OpenApiParameter.PATH, description="The file id.")
+FOLLOWER_USER_ID = OpenApiParameter(
+    "user_id", int, OpenApiParameter.PATH, description="The follower's user id."
+)
 
 
 class AutoSchema(openapi.AutoSchema):

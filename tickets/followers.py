@@ -94,9 +94,12 @@ def follower_add(
 def follower_add_by_email(
     *, ticket_id: int, email: str, added_by: User
 ) -> tuple[TicketFollower, bool]:
-    """Staff add an existing customer by their address (any spelling of it)."""
+    """Staff add an existing customer by their address (any spelling of it). Whether an
+    address has an account is told to staff only."""
     from accounts.models import User
 
+    if not added_by.is_agent:
+        raise NotPermitted()
     try:
         user = User.objects.get(email=normalize_email(email))
     except (ValidationError, User.DoesNotExist):

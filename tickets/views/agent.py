@@ -2,7 +2,7 @@
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -263,8 +263,10 @@ def follower_remove(request: HttpRequest, pk: int, user_id: int) -> HttpResponse
     try:
         followers.follower_remove(ticket_id=ticket.pk, user_id=user_id, removed_by=request.user)
     except TicketFollower.DoesNotExist:
-        raise Http404(followers.NOT_A_FOLLOWER) from None
-    messages.success(request, _("They no longer follow this ticket."))
+        # Removed already (a second click, or a colleague): what was asked for holds.
+        messages.info(request, followers.NOT_A_FOLLOWER)
+    else:
+        messages.success(request, _("They no longer follow this ticket."))
     return redirect("agent:ticket_detail", pk=ticket.pk)
 
 

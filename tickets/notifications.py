@@ -107,10 +107,13 @@ def _to_customer_side(
     comment: Comment | None = None,
 ) -> None:
     """The customer and the ticket's followers (tickets.followers), except the comment's
-    author."""
+    author. What is essential to the customer is not to a follower who opted out."""
     for recipient in followers.recipients(ticket):
-        if comment is None or recipient.pk != comment.author_id:
-            _queue(event, ticket=ticket, recipient=recipient, history=history, comment=comment)
+        if comment is not None and recipient.pk == comment.author_id:
+            continue
+        if recipient.pk != ticket.customer_id and not recipient.notify_by_email:
+            continue
+        _queue(event, ticket=ticket, recipient=recipient, history=history, comment=comment)
 
 
 def comment_added(comment: Comment) -> None:

@@ -371,6 +371,17 @@ def test_followers_hear_the_customers_status_mails_as_followers(
     assert f"/tickets/{ticket.pk}/" in to_fran.body and "/agent/" not in to_fran.body
 
 
+def test_a_follower_who_opted_out_gets_not_even_the_essential_mails(
+    make_ticket, follower, follow, agent
+):
+    follower.notify_by_email = False
+    follower.save()
+    ticket = make_ticket(Status.IN_PROGRESS)
+    follow(ticket, follower)
+    workflow.transition(ticket_id=ticket.pk, to=Status.RESOLVED, actor=agent, note="Done.")
+    assert recipients(Event.RESOLVED) == ["carla@example.com"]
+
+
 def test_staff_only_notes_never_reach_a_follower(make_ticket, follower, follow, agent):
     ticket = make_ticket(Status.IN_PROGRESS)
     follow(ticket, follower)

@@ -454,6 +454,7 @@ SPECTACULAR_SETTINGS = {
         {"name": "tickets", "description": "Report, list and read tickets; the services."},
         {"name": "workflow", "description": "Take, assign and move tickets through the workflow."},
         {"name": "conversation", "description": "Replies and internal notes."},
+        {"name": "followers", "description": "Customers who follow a ticket (staff manage them)."},
         {"name": "files", "description": "Attachments, with the same checks as the pages."},
     ],
     "ENUM_NAME_OVERRIDES": {

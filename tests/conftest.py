@@ -155,6 +155,12 @@ def neighbour(db):
 
 
 @pytest.fixture
+def follower(db):
+    """A customer who follows one ticket of Carla's (tickets.followers); tests add her."""
+    return _user("fran@example.com", "Fran Follower", Role.CUSTOMER)
+
+
+@pytest.fixture
 def agent(db):
     return _user("alex@example.com", "Alex Agent", Role.AGENT)
 

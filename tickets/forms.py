@@ -211,6 +211,14 @@ class AssignForm(forms.Form):
         self.fields["assignee"].queryset = active_agents()
 
 
+class FollowerForm(forms.Form):
+    email = forms.EmailField(
+        label=_("Add a follower"),
+        max_length=320,
+        help_text=_("The e-mail address of a customer's account."),
+    )
+
+
 class TicketUpdateForm(forms.Form):
     priority = forms.ChoiceField(label=_("Priority"), choices=Priority.choices)
     category = forms.ModelChoiceField(

@@ -4,7 +4,8 @@
   tickets.workflow.transition) and its reference helpers.
 - What happened to a ticket, append-only: StatusHistory (every status change, who and why)
   and FieldChange (priority, service and assignee changes); then the conversation, Comment
-  and Attachment; Notification (the outbox of e-mails, sent after commit); Rating.
+  and Attachment; Notification (the outbox of e-mails, sent after commit); Rating;
+  TicketFollower (people besides the customer who follow a ticket).
 - Service levels: SlaPolicy (targets per priority), WorkingHours and Holiday (the business
   calendar), TicketMetrics (each ticket's clock, kept by tickets.metrics) and SlaAlert (one
   warning or breach per ticket and target, by tickets.sla_alerts).
@@ -675,6 +676,36 @@ class Rating(models.Model):
 
     def __str__(self) -> str:
         return f"{self.score}/5 for {self.ticket_id}"
+
+
+class TicketFollower(models.Model):
+    """Someone besides the customer who follows a ticket: put in Cc of its mail, or added by
+    staff. They read its public side, reply on it and receive its public replies; the
+    workflow's steps stay the customer's (tickets.followers)."""
+
+    # Both looked up through the two-column indexes below, not indexes of their own.
+    ticket = models.ForeignKey(
+        Ticket, on_delete=models.CASCADE, related_name="followers", db_index=False
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="followed", db_index=False
+    )
+    # None: the help desk added them (from the Cc of a message).
+    added_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["ticket", "user"], name="ticket_follower_unique")
+        ]
+        # "Tickets you follow" and visible_to() look rows up by user.
+        indexes = [models.Index(fields=["user", "ticket"], name="ticket_follower_user_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} follows {self.ticket_id}"
 
 
 # --- Service levels -----------------------------------------------------------------------

@@ -19,7 +19,7 @@ from django.utils.translation import gettext_lazy as _
 
 from helpdesk.http import absolute_url
 
-from . import mail_thread
+from . import followers, mail_thread
 from .delivery import builds
 from .models import Comment, Notification, SlaAlert, StatusHistory, Ticket, format_reference
 from .status import Status
@@ -84,9 +84,9 @@ def status_changed(entry: StatusHistory) -> None:
     ticket = entry.ticket
     source, target = entry.from_status, entry.to_status
     if target == Status.RESOLVED:
-        _queue(Event.RESOLVED, ticket=ticket, recipient=ticket.customer, history=entry)
+        _to_customer_side(Event.RESOLVED, ticket=ticket, history=entry)
     elif target == Status.ON_HOLD:
-        _queue(Event.ON_HOLD, ticket=ticket, recipient=ticket.customer, history=entry)
+        _to_customer_side(Event.ON_HOLD, ticket=ticket, history=entry)
     elif target == Status.ASSIGNED and entry.actor_id != ticket.assignee_id:
         _queue(Event.ASSIGNED, ticket=ticket, recipient=ticket.assignee, history=entry)
     elif (
@@ -96,16 +96,37 @@ def status_changed(entry: StatusHistory) -> None:
     ):
         _queue(Event.REOPENED, ticket=ticket, recipient=ticket.assignee, history=entry)
     elif target == Status.CLOSED and entry.actor_id is None:
-        _queue(Event.AUTO_CLOSED, ticket=ticket, recipient=ticket.customer, history=entry)
+        _to_customer_side(Event.AUTO_CLOSED, ticket=ticket, history=entry)
+
+
+def _to_customer_side(
+    event: Event,
+    *,
+    ticket: Ticket,
+    history: StatusHistory | None = None,
+    comment: Comment | None = None,
+) -> None:
+    """The customer and the ticket's followers (tickets.followers), except the comment's
+    author. What is essential to the customer is not to a follower who opted out."""
+    for recipient in followers.recipients(ticket):
+        if comment is not None and recipient.pk == comment.author_id:
+            continue
+        if recipient.pk != ticket.customer_id and not recipient.notify_by_email:
+            continue
+        _queue(event, ticket=ticket, recipient=recipient, history=history, comment=comment)
 
 
 def comment_added(comment: Comment) -> None:
+    """A public reply goes to the other side: staff's to the customer and the followers; the
+    customer's or a follower's to the assignee, and to the rest of the customer's side."""
     if comment.is_internal:
         return
     ticket = comment.ticket
-    other_side = ticket.assignee if comment.author_id == ticket.customer_id else ticket.customer
-    if other_side is not None and other_side.pk != comment.author_id:
-        _queue(Event.REPLY, ticket=ticket, recipient=other_side, comment=comment)
+    _to_customer_side(Event.REPLY, ticket=ticket, comment=comment)
+    assignee = ticket.assignee
+    from_customer_side = not comment.author.is_agent
+    if from_customer_side and assignee is not None and assignee.pk != comment.author_id:
+        _queue(Event.REPLY, ticket=ticket, recipient=assignee, comment=comment)
 
 
 def ticket_reassigned(ticket: Ticket) -> None:
@@ -172,6 +193,9 @@ def render(notification: Notification) -> EmailMultiAlternatives:
         "event": notification.event,
         "ticket": ticket,
         "recipient": notification.recipient,
+        # A follower hears what the customer hears, told as someone who follows the ticket.
+        "follows": not notification.recipient.is_agent
+        and notification.recipient_id != ticket.customer_id,
         "history": notification.history,
         "note": note_for(notification),
         "comment": notification.comment,

@@ -22,6 +22,7 @@ from .models import (
     Comment,
     InboundMessage,
     Ticket,
+    TicketFollower,
     parse_reference,
     priority_rank,
     sla_sort_key,
@@ -33,12 +34,15 @@ if TYPE_CHECKING:
 
 
 def visible_to(user: User) -> QuerySet[Ticket]:
-    """Tickets `user` may know exist: a customer's own, every ticket for staff, else none."""
+    """Tickets `user` may know exist: a customer's own and those they follow (exactly those
+    tickets, nothing else of their customers'), every ticket for staff, else none."""
     if not user.is_authenticated or not user.is_active:
         return Ticket.objects.none()
     if user.is_agent:
         return Ticket.objects.all()
-    return Ticket.objects.filter(customer=user)
+    # IN over the follower rows rather than a join: a ticket is one row however many follow.
+    followed = TicketFollower.objects.filter(user=user).values("ticket_id")
+    return Ticket.objects.filter(Q(customer=user) | Q(pk__in=followed))
 
 
 def active_agents() -> QuerySet[User]:
@@ -51,8 +55,18 @@ def active_agents() -> QuerySet[User]:
 def customer_tickets(user: User, *, show: str = "open") -> QuerySet[Ticket]:
     """A customer's own tickets, latest activity they can see first; show is open, closed or
     all."""
+    return _portal_list(visible_to(user).filter(customer=user), user=user, show=show)
+
+
+def followed_tickets(user: User, *, show: str = "open") -> QuerySet[Ticket]:
+    """The tickets `user` follows (tickets.followers), in the same order and by the same
+    `show` as customer_tickets."""
+    return _portal_list(visible_to(user).filter(followers__user=user), user=user, show=show)
+
+
+def _portal_list(tickets: QuerySet[Ticket], *, user: User, show: str) -> QuerySet[Ticket]:
     updated = versions.updated_field_for(user)
-    tickets = visible_to(user).select_related("assignee").order_by(f"-{updated}", "-id")
+    tickets = tickets.select_related("assignee").order_by(f"-{updated}", "-id")
     if show == "open":
         return tickets.exclude(status=Status.CLOSED)
     if show == "closed":

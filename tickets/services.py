@@ -19,7 +19,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from . import metrics, notifications, uploads, versions, workflow
+from . import followers, metrics, notifications, uploads, versions, workflow
 from .errors import (
     AssigneeInvalid,
     NotPermitted,
@@ -139,11 +139,14 @@ def comment_add(
     """Add a public reply or (staff only) an internal note.
 
     The first public reply from staff is the ticket's first response. A customer's reply to a
-    ticket on hold or resolved puts it back to work: the system moves it to in progress.
+    ticket on hold or resolved puts it back to work: the system moves it to in progress. A
+    follower's reply (tickets.followers) is a public reply by them, with no effect on the
+    workflow.
     """
     ticket = _lock(ticket_id, expected_version, author)
     is_own_customer = author.is_customer and ticket.customer_id == author.pk
-    if not (is_own_customer or author.is_agent) or (internal and not author.is_agent):
+    may_write = author.is_agent or followers.speaks_for_customer(user=author, ticket=ticket)
+    if not may_write or (internal and not author.is_agent):
         raise NotPermitted()
     if ticket.status == Status.CLOSED:
         raise TicketClosed()

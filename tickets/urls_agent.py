@@ -12,4 +12,10 @@ urlpatterns = [
     path("tickets/<int:pk>/action/", agent.ticket_action, name="ticket_action"),
     path("tickets/<int:pk>/update/", agent.ticket_update, name="ticket_update"),
     path("emails/<int:pk>/", files.original_email, name="original_email"),
+    path("tickets/<int:pk>/followers/", agent.follower_add, name="follower_add"),
+    path(
+        "tickets/<int:pk>/followers/<int:user_id>/remove/",
+        agent.follower_remove,
+        name="follower_remove",
+    ),
 ]

@@ -112,6 +112,8 @@ ACCESS: dict[str, tuple[str, tuple[str, ...]]] = {
     "agent/tickets/<int:pk>/update/": (POST, STAFF),
     # the e-mail a ticket or reply came from, as it arrived: staff only, never its customer
     "agent/emails/<int:pk>/": (GET, STAFF),
+    "agent/tickets/<int:pk>/followers/": (POST, STAFF),
+    "agent/tickets/<int:pk>/followers/<int:user_id>/remove/": (POST, STAFF),
     # reports
     "reports/": (GET, MANAGERS),
     "reports/summary.csv": (GET, MANAGERS),
@@ -130,6 +132,10 @@ ACCESS: dict[str, tuple[str, tuple[str, ...]]] = {
     "api/v1/tickets/<int:pk>/take/": (POST, API_OWNER_OR_STAFF),
     "api/v1/tickets/<int:pk>/assign/": (POST, API_OWNER_OR_STAFF),
     "api/v1/tickets/<int:pk>/attachments/": (GET, API_OWNER_OR_STAFF),
+    # Followers are staff's to manage: Carla sees her ticket, so she is refused, not misled.
+    "api/v1/tickets/<int:pk>/followers/": (GET, (E401, "403", E404, IN, IN, IN)),
+    # DELETE only (tests/api/test_followers.py): any other method is refused alike.
+    "api/v1/tickets/<int:pk>/followers/<int:user_id>/": (GET, (E401, *(E405,) * 5)),
     "api/v1/attachments/<int:pk>/": (GET, API_OWNER_OR_STAFF),
     "api/v1/attachments/<int:pk>/download/": (GET, API_OWNER_OR_STAFF),
     "api/v1/reports/summary/": (GET, API_MANAGERS),
@@ -293,6 +299,7 @@ def url_for(route: str, objects: dict) -> str:
     path = path.replace("<uidb64>/<token>", "MQ/set-password")
     path = path.replace("<slug:name>", "weekly")
     path = path.replace("<id>", str(objects["user"].pk))
+    path = path.replace("<int:user_id>", str(objects["user"].pk))
     if "<path:content_type_id>" in path:
         ticket_type = ContentType.objects.get_for_model(objects["ticket"])
         path = path.replace("<path:content_type_id>", str(ticket_type.pk))

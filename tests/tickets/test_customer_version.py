@@ -205,8 +205,9 @@ def test_the_customers_pages_and_api_cost_the_same_queries_with_internal_notes(
     for _ in range(notes):
         staff_only("file", ticket, agent)
     pages, api = signed_in(Client, customer), signed_in(APIClient, customer)
-    # session, user, count for the paginator, the page of tickets with their assignees
-    with django_assert_num_queries(4):
+    # session, user, count for the paginator, the page of tickets with their assignees, the
+    # tickets she follows
+    with django_assert_num_queries(5):
         pages.get(reverse("portal:ticket_list"))
     # session, user, the ticket (+customer, assignee, category)
     with django_assert_num_queries(3):

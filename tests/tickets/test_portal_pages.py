@@ -60,8 +60,9 @@ def test_my_tickets_takes_the_same_queries_however_many(
 ):
     for _ in range(count):
         make_ticket(Status.ASSIGNED)
-    # session, user, count for the paginator, the page of tickets with their assignees
-    with django_assert_num_queries(4):
+    # session, user, count for the paginator, the page of tickets with their assignees, the
+    # tickets she follows (tests/tickets/test_followers.py)
+    with django_assert_num_queries(5):
         carla.get(reverse("portal:ticket_list"))
 
 

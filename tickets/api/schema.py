@@ -150,6 +150,9 @@ def _is_file(schema: dict[str, Any]) -> bool:
 UPLOAD_TYPES = ", ".join(
     sorted({uploads.CONTENT_TYPES.get(ext, "text/plain") for ext in uploads.accepted_extensions()})
 )
+FOLLOWER_USER_ID = OpenApiParameter(
+    "user_id", ID, OpenApiParameter.PATH, description="The follower's user id."
+)
 
 
 class AutoSchema(openapi.AutoSchema):

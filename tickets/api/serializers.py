@@ -102,6 +102,22 @@ class UserSummarySerializer(serializers.Serializer):
     display_name = serializers.CharField(read_only=True)
 
 
+class FollowerSerializer(serializers.Serializer):
+    id = serializers.IntegerField(source="user_id", read_only=True, help_text="The user's id.")
+    email = serializers.EmailField(source="user.email", read_only=True)
+    display_name = serializers.CharField(source="user.display_name", read_only=True)
+    added_by = UserSummarySerializer(
+        read_only=True, allow_null=True, help_text="null: copied on the ticket's e-mail."
+    )
+    created_at = serializers.DateTimeField(read_only=True)
+
+
+class FollowerCreateSerializer(serializers.Serializer):
+    email = serializers.EmailField(
+        max_length=320, help_text="The address of an existing customer's account."
+    )
+
+
 class MeSerializer(serializers.ModelSerializer):
     is_agent = serializers.BooleanField(read_only=True, help_text="Agents and managers.")
     is_manager = serializers.BooleanField(read_only=True)

@@ -20,6 +20,12 @@ urlpatterns = [
     ),
     path("tickets/<int:pk>/take/", views.TicketTake.as_view(), name="ticket-take"),
     path("tickets/<int:pk>/assign/", views.TicketAssign.as_view(), name="ticket-assign"),
+    path("tickets/<int:pk>/followers/", views.FollowerList.as_view(), name="ticket-followers"),
+    path(
+        "tickets/<int:pk>/followers/<int:user_id>/",
+        views.FollowerDetail.as_view(),
+        name="ticket-follower",
+    ),
     path(
         "tickets/<int:pk>/attachments/",
         views.TicketAttachmentList.as_view(),

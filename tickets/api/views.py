@@ -24,7 +24,7 @@ from rest_framework.response import Response
 from rest_framework.utils.urls import replace_query_param
 from rest_framework.views import APIView
 
-from tickets import limits, queries, services, versions, workflow
+from tickets import followers, limits, queries, services, versions, workflow
 from tickets.models import Attachment, Category, Comment, Ticket
 from tickets.reports import snapshots as report_snapshots
 from tickets.views.files import download_response
@@ -40,6 +40,7 @@ from .schema import (
     E415,
     E429,
     ETAG,
+    FOLLOWER_USER_ID,
     IF_MATCH_HEADER,
     IF_MATCH_PATTERN,
     LIST_ERRORS,
@@ -56,6 +57,8 @@ from .serializers import (
     CategorySerializer,
     CommentCreateSerializer,
     CommentSerializer,
+    FollowerCreateSerializer,
+    FollowerSerializer,
     MeSerializer,
     PageParamsSerializer,
     ReportParamsSerializer,
@@ -351,6 +354,61 @@ class TicketAssign(APIView):
             expected_version=expected_version(request, values.get("version")),
         )
         return ticket_response(request, pk)
+
+
+# --- Followers ----------------------------------------------------------------------------
+
+
+class FollowerList(APIView):
+    @extend_schema(
+        tags=["followers"],
+        summary="Who follows the ticket (staff)",
+        description=(
+            "Customers besides the ticket's own who read its public side, receive its public "
+            "replies and may answer: copied on its e-mail or added by staff."
+        ),
+        parameters=[TICKET_ID],
+        responses={200: FollowerSerializer(many=True), **READ_ERRORS},
+    )
+    def get(self, request: Request, pk: int) -> Response:
+        ticket = visible_ticket(request, pk)
+        rows = followers.followers_of(ticket=ticket, viewer=request.user)
+        return Response(FollowerSerializer(rows, many=True).data)
+
+    @extend_schema(
+        tags=["followers"],
+        summary="Add a follower by e-mail address (staff)",
+        description=(
+            "The address must be an existing, active customer's other than the ticket's own. "
+            "201 when added; 200 when they already follow."
+        ),
+        parameters=[TICKET_ID],
+        request=FollowerCreateSerializer,
+        responses={201: FollowerSerializer, 200: FollowerSerializer, **WRITE_ERRORS},
+    )
+    def post(self, request: Request, pk: int) -> Response:
+        ticket = visible_ticket(request, pk)
+        data = FollowerCreateSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        follower, created = followers.follower_add_by_email(
+            ticket_id=ticket.pk, email=data.validated_data["email"], added_by=request.user
+        )
+        code = status.HTTP_201_CREATED if created else status.HTTP_200_OK
+        return Response(FollowerSerializer(follower).data, status=code)
+
+
+class FollowerDetail(APIView):
+    @extend_schema(
+        tags=["followers"],
+        summary="Stop someone following the ticket (staff)",
+        description="404 when they do not follow it.",
+        parameters=[TICKET_ID, FOLLOWER_USER_ID],
+        responses={204: None, **WRITE_ERRORS},
+    )
+    def delete(self, request: Request, pk: int, user_id: int) -> Response:
+        ticket = visible_ticket(request, pk)
+        followers.follower_remove(ticket_id=ticket.pk, user_id=user_id, removed_by=request.user)
+        return Response(status=status.HTTP_204_NO_CONTENT)
 
 
 # --- Conversation and files ---------------------------------------------------------------

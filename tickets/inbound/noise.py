@@ -46,9 +46,16 @@ def noise_reason(message: ParsedMessage) -> str:
     local = sender.partition("@")[0].partition("+")[0]
     if local in ROBOT_SENDERS:
         return f"an automatic sender ({local})"
-    if sender in own_addresses() or _is_our_reply_address(sender):
+    if is_our_address(sender):
         return "our own address"
     return ""
+
+
+def is_our_address(address: str) -> bool:
+    """Whether `address` is the help desk's own: its sender, its inbound address, or a
+    ticket's reply address."""
+    address = address.lower()
+    return address in own_addresses() or _is_our_reply_address(address)
 
 
 def _is_our_reply_address(sender: str) -> bool:

@@ -20,7 +20,7 @@ from accounts.identity import normalize_email
 from accounts.models import Role, User
 from accounts.services import user_create
 
-from .. import mail_thread, services, uploads
+from .. import followers, mail_thread, services, uploads
 from ..errors import TicketError
 from ..limits import MESSAGE_MAX_LENGTH, SUBJECT_MAX_LENGTH
 from ..models import Comment, InboundMessage, Notification, Ticket
@@ -33,6 +33,8 @@ State = InboundMessage.State
 REPLY_LANGUAGES = ["en", "de", "fr", "es", "it", "nl"]
 NO_SUBJECT = "(no subject)"
 NO_TEXT = "(The message had no text.)"
+# A message copied to many people makes at most this many followers (and accounts).
+CC_FOLLOWERS_MAX = 10
 
 
 class Refused(Exception):
@@ -131,9 +133,14 @@ def _act(message: ParsedMessage, *, size: int) -> tuple[Ticket, Comment | None]:
     ticket = _thread(message, sender)
     if ticket is not None and sender is not None:
         if ticket.status != Status.CLOSED:
-            return ticket, _reply(ticket, sender, message)
-        return _new_ticket(message, sender, follow_up_to=ticket), None
-    return _new_ticket(message, sender or _unknown_sender(message, email)), None
+            comment = _reply(ticket, sender, message)
+            _add_followers(ticket, message)
+            return ticket, comment
+        ticket = _new_ticket(message, sender, follow_up_to=ticket)
+    else:
+        ticket = _new_ticket(message, sender or _unknown_sender(message, email))
+    _add_followers(ticket, message)
+    return ticket, None
 
 
 def _thread(message: ParsedMessage, sender: User | None) -> Ticket | None:
@@ -157,10 +164,9 @@ def _thread(message: ParsedMessage, sender: User | None) -> Ticket | None:
 
 
 def may_write_by_mail(user: User, ticket: Ticket) -> bool:
-    """Whether a message from `user` naming `ticket` (by a subject tag, a thread id or a
-    reply address) joins it as their reply. Anyone else's message makes a ticket of its own,
-    never a comment on someone else's."""
-    return user.is_active and ticket.customer_id == user.pk
+    """Whether a message from `user` may join `ticket` as their reply: its customer's or a
+    follower's (tickets.followers)."""
+    return followers.speaks_for_customer(user=user, ticket=ticket)
 
 
 # A References header may list a whole thread; the newest ids are the ones that count.
@@ -197,8 +203,42 @@ def _subject_tag(subject: str) -> int | None:
 def _unknown_sender(message: ParsedMessage, email: str) -> User:
     if settings.INBOUND_UNKNOWN_SENDERS != "create":
         raise Refused(State.REJECTED, _("The sender has no account and sign-up by e-mail is off."))
-    name = message.sender_name or email.partition("@")[0]
+    return _new_customer(email, message.sender_name)
+
+
+def _new_customer(email: str, name: str = "") -> User:
+    """An account for an address that wrote to us (or was copied): no usable password."""
+    name = name or email.partition("@")[0]
     return user_create(email=email, display_name=name[:150], role=Role.CUSTOMER, password=None)
+
+
+def _add_followers(ticket: Ticket, message: ParsedMessage) -> None:
+    """People in Cc follow the ticket: known customers, and unknown addresses when unknown
+    senders get an account (INBOUND_UNKNOWN_SENDERS). Staff, our own addresses, the sender
+    and the customer are left out; so is anyone past the first CC_FOLLOWERS_MAX."""
+    wanted: dict[str, None] = {}
+    for address in message.cc:
+        if noise.is_our_address(address):
+            continue
+        try:
+            wanted[normalize_email(address)] = None
+        except ValidationError:
+            continue
+    wanted.pop(normalize_email(message.sender), None)
+    addresses = list(wanted)[:CC_FOLLOWERS_MAX]
+    known = {user.email: user for user in User.objects.filter(email__in=addresses)}
+    for address in addresses:
+        user = known.get(address)
+        if user is None:
+            if settings.INBOUND_UNKNOWN_SENDERS != "create":
+                continue
+            try:
+                user = _new_customer(address)
+            except ValidationError:  # e.g. an address that looks like someone else's
+                continue
+        if followers.refusal(user=user, ticket=ticket):
+            continue  # staff, a deactivated account, the customer
+        followers.follower_add(ticket_id=ticket.pk, user=user, added_by=None)
 
 
 def _new_ticket(

@@ -12,17 +12,18 @@ from django.views.decorators.http import require_POST
 
 from accounts.roles import agent_required
 from helpdesk.forms import add_service_errors
-from tickets import queries, services, timeline, versions, workflow
+from tickets import followers, queries, services, timeline, versions, workflow
 from tickets.errors import TicketError
 from tickets.forms import (
     ActionForm,
     AgentReplyForm,
     AssignForm,
     BulkForm,
+    FollowerForm,
     QueueFilterForm,
     TicketUpdateForm,
 )
-from tickets.models import Ticket
+from tickets.models import Ticket, TicketFollower
 
 QUEUE_PAGE_SIZE = 50
 
@@ -93,6 +94,7 @@ def _render_ticket(
     *,
     reply_form: AgentReplyForm | None = None,
     action_form: ActionForm | None = None,
+    follower_form: FollowerForm | None = None,
     error: str = "",
     status: int = 200,
 ) -> HttpResponse:
@@ -100,6 +102,8 @@ def _render_ticket(
     actions = workflow.available_actions(user=user, ticket=ticket)
     context = {
         "ticket": ticket,
+        "followers": list(followers.followers_of(ticket=ticket, viewer=user)),
+        "follower_form": follower_form or FollowerForm(),
         "comments": queries.with_original_emails(queries.conversation(user, ticket)),
         "opening_files": queries.opening_attachments(ticket),
         "opening_email_id": queries.opening_email_id(ticket),
@@ -225,6 +229,45 @@ def ticket_update(request: HttpRequest, pk: int) -> HttpResponse:
         messages.error(request, " ".join(error.messages))
         return redirect("agent:ticket_detail", pk=ticket.pk)
     messages.success(request, _("Ticket details saved."))
+    return redirect("agent:ticket_detail", pk=ticket.pk)
+
+
+@agent_required
+@require_POST
+def follower_add(request: HttpRequest, pk: int) -> HttpResponse:
+    ticket = _ticket(request, pk)
+    form = FollowerForm(request.POST)
+    if form.is_valid():
+        try:
+            follower, created = followers.follower_add_by_email(
+                ticket_id=ticket.pk, email=form.cleaned_data["email"], added_by=request.user
+            )
+        except ValidationError as error:
+            add_service_errors(form, error)
+        except TicketError as error:
+            return _render_ticket(
+                request, ticket, follower_form=form, error=error.message, status=error.status_code
+            )
+        else:
+            done = _("%(name)s follows this ticket.")
+            if not created:
+                done = _("%(name)s already follows this ticket.")
+            messages.success(request, done % {"name": follower.user.display_name})
+            return redirect("agent:ticket_detail", pk=ticket.pk)
+    return _render_ticket(request, ticket, follower_form=form, status=400)
+
+
+@agent_required
+@require_POST
+def follower_remove(request: HttpRequest, pk: int, user_id: int) -> HttpResponse:
+    ticket = _ticket(request, pk)
+    try:
+        followers.follower_remove(ticket_id=ticket.pk, user_id=user_id, removed_by=request.user)
+    except TicketFollower.DoesNotExist:
+        # Removed already (a second click, or a colleague): what was asked for holds.
+        messages.info(request, followers.NOT_A_FOLLOWER)
+    else:
+        messages.success(request, _("They no longer follow this ticket."))
     return redirect("agent:ticket_detail", pk=ticket.pk)
 
 

@@ -17,6 +17,7 @@ from tickets.models import Rating, Ticket
 from tickets.status import Status
 
 PAGE_SIZE = 20
+FOLLOWED_SHOWN = 50  # "Tickets you follow": the latest this many, no paging
 FILTERS = {"open": _("Open"), "closed": _("Closed"), "all": _("All")}
 
 
@@ -35,9 +36,15 @@ def ticket_list(request: HttpRequest) -> HttpResponse:
         show = "open"
     tickets = queries.customer_tickets(request.user, show=show)
     page = Paginator(tickets, PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(
-        request, "portal/ticket_list.html", {"page": page, "show": show, "filters": FILTERS}
-    )
+    followed = list(queries.followed_tickets(request.user, show=show)[: FOLLOWED_SHOWN + 1])
+    context = {
+        "page": page,
+        "show": show,
+        "filters": FILTERS,
+        "followed": followed[:FOLLOWED_SHOWN],
+        "followed_more": len(followed) > FOLLOWED_SHOWN,
+    }
+    return render(request, "portal/ticket_list.html", context)
 
 
 @customer_required
@@ -85,9 +92,12 @@ def _render_ticket(
     status: int = 200,
 ) -> HttpResponse:
     user = request.user
-    rating = Rating.objects.filter(ticket=ticket).first()
+    # A follower reads and replies; rating, like the workflow's steps, is the customer's.
+    is_customer = ticket.customer_id == user.pk
+    rating = Rating.objects.filter(ticket=ticket).first() if is_customer else None
     context = {
         "ticket": ticket,
+        "is_customer": is_customer,
         "comments": queries.conversation(user, ticket),
         "opening_files": queries.opening_attachments(ticket),
         "timeline": timeline.for_ticket(ticket=ticket, viewer=user),
@@ -102,7 +112,7 @@ def _render_ticket(
         "action_form": action_form,
         "rating": rating,
         "rating_form": rating_form
-        or (RatingForm() if services.is_ratable(ticket) and not rating else None),
+        or (RatingForm() if is_customer and services.is_ratable(ticket) and not rating else None),
         "error": error,
     }
     return render(request, "portal/ticket_detail.html", context, status=status)

@@ -24,7 +24,7 @@ from ..errors import TicketError
 from ..limits import MESSAGE_MAX_LENGTH, SUBJECT_MAX_LENGTH
 from ..models import Comment, InboundMessage, Ticket
 from ..status import Status
-from . import addresses, noise
+from . import addresses, answers, bounces, noise
 from .parsing import ParsedMessage, Part, parse
 
 log = logging.getLogger(__name__)
@@ -37,10 +37,11 @@ NO_TEXT = "(The message had no text.)"
 class Refused(Exception):
     """The message is understood and refused by a rule; its text is the recorded reason."""
 
-    def __init__(self, state: str, reason: str) -> None:
+    def __init__(self, state: str, reason: str, *, answer_to: str = "") -> None:
         super().__init__(reason)
         self.state = state
         self.reason = reason
+        self.answer_to = answer_to  # an address owed a polite automatic answer
 
 
 @dataclass(frozen=True)
@@ -100,7 +101,7 @@ def _record(
         with transaction.atomic():
             ticket, comment = _act(message, size=len(raw))
     except Refused as refusal:
-        record.state, record.reason = refusal.state, refusal.reason
+        record.state, record.reason = refusal.state, _refused(refusal, message, raw)
     except DatabaseError:
         raise
     except Exception as error:
@@ -112,6 +113,18 @@ def _record(
         record.ticket, record.comment = ticket, comment
     record.save()
     return record
+
+
+def _refused(refusal: Refused, message: ParsedMessage, raw: bytes) -> str:
+    """What a refused message still does, now that its attempt is rolled back; the reason
+    recorded."""
+    if noise.is_bounce(message):
+        return bounces.record(raw)
+    if refusal.answer_to:
+        if answers.refuse(message, address=refusal.answer_to) is None:
+            return refusal.reason + " " + _("Not answered: too many automatic answers this hour.")
+        return refusal.reason + " " + _("The sender was told so.")
+    return refusal.reason
 
 
 def _act(message: ParsedMessage, *, size: int) -> tuple[Ticket, Comment | None]:
@@ -132,7 +145,9 @@ def _act(message: ParsedMessage, *, size: int) -> tuple[Ticket, Comment | None]:
         if ticket.status != Status.CLOSED:
             return ticket, _reply(ticket, sender, message)
         return _new_ticket(message, sender, follow_up_to=ticket), None
-    return _new_ticket(message, sender or _unknown_sender(message, email)), None
+    if sender is None:
+        return _new_ticket(message, _unknown_sender(message, email), new_account=True), None
+    return _new_ticket(message, sender), None
 
 
 def _thread(message: ParsedMessage, sender: User | None) -> Ticket | None:
@@ -158,13 +173,21 @@ def _subject_tag(subject: str) -> int | None:
 
 def _unknown_sender(message: ParsedMessage, email: str) -> User:
     if settings.INBOUND_UNKNOWN_SENDERS != "create":
-        raise Refused(State.REJECTED, _("The sender has no account and sign-up by e-mail is off."))
+        raise Refused(
+            State.REJECTED,
+            _("The sender has no account and sign-up by e-mail is off."),
+            answer_to=email,
+        )
     name = message.sender_name or email.partition("@")[0]
     return user_create(email=email, display_name=name[:150], role=Role.CUSTOMER, password=None)
 
 
 def _new_ticket(
-    message: ParsedMessage, customer: User, follow_up_to: Ticket | None = None
+    message: ParsedMessage,
+    customer: User,
+    follow_up_to: Ticket | None = None,
+    *,
+    new_account: bool = False,
 ) -> Ticket:
     if not customer.is_active:
         raise Refused(State.REJECTED, _("The sender's account is deactivated."))
@@ -181,6 +204,10 @@ def _new_ticket(
         description=_body(message.text, files),
         attachments=files.accepted,
         follow_up_to=follow_up_to,
+        acknowledge=answers.may_answer(address=customer.email, user=customer),
+        acknowledgement=answers.acknowledgement(
+            message, new_account=new_account, refused=files.refused
+        ),
     )
 
 

@@ -93,9 +93,7 @@ def test_operators_see_the_bounce_in_the_admin(
     client.force_login(manager)
 
     with django_assert_max_num_queries(14):
-        response = client.get(
-            reverse("admin:tickets_notification_changelist"), {"state": "failed"}
-        )
+        response = client.get(reverse("admin:tickets_notification_changelist"), {"state": "failed"})
 
     assert response.status_code == 200
     assert "bounced: 5.1.1" in response.content.decode()

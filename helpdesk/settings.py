@@ -264,6 +264,9 @@ INBOUND_UNKNOWN_SENDERS = env.str("INBOUND_UNKNOWN_SENDERS", default="create")
 if INBOUND_UNKNOWN_SENDERS not in {"create", "reject"}:
     raise ImproperlyConfigured("INBOUND_UNKNOWN_SENDERS must be 'create' or 'reject'.")
 INBOUND_MAX_BYTES = env.int("INBOUND_MAX_MB", default=50) * 1024 * 1024
+# At most this many automatic answers (acknowledgements, refusals) to one address in any hour:
+# beyond it mail is still acted on, not answered (a loop with another help desk ends there).
+INBOUND_AUTO_ANSWERS_PER_HOUR = env.int("INBOUND_AUTO_ANSWERS_PER_HOUR", default=5)
 # The mailbox the beat job fetches from every minute, e.g.
 # imaps://support%40example.com:password@imap.example.com/INBOX. Empty: no fetching.
 INBOUND_IMAP_URL = env.str("INBOUND_IMAP_URL", default="")

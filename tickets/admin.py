@@ -249,7 +249,7 @@ class NotificationAdmin(ReadOnlyAdmin):
     list_display = (
         "ticket",
         "event",
-        "recipient",
+        "to",
         "state",
         "attempts",
         "next_attempt_at",
@@ -259,12 +259,13 @@ class NotificationAdmin(ReadOnlyAdmin):
     )
     list_filter = (DeliveryFilter, "state", "event")
     list_select_related = ("ticket", "recipient")
-    search_fields = ("recipient__email", "message_id")
+    search_fields = ("recipient__email", "address", "message_id")
     show_full_result_count = False
     fields = (
         "event",
         "ticket",
         "recipient",
+        "address",
         "state",
         "attempts",
         "failing_since",
@@ -278,6 +279,10 @@ class NotificationAdmin(ReadOnlyAdmin):
     readonly_fields = fields
     inlines = [AttemptInline]
     actions = ["retry_now", "give_up"]
+
+    @admin.display(description=_("to"))
+    def to(self, notification: Notification) -> str:
+        return notification.to
 
     @admin.display(description=_("last error"))
     def error(self, notification: Notification) -> str:

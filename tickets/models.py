@@ -503,6 +503,9 @@ def new_message_id() -> str:
 
 # Notification.ACCOUNT_EVENTS as the database's check names them (Meta cannot see the class).
 ACCOUNT_EVENT_VALUES = ("password_reset", "password_changed", "account_created", "signup_attempt")
+# Events about neither a ticket nor an account: an answer to an address that has no account.
+ADDRESS_EVENT_VALUES = ("mail_refused",)
+TICKETLESS_EVENT_VALUES = ACCOUNT_EVENT_VALUES + ADDRESS_EVENT_VALUES
 
 
 class Notification(models.Model):
@@ -525,9 +528,16 @@ class Notification(models.Model):
         PASSWORD_CHANGED = "password_changed", _("Password changed")
         ACCOUNT_CREATED = "account_created", _("Account created")
         SIGNUP_ATTEMPT = "signup_attempt", _("Sign-up with an address in use")
+        # To an address, not a person (tickets.inbound.answers builds it).
+        MAIL_REFUSED = "mail_refused", _("Automatic answer: e-mail not accepted")
 
-    # The events about an account: they have no ticket; every other event has one.
+    # The events about an account: they have no ticket.
     ACCOUNT_EVENTS = frozenset(map(Event, ACCOUNT_EVENT_VALUES))
+    # Written to `address`, with no recipient and no ticket.
+    ADDRESS_EVENTS = frozenset(map(Event, ADDRESS_EVENT_VALUES))
+    # The events that are automatic answers to an e-mail we received carry its Message-ID as
+    # detail[ANSWERS] (tickets.inbound.answers counts them per sender).
+    ANSWERS = "answers"
 
     class State(models.TextChoices):
         PENDING = "pending", _("Pending")
@@ -540,8 +550,14 @@ class Notification(models.Model):
         Ticket, on_delete=models.PROTECT, null=True, blank=True, related_name="notifications"
     )
     recipient = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="notifications"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="notifications",
     )
+    # Where an ADDRESS_EVENTS message goes (normalised); empty for every other event.
+    address = models.CharField(max_length=320, blank=True)
     history = models.ForeignKey(
         StatusHistory, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
@@ -580,9 +596,16 @@ class Notification(models.Model):
                 name="notification_state_valid",
             ),
             models.CheckConstraint(
-                condition=Q(event__in=ACCOUNT_EVENT_VALUES, ticket__isnull=True)
-                | (~Q(event__in=ACCOUNT_EVENT_VALUES) & Q(ticket__isnull=False)),
+                condition=Q(event__in=TICKETLESS_EVENT_VALUES, ticket__isnull=True)
+                | (~Q(event__in=TICKETLESS_EVENT_VALUES) & Q(ticket__isnull=False)),
                 name="notification_ticket_iff_ticket_event",
+            ),
+            models.CheckConstraint(
+                condition=(
+                    Q(event__in=ADDRESS_EVENT_VALUES, recipient__isnull=True) & ~Q(address="")
+                )
+                | (~Q(event__in=ADDRESS_EVENT_VALUES) & Q(recipient__isnull=False, address="")),
+                name="notification_address_iff_address_event",
             ),
             models.UniqueConstraint(
                 fields=["event", "recipient", "history"],
@@ -607,10 +630,21 @@ class Notification(models.Model):
                 condition=~Q(state="sent"),
                 name="notification_not_sent_idx",
             ),
+            # Automatic answers to an address with no account, counted per sender.
+            models.Index(
+                fields=["address", "created_at"],
+                condition=~Q(address=""),
+                name="notification_address_idx",
+            ),
         ]
 
     def __str__(self) -> str:
-        return f"{self.event} → {self.recipient_id} ({self.state})"
+        return f"{self.event} → {self.recipient_id or self.address} ({self.state})"
+
+    @property
+    def to(self) -> str:
+        """The address the message goes to."""
+        return self.recipient.email if self.recipient_id else self.address
 
 
 class NotificationAttempt(AppendOnlyModel):

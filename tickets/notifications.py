@@ -51,7 +51,7 @@ def _queue(
         return None
     if not recipient.notify_by_email and event not in ESSENTIAL:
         return None
-    notification = Notification.objects.create(
+    return _write(
         event=event,
         ticket=ticket,
         recipient=recipient,
@@ -60,6 +60,10 @@ def _queue(
         sla_alert=sla_alert,
         detail=detail or {},
     )
+
+
+def _write(**fields) -> Notification:
+    notification = Notification.objects.create(**fields)
     transaction.on_commit(lambda: _enqueue(notification.pk))
     return notification
 
@@ -76,8 +80,16 @@ def account_event(event: Event, *, recipient: User, detail: dict | None = None) 
     _queue(event, ticket=None, recipient=recipient, detail=detail)
 
 
-def ticket_created(ticket: Ticket) -> None:
-    _queue(Event.RECEIVED, ticket=ticket, recipient=ticket.customer)
+def address_event(event: Event, *, address: str, detail: dict) -> Notification:
+    """A message to an address that has no account (Notification.ADDRESS_EVENTS)."""
+    return _write(event=event, ticket=None, recipient=None, address=address, detail=detail)
+
+
+def ticket_created(ticket: Ticket, *, acknowledge: bool = True, detail: dict | None = None) -> None:
+    """The customer hears that the ticket arrived (unless `acknowledge` is off: an automatic
+    answer to an e-mail over the per-sender cap); `detail` is what the mail adds to it."""
+    if acknowledge:
+        _queue(Event.RECEIVED, ticket=ticket, recipient=ticket.customer, detail=detail)
 
 
 def status_changed(entry: StatusHistory) -> None:
@@ -202,6 +214,7 @@ def render(notification: Notification) -> EmailMultiAlternatives:
         "alert": notification.sla_alert,
         "reply_marker": mail_thread.REPLY_MARKER if settings.INBOUND_ADDRESS else "",
         "continued": format_reference(ticket.follow_up_to_id),
+        "detail": notification.detail,
         "link": ticket_link(ticket=ticket, recipient=notification.recipient),
         "profile_link": absolute_url(reverse("profile")),
     }

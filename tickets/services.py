@@ -98,8 +98,13 @@ def ticket_create(
     priority: Priority | str = Priority.NORMAL,
     attachments: Sequence[UploadedFile] = (),
     follow_up_to: Ticket | None = None,
+    acknowledge: bool = True,
+    acknowledgement: dict | None = None,
 ) -> Ticket:
-    """Report a problem. A customer reports their own; staff may report for a customer."""
+    """Report a problem. A customer reports their own; staff may report for a customer.
+
+    The customer is told it arrived unless `acknowledge` is off; `acknowledgement` is what
+    that message adds (notifications.ticket_created)."""
     if not customer.is_customer:
         raise ValidationError({"customer": NOT_A_CUSTOMER})
     if created_by != customer and not created_by.is_agent:
@@ -120,7 +125,7 @@ def ticket_create(
     ticket.save()
     workflow.record_creation(ticket=ticket, actor=created_by)
     _store_attachments(ticket=ticket, comment=None, files=attachments, uploader=created_by)
-    notifications.ticket_created(ticket)
+    notifications.ticket_created(ticket, acknowledge=acknowledge, detail=acknowledgement)
     metrics.refresh_one(ticket.pk)
     return ticket
 

@@ -1,9 +1,17 @@
 """The beat job fetching from a real IMAP server (Dovecot): each message acted on once and
 moved out of the inbox only after what it caused has committed."""
 
+import os
+import signal
+import subprocess
+import sys
 import threading
+import time
+from collections import Counter
+from pathlib import Path
 
 import pytest
+from django.db import connection
 from imap_tools import MailBoxUnencrypted
 
 from tickets import tasks
@@ -105,6 +113,90 @@ def test_two_fetchers_at_once_make_each_ticket_once(postgres, mailbox, customer)
     assert Ticket.objects.count() == 12
     assert InboundMessage.objects.count() == 12
     assert uids_in(mailbox, "INBOX") == []
+
+
+def fetcher_env(*, imap_url: str, media_root: Path) -> dict[str, str]:
+    """`manage.py fetch_email` run as its own process on the test database."""
+    db = connection.settings_dict
+    database_url = (
+        f"postgres://{db['USER']}:{db['PASSWORD'] or ''}@{db['HOST'] or '127.0.0.1'}"
+        f":{db['PORT'] or 5432}/{db['NAME']}"
+    )
+    return {
+        **os.environ,
+        "DEBUG": "true",
+        "DATABASE_URL": database_url,
+        "REDIS_URL": "",  # notifications are sent in the process, to nowhere
+        "EMAIL_URL": "dummymail://",
+        "MEDIA_ROOT": str(media_root),
+        "INBOUND_IMAP_URL": imap_url,
+        "INBOUND_ADDRESS": "support@helpdesk.example",
+        "LOG_LEVEL": "ERROR",
+    }
+
+
+def run_fetch_email(env: dict[str, str]) -> subprocess.Popen:
+    return subprocess.Popen(
+        [sys.executable, "manage.py", "fetch_email"],
+        cwd=Path(__file__).resolve().parents[2],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_fetcher_killed_mid_batch_loses_and_doubles_nothing(
+    postgres, mailbox, imap_server, tmp_path
+):
+    count = 60
+    for number in range(count):
+        mailbox.append(
+            mail(sender=f"person{number % 7}@example.org", subject=f"M{number}"), "INBOX"
+        )
+    env = fetcher_env(imap_url=imap_server, media_root=tmp_path)
+
+    process = run_fetch_email(env)
+    deadline = time.monotonic() + 60
+    while InboundMessage.objects.count() < 3:
+        assert process.poll() is None, process.stderr.read().decode()
+        assert time.monotonic() < deadline, "the fetcher processed nothing within 60 s"
+        time.sleep(0.005)
+    process.send_signal(signal.SIGKILL)
+    process.wait(timeout=10)
+    assert process.returncode == -signal.SIGKILL
+    assert 3 <= InboundMessage.objects.count() < count, "not killed mid-batch"
+
+    again = run_fetch_email(env)
+    _out, err = again.communicate(timeout=300)
+
+    assert again.returncode == 0, err.decode()
+    subjects = Counter(Ticket.objects.values_list("subject", flat=True))
+    assert subjects == Counter(f"M{number}" for number in range(count))
+    assert InboundMessage.objects.count() == count
+    assert uids_in(mailbox, "INBOX") == []
+    assert len(uids_in(mailbox, "Processed")) == count
+
+
+def test_fetch_email_without_a_mailbox_says_so(settings):
+    from django.core.management import CommandError, call_command
+
+    settings.INBOUND_IMAP_URL = ""
+
+    with pytest.raises(CommandError, match="INBOUND_IMAP_URL"):
+        call_command("fetch_email")
+
+
+@pytest.mark.django_db
+def test_fetch_email_reports_what_it_did(mailbox, customer, capsys):
+    from django.core.management import call_command
+
+    mailbox.append(mail(subject="By command"), "INBOX")
+    mailbox.append(mail(headers={"Precedence": "bulk"}), "INBOX")
+
+    call_command("fetch_email")
+
+    assert capsys.readouterr().out.strip() == "2 message(s): 1 ignored, 1 processed"
 
 
 def test_no_mailbox_configured_means_no_fetch(settings):

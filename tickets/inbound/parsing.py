@@ -123,6 +123,8 @@ def _walk(message: Message) -> tuple[str, str, list[Part]]:
     files: list[Part] = []
     for part in _leaves(message, depth=0, budget=[MAX_PARTS]):
         kind = part.get_content_type()
+        if kind.startswith("multipart/"):
+            kind = "text/plain"  # its boundary never came: what there is, is the text
         disposition = (part.get_content_disposition() or "").lower()
         name = _filename(part)
         if disposition != "attachment" and not name and kind == "text/plain" and not text:

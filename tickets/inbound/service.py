@@ -25,7 +25,7 @@ from ..errors import TicketError
 from ..limits import MESSAGE_MAX_LENGTH, SUBJECT_MAX_LENGTH
 from ..models import Comment, InboundMessage, Notification, Ticket
 from ..status import Status
-from . import addresses, noise
+from . import addresses, answers, bounces, noise
 from .parsing import ParsedMessage, Part, parse
 
 log = logging.getLogger(__name__)
@@ -40,10 +40,11 @@ CC_FOLLOWERS_MAX = 10
 class Refused(Exception):
     """The message is understood and refused by a rule; its text is the recorded reason."""
 
-    def __init__(self, state: str, reason: str) -> None:
+    def __init__(self, state: str, reason: str, *, answer_to: str = "") -> None:
         super().__init__(reason)
         self.state = state
         self.reason = reason
+        self.answer_to = answer_to  # an address owed a polite automatic answer
 
 
 @dataclass(frozen=True)
@@ -103,7 +104,7 @@ def _record(
         with transaction.atomic():
             ticket, comment = _act(message, size=len(raw))
     except Refused as refusal:
-        record.state, record.reason = refusal.state, refusal.reason
+        record.state, record.reason = refusal.state, _refused(refusal, message, raw)
     except DatabaseError:
         raise
     except Exception as error:
@@ -115,6 +116,18 @@ def _record(
         record.ticket, record.comment = ticket, comment
     record.save()
     return record
+
+
+def _refused(refusal: Refused, message: ParsedMessage, raw: bytes) -> str:
+    """What a refused message still does, now that its attempt is rolled back; the reason
+    recorded."""
+    if noise.is_bounce(message):
+        return bounces.record(raw)
+    if refusal.answer_to:
+        if answers.refuse(message, address=refusal.answer_to) is None:
+            return refusal.reason + " " + _("Not answered: too many automatic answers this hour.")
+        return refusal.reason + " " + _("The sender was told so.")
+    return refusal.reason
 
 
 def _act(message: ParsedMessage, *, size: int) -> tuple[Ticket, Comment | None]:
@@ -137,8 +150,10 @@ def _act(message: ParsedMessage, *, size: int) -> tuple[Ticket, Comment | None]:
             _add_followers(ticket, message)
             return ticket, comment
         ticket = _new_ticket(message, sender, follow_up_to=ticket)
+    elif sender is None:
+        ticket = _new_ticket(message, _unknown_sender(message, email), new_account=True)
     else:
-        ticket = _new_ticket(message, sender or _unknown_sender(message, email))
+        ticket = _new_ticket(message, sender)
     _add_followers(ticket, message)
     return ticket, None
 
@@ -202,7 +217,11 @@ def _subject_tag(subject: str) -> int | None:
 
 def _unknown_sender(message: ParsedMessage, email: str) -> User:
     if settings.INBOUND_UNKNOWN_SENDERS != "create":
-        raise Refused(State.REJECTED, _("The sender has no account and sign-up by e-mail is off."))
+        raise Refused(
+            State.REJECTED,
+            _("The sender has no account and sign-up by e-mail is off."),
+            answer_to=email,
+        )
     return _new_customer(email, message.sender_name)
 
 
@@ -242,7 +261,11 @@ def _add_followers(ticket: Ticket, message: ParsedMessage) -> None:
 
 
 def _new_ticket(
-    message: ParsedMessage, customer: User, follow_up_to: Ticket | None = None
+    message: ParsedMessage,
+    customer: User,
+    follow_up_to: Ticket | None = None,
+    *,
+    new_account: bool = False,
 ) -> Ticket:
     if not customer.is_active:
         raise Refused(State.REJECTED, _("The sender's account is deactivated."))
@@ -259,6 +282,10 @@ def _new_ticket(
         description=_body(message.text, files),
         attachments=files.accepted,
         follow_up_to=follow_up_to,
+        acknowledge=answers.may_answer(address=customer.email, user=customer),
+        acknowledgement=answers.acknowledgement(
+            message, new_account=new_account, refused=files.refused
+        ),
     )
 
 

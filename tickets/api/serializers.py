@@ -267,6 +267,13 @@ class TicketPageSerializer(serializers.Serializer):
 # --- Input --------------------------------------------------------------------------------
 
 
+@extend_schema_field(
+    {
+        "type": "string",
+        "pattern": r"^\s*([0-9]{4}-[0-9]{2}-[0-9]{2})?\s*$",
+        "description": "A day, YYYY-MM-DD, years 2000 to 2100; blank: the default.",
+    }
+)
 class ReportDayField(serializers.DateField):
     """A report's first or last day, read as the report page reads it (parse_day)."""
 

@@ -56,9 +56,7 @@ def test_final_resolutions_and_running_holds_are_read_off_the_history(at_0018, c
 
     worked = [(0, "open"), (1, "assigned"), (2, "in_progress")]
     resolved = lived("closed", [*worked, (5, "resolved"), (30, "closed")])
-    withdrawn = lived(
-        "closed", [*worked, (5, "resolved"), (6, "in_progress"), (7, "closed")]
-    )
+    withdrawn = lived("closed", [*worked, (5, "resolved"), (6, "in_progress"), (7, "closed")])
     # On hold from hour 10; the last refresh at hour 40 counted 30 h of it (and 2 h before).
     held = lived(
         "on_hold",

@@ -342,6 +342,8 @@ SLA_WARNING_MINUTES = env.int("SLA_WARNING_MINUTES", default=60)
 # no older than REPORT_SNAPSHOT_MAX_AGE_MINUTES (tickets/reports/snapshots.py).
 REPORT_LIVE_LIMIT = env.int("REPORT_LIVE_LIMIT", default=50_000)
 REPORT_SNAPSHOT_MAX_AGE_MINUTES = env.int("REPORT_SNAPSHOT_MAX_AGE_MINUTES", default=15)
+# The report's "needs attention" list: tickets waiting on the customer longer than this.
+REPORT_WAITING_DAYS = env.int("REPORT_WAITING_DAYS", default=3)
 SIGNUP_ENABLED = env.bool("SIGNUP_ENABLED", default=True)
 ATTACHMENT_MAX_BYTES = env.int("ATTACHMENT_MAX_MB", default=10) * 1024 * 1024
 ATTACHMENT_MAX_FILES = 5

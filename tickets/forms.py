@@ -1,7 +1,5 @@
 """Forms parse and check input; the services decide."""
 
-from datetime import date
-
 from django import forms
 from django.forms.utils import flatatt
 from django.utils.html import format_html, format_html_join
@@ -13,13 +11,15 @@ from . import limits, uploads, workflow
 from .models import Category
 from .queries import (
     INVALID_CURSOR,
+    QUEUE_FIGURES,
     QUEUE_SLA_FILTERS,
     QUEUE_SORTS,
     QUEUE_VIEWS,
     active_agents,
     cursor_fits,
+    staff_members,
 )
-from .reports.filters import ReportRangeError, parse_day, report_range
+from .reports.filters import BASES, ReportRangeError, read_day, report_range
 from .status import Priority, Status
 
 
@@ -149,6 +149,40 @@ class RatingForm(forms.Form):
     )
 
 
+class ReportDayField(forms.DateField):
+    """A report's first or last day, read as the API reads it (reports.filters.read_day)."""
+
+    def to_python(self, value):
+        try:
+            return read_day(value)
+        except ReportRangeError as error:
+            raise forms.ValidationError(error.message, code="invalid") from None
+
+
+def clean_report_range(form: forms.Form, data: dict) -> None:
+    """Fill in the report range's missing ends (reports.filters.report_range) or name the
+    field at fault."""
+    if "start" in form.errors or "end" in form.errors:
+        return
+    try:
+        data["start"], data["end"] = report_range(start=data.get("start"), end=data.get("end"))
+    except ReportRangeError as error:
+        form.add_error(error.field, error.message)
+
+
+class StaffChoiceField(forms.ModelChoiceField):
+    """An agent to filter on: deactivated ones too, said so."""
+
+    def label_from_instance(self, obj) -> str:
+        if obj.is_active:
+            return obj.display_name
+        return _("%(name)s (deactivated)") % {"name": obj.display_name}
+
+
+def staff_filter_choice(**kwargs) -> StaffChoiceField:
+    return StaffChoiceField(queryset=staff_members(), widget=PlainSelect, **kwargs)
+
+
 class QueueFilterForm(forms.Form):
     """The queue's view, filters, search and sort, all in the URL so a view can be bookmarked."""
 
@@ -162,12 +196,17 @@ class QueueFilterForm(forms.Form):
         required=False,
         empty_label=_("Any"),
     )
-    assignee = agent_choice(label=_("Assignee"), required=False, empty_label=_("Anyone"))
+    assignee = staff_filter_choice(label=_("Assignee"), required=False, empty_label=_("Anyone"))
     sla = forms.ChoiceField(label=_("SLA"), required=False)
     sort = forms.ChoiceField(label=_("Sort"), choices=[], required=False)
     cursor = forms.CharField(
         required=False, max_length=limits.CURSOR_MAX_LENGTH, widget=forms.HiddenInput
     )
+    # Drill-down from the report: the tickets behind one of its numbers.
+    figure = forms.ChoiceField(required=False, choices=[], widget=forms.HiddenInput)
+    basis = forms.ChoiceField(required=False, choices=list(BASES.items()), widget=forms.HiddenInput)
+    start = ReportDayField(required=False, widget=forms.HiddenInput)
+    end = ReportDayField(required=False, widget=forms.HiddenInput)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -176,13 +215,15 @@ class QueueFilterForm(forms.Form):
         self.fields["sort"].choices = [(key, label) for key, (label, _o) in QUEUE_SORTS.items()]
         self.fields["status"].choices = [("", _("Any")), *list(Status.choices)]
         self.fields["priority"].choices = [("", _("Any")), *list(Priority.choices)]
-        self.fields["assignee"].queryset = active_agents()
+        self.fields["figure"].choices = [("", ""), *QUEUE_FIGURES.items()]
+        self.fields["assignee"].queryset = staff_members()
 
     def clean(self):
         data = super().clean()
         cursor = data.get("cursor")
         if cursor and not cursor_fits(cursor, sort=data.get("sort") or "priority"):
             self.add_error("cursor", INVALID_CURSOR)
+        clean_report_range(self, data)
         return data
 
 
@@ -254,20 +295,6 @@ class BulkForm(NoteAudienceMixin, forms.Form):
         return data
 
 
-class ReportDayField(forms.DateField):
-    """A report's first or last day, read as the API reads it (reports.filters.parse_day)."""
-
-    def to_python(self, value):
-        if value in self.empty_values:
-            return None
-        if isinstance(value, date):
-            return value
-        try:
-            return parse_day(str(value).strip())
-        except ReportRangeError as error:
-            raise forms.ValidationError(error.message, code="invalid") from None
-
-
 class ReportFilterForm(forms.Form):
     """The report's range and slice, all in the URL so a view can be bookmarked."""
 
@@ -275,7 +302,7 @@ class ReportFilterForm(forms.Form):
         label=_("From"), required=False, widget=forms.DateInput({"type": "date"})
     )
     end = ReportDayField(label=_("To"), required=False, widget=forms.DateInput({"type": "date"}))
-    agent = agent_choice(label=_("Agent"), required=False, empty_label=_("All"))
+    agent = staff_filter_choice(label=_("Agent"), required=False, empty_label=_("All"))
     category = forms.ModelChoiceField(
         label=_("Service"),
         queryset=Category.objects.order_by("name"),
@@ -283,18 +310,16 @@ class ReportFilterForm(forms.Form):
         empty_label=_("All"),
     )
     priority = forms.ChoiceField(label=_("Priority"), required=False)
+    basis = forms.ChoiceField(
+        label=_("Resolution figures count"), required=False, choices=list(BASES.items())
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["agent"].queryset = active_agents()
+        self.fields["agent"].queryset = staff_members()
         self.fields["priority"].choices = [("", _("All")), *Priority.choices]
 
     def clean(self):
         data = super().clean()
-        if "start" in self.errors or "end" in self.errors:
-            return data
-        try:
-            report_range(start=data.get("start"), end=data.get("end"))
-        except ReportRangeError as error:
-            self.add_error(error.field, error.message)
+        clean_report_range(self, data)
         return data

@@ -7,8 +7,11 @@ call it after every change. Definitions (shown next to the numbers on the report
 - first response: the first public reply from staff, or the first resolution if that came
   first (a resolution note is a message to the customer);
 - resolution time: created → first resolved; full resolution time: created → last resolved;
-- time on hold: all time spent on hold up to the last resolution (or until now);
+- time on hold: all time spent on hold up to the final resolution, or up to the moment the
+  report is read for a ticket on hold now (the running stretch is stored as its start);
 - a reopen: resolved → in progress;
+- final resolution: the last resolution of a ticket resolved (or closed from resolved) now;
+  the resolution SLA is judged there;
 - SLA: the policy of the ticket's priority; time on hold does not count; counted in calendar
   or business hours as the policy says.
 """
@@ -17,7 +20,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.db import transaction
 from django.db.models import Min
@@ -29,9 +32,10 @@ from .sla import (
     Clock,
     Interval,
     WallClock,
-    counted_seconds,
+    business_total,
+    counted,
     due_at,
-    paused_seconds,
+    paused,
 )
 from .status import ACTIVE_STATUSES, Status
 
@@ -41,10 +45,18 @@ class Measured:
     first_response_at: datetime | None
     first_resolved_at: datetime | None
     last_resolved_at: datetime | None
+    final_resolved_at: datetime | None
     first_response_seconds: float | None
     resolution_seconds: float | None
     full_resolution_seconds: float | None
+    first_response_business_seconds: float | None
+    resolution_business_seconds: float | None
+    full_resolution_business_seconds: float | None
     on_hold_seconds: float
+    on_hold_business_seconds: float | None
+    on_hold_since: datetime | None
+    on_hold_since_epoch: float | None
+    on_hold_since_business: float | None
     reopen_count: int
     response_due_at: datetime | None
     resolution_due_at: datetime | None
@@ -58,8 +70,10 @@ class Measured:
         return min(due) if due else None
 
 
-def _seconds(start: datetime, end: datetime | None) -> float | None:
-    return None if end is None else (end - start).total_seconds()
+def _seconds(clock: Clock | None, start: datetime, end: datetime | None) -> float | None:
+    if end is None or clock is None:
+        return None
+    return clock.duration(start, end).total_seconds()
 
 
 def hold_intervals(rows: Sequence[StatusHistory], now: datetime) -> list[Interval]:
@@ -72,6 +86,17 @@ def hold_intervals(rows: Sequence[StatusHistory], now: datetime) -> list[Interva
     return holds
 
 
+def final_resolution(status: str, history: Sequence[StatusHistory]) -> datetime | None:
+    """When the ticket was resolved for good: its last resolution, if it is resolved or was
+    closed from resolved (not reopened since, nor withdrawn after a reopen)."""
+    if status not in (Status.RESOLVED, Status.CLOSED):
+        return None
+    settled = [row for row in history if row.to_status != Status.CLOSED]
+    if settled and settled[-1].to_status == Status.RESOLVED:
+        return settled[-1].created_at
+    return None
+
+
 def _outcome(
     clock: Clock,
     *,
@@ -80,21 +105,21 @@ def _outcome(
     done_at: datetime | None,
     stopped_at: datetime | None,
     holds: list[Interval],
-    paused: bool,
+    stopped_clock: bool,
     now: datetime,
 ) -> tuple[datetime | None, bool | None]:
     """(due time while still owed, met?) for one target.
 
     done_at: when the target was achieved; stopped_at: when the ticket closed without it.
     """
-    target = target_minutes * 60.0
+    target = timedelta(minutes=target_minutes)
     if done_at is not None:
-        return None, counted_seconds(clock, start, done_at, holds) <= target
+        return None, counted(clock, start, done_at, holds) <= target
     end = stopped_at or now
-    missed = counted_seconds(clock, start, end, holds) > target
+    missed = counted(clock, start, end, holds) > target
     if stopped_at is not None:
         return None, False if missed else None
-    due = None if paused else due_at(clock, start, target, holds)
+    due = None if stopped_clock else due_at(clock, start, target, holds)
     return due, (False if missed else None)
 
 
@@ -108,14 +133,21 @@ def measure(
     calendar: BusinessCalendar | None,
     now: datetime,
 ) -> Measured:
+    """The ticket's clock at `now`. Time on hold is stored for the stretches that ended; a
+    stretch still running (on hold now) is kept as its start, and the report adds it up to
+    the moment it is read (aggregates.on_hold_expression)."""
     resolutions = [row.created_at for row in history if row.to_status == Status.RESOLVED]
     first_resolved = resolutions[0] if resolutions else None
     last_resolved = resolutions[-1] if resolutions else None
+    final_resolved = final_resolution(status, history)
     responses = [t for t in (first_staff_reply_at, first_resolved) if t is not None]
     first_response = min(responses) if responses else None
     holds = hold_intervals(history, now)
-    hold_end = last_resolved if status in (Status.RESOLVED, Status.CLOSED) else now
-    on_hold = paused_seconds(WallClock(), created_at, hold_end or now, holds)
+    on_hold_now = status == Status.ON_HOLD and bool(history)
+    on_hold_since = history[-1].created_at if on_hold_now else None
+    finished = holds[:-1] if on_hold_now else holds
+    business: Clock | None = calendar if calendar is not None and calendar.hours else None
+    wall = WallClock()
     reopens = sum(
         1 for r in history if r.from_status == Status.RESOLVED and r.to_status == Status.IN_PROGRESS
     )
@@ -124,14 +156,11 @@ def measure(
     response_met = resolution_met = None
     if policy is not None:
         clock: Clock = (
-            calendar
-            if policy.counting == SlaPolicy.Counting.BUSINESS and calendar and calendar.hours
-            else WallClock()
+            business if policy.counting == SlaPolicy.Counting.BUSINESS and business else wall
         )
         closed_at = next(
             (r.created_at for r in reversed(history) if r.to_status == Status.CLOSED), None
         )
-        paused = status == Status.ON_HOLD
         response_due, response_met = _outcome(
             clock,
             target_minutes=policy.first_response_minutes,
@@ -139,27 +168,40 @@ def measure(
             done_at=first_response,
             stopped_at=closed_at,
             holds=holds,
-            paused=paused,
+            stopped_clock=on_hold_now,
             now=now,
         )
+        # Judged at the final resolution: a quick resolve that was reopened is not "met".
         resolution_due, resolution_met = _outcome(
             clock,
             target_minutes=policy.resolution_minutes,
             start=created_at,
-            done_at=first_resolved,
+            done_at=final_resolved,
             stopped_at=closed_at,
             holds=holds,
-            paused=paused,
+            stopped_clock=on_hold_now,
             now=now,
         )
     return Measured(
         first_response_at=first_response,
         first_resolved_at=first_resolved,
         last_resolved_at=last_resolved,
-        first_response_seconds=_seconds(created_at, first_response),
-        resolution_seconds=_seconds(created_at, first_resolved),
-        full_resolution_seconds=_seconds(created_at, last_resolved),
-        on_hold_seconds=on_hold,
+        final_resolved_at=final_resolved,
+        first_response_seconds=_seconds(wall, created_at, first_response),
+        resolution_seconds=_seconds(wall, created_at, first_resolved),
+        full_resolution_seconds=_seconds(wall, created_at, last_resolved),
+        first_response_business_seconds=_seconds(business, created_at, first_response),
+        resolution_business_seconds=_seconds(business, created_at, first_resolved),
+        full_resolution_business_seconds=_seconds(business, created_at, last_resolved),
+        on_hold_seconds=paused(wall, created_at, now, finished).total_seconds(),
+        on_hold_business_seconds=(
+            paused(business, created_at, now, finished).total_seconds() if business else None
+        ),
+        on_hold_since=on_hold_since,
+        on_hold_since_epoch=on_hold_since.timestamp() if on_hold_since else None,
+        on_hold_since_business=(
+            business_total(calendar, on_hold_since) if on_hold_since and business else None
+        ),
         reopen_count=reopens,
         response_due_at=response_due,
         resolution_due_at=resolution_due,

@@ -839,11 +839,24 @@ class TicketMetrics(models.Model):
     first_response_at = models.DateTimeField(null=True, blank=True)
     first_resolved_at = models.DateTimeField(null=True, blank=True)
     last_resolved_at = models.DateTimeField(null=True, blank=True)
+    # The last resolution of a ticket resolved (or closed from resolved) now; NULL otherwise.
+    final_resolved_at = models.DateTimeField(null=True, blank=True)
     # Durations in seconds (wall clock). NULL: has not happened (yet).
     first_response_seconds = models.FloatField(null=True, blank=True)
     resolution_seconds = models.FloatField(null=True, blank=True)
     full_resolution_seconds = models.FloatField(null=True, blank=True)
+    # The same in working seconds of the business calendar (NULL without working hours).
+    first_response_business_seconds = models.FloatField(null=True, blank=True)
+    resolution_business_seconds = models.FloatField(null=True, blank=True)
+    full_resolution_business_seconds = models.FloatField(null=True, blank=True)
+    # Time on hold in the stretches that ended; a stretch still running is kept as its start
+    # (as a moment, as epoch seconds and as the calendar's running total of working seconds,
+    # sla.business_total) so that a report adds it up to the moment it is read.
     on_hold_seconds = models.FloatField(default=0)
+    on_hold_business_seconds = models.FloatField(null=True, blank=True)
+    on_hold_since = models.DateTimeField(null=True, blank=True)
+    on_hold_since_epoch = models.FloatField(null=True, blank=True)
+    on_hold_since_business = models.FloatField(null=True, blank=True)
     reopen_count = models.PositiveIntegerField(default=0)
     # SLA: due times (NULL when met, paused on hold, or no policy) and outcomes (NULL: open
     # and not yet due, or no policy).
@@ -858,6 +871,7 @@ class TicketMetrics(models.Model):
         indexes = [
             models.Index(fields=["created_at"], name="metrics_created_idx"),
             models.Index(fields=["first_resolved_at"], name="metrics_resolved_idx"),
+            models.Index(fields=["final_resolved_at"], name="metrics_final_resolved_idx"),
             models.Index(fields=["assignee", "created_at"], name="metrics_assignee_idx"),
         ]
 

@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime
 from typing import TYPE_CHECKING
 
-from django.conf import settings
 from django.contrib.postgres.search import SearchQuery, SearchVector
 from django.core import signing
 from django.db import connection
@@ -27,6 +26,8 @@ from .models import (
     priority_rank,
     sla_sort_key,
 )
+from .reports import figures
+from .reports.filters import RESOLVED_BASIS
 from .status import ACTIVE_STATUSES, Status
 
 if TYPE_CHECKING:
@@ -50,6 +51,14 @@ def active_agents() -> QuerySet[User]:
     from accounts.models import STAFF_ROLES, User
 
     return User.objects.filter(is_active=True, role__in=STAFF_ROLES).order_by("display_name")
+
+
+def staff_members() -> QuerySet[User]:
+    """Everyone who has worked tickets, deactivated people included: reports and the queue
+    filter on them (they did the work), nothing assigns to them."""
+    from accounts.models import STAFF_ROLES, User
+
+    return User.objects.filter(role__in=STAFF_ROLES).order_by("-is_active", "display_name")
 
 
 def customer_tickets(user: User, *, show: str = "open") -> QuerySet[Ticket]:
@@ -182,6 +191,31 @@ class QueueFilters:
     assignee_id: int | None = None
     q: str = ""
     sla: str = ""
+    # Drill-down from the report: the tickets behind one of its numbers (reports.figures), or
+    # one reason a ticket needs attention (figures.ATTENTION; no range).
+    figure: str = ""
+    basis: str = RESOLVED_BASIS
+    start: date | None = None
+    end: date | None = None
+
+
+# The figures the queue can show the tickets of: the report's, then "needs attention".
+QUEUE_FIGURES = {
+    **{name: label for name, (label, _range, _q) in figures.FIGURES.items()},
+    **figures.ATTENTION,
+}
+
+
+def figure_filter(filters: QueueFilters, *, now: datetime) -> Q:
+    """The tickets behind a report's number, exactly as the report counts them."""
+    name = filters.figure
+    if not name:
+        return Q()
+    if name in figures.ATTENTION:
+        return figures.attention(name, now=now, prefix="metrics__")
+    prefix = "metrics__"
+    ranged = figures.in_range(name, filters.start, filters.end, filters.basis, prefix=prefix)
+    return ranged & figures.figure(name, as_of=now, prefix=prefix)
 
 
 @dataclass
@@ -251,6 +285,8 @@ def queue_tickets(user: User, filters: QueueFilters) -> QuerySet[Ticket]:
     )
     if filters.sla:
         tickets = tickets.filter(_sla_filter(filters.sla))
+    if filters.figure:
+        tickets = tickets.filter(figure_filter(filters, now=timezone.now()))
     if filters.status:
         tickets = tickets.filter(status=filters.status)
     if filters.priority:
@@ -264,11 +300,8 @@ def queue_tickets(user: User, filters: QueueFilters) -> QuerySet[Ticket]:
 
 def _sla_filter(name: str) -> Q:
     now = timezone.now()
-    if name == "breached":
-        return Q(sla_due_at__lte=now)
-    if name == "soon":
-        soon = now + timedelta(minutes=settings.SLA_WARNING_MINUTES)
-        return Q(sla_due_at__gt=now, sla_due_at__lte=soon)
+    if name in ("breached", "soon"):
+        return figures.attention(name, now=now)
     if name == "paused":
         return Q(status=Status.ON_HOLD)
     return Q()

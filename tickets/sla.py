@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Protocol
 from zoneinfo import ZoneInfo
 
@@ -17,26 +17,39 @@ from django.conf import settings
 
 Interval = tuple[datetime, datetime]
 MAX_DAYS = 3660  # a calendar with no working time at all must not loop for ever
+NOTHING = timedelta(0)
 
 
 class NoWorkingTime(ValueError):
     pass
 
 
-class Clock(Protocol):
-    def seconds(self, start: datetime, end: datetime) -> float: ...
+def elapsed(start: datetime, end: datetime) -> timedelta:
+    """end - start as real time passed: Python subtracts two datetimes of the same zone
+    object as wall times, an hour off across a daylight-saving switch."""
+    return end.astimezone(UTC) - start.astimezone(UTC)
 
-    def add(self, start: datetime, seconds: float) -> datetime: ...
+
+class Clock(Protocol):
+    """Clock arithmetic is in timedelta, which is exact to the microsecond: a target of whole
+    business days met to the second reads "met", never 28800.000000000004 s against 28800."""
+
+    def duration(self, start: datetime, end: datetime) -> timedelta: ...
+
+    def add(self, start: datetime, amount: timedelta) -> datetime: ...
 
 
 class WallClock:
     """Calendar hours: every second counts."""
 
-    def seconds(self, start: datetime, end: datetime) -> float:
-        return max(0.0, (end - start).total_seconds())
+    def duration(self, start: datetime, end: datetime) -> timedelta:
+        return max(NOTHING, elapsed(start, end))
 
-    def add(self, start: datetime, seconds: float) -> datetime:
-        return start + timedelta(seconds=seconds)
+    def seconds(self, start: datetime, end: datetime) -> float:
+        return self.duration(start, end).total_seconds()
+
+    def add(self, start: datetime, amount: timedelta) -> datetime:
+        return (start.astimezone(UTC) + amount).astimezone(start.tzinfo)
 
 
 @dataclass(frozen=True)
@@ -70,86 +83,95 @@ class BusinessCalendar:
             day += timedelta(days=1)
         raise NoWorkingTime("The working calendar has no working hours.")
 
-    def _weekday_seconds(self, weekday: int) -> float:
-        """Working seconds of an ordinary (not holiday) day of this weekday."""
+    def _weekday_time(self, weekday: int) -> timedelta:
+        """Working time of an ordinary (not holiday) day of this weekday."""
         if weekday not in self.hours:
-            return 0.0
+            return NOTHING
         opens, closes = self.hours[weekday]
-        return (datetime.combine(date.min, closes) - datetime.combine(date.min, opens)).seconds
+        return max(NOTHING, datetime.combine(date.min, closes) - datetime.combine(date.min, opens))
 
-    def _overlap(self, day: date, start: datetime, end: datetime) -> float:
-        """Working seconds of `day` that fall between start and end."""
+    def _overlap(self, day: date, start: datetime, end: datetime) -> timedelta:
+        """Working time of `day` that falls between start and end."""
         if day.weekday() not in self.hours or day in self.holidays:
-            return 0.0
+            return NOTHING
         opens, closes = self.hours[day.weekday()]
         begin = max(datetime.combine(day, opens, tzinfo=self.zone), start)
         finish = min(datetime.combine(day, closes, tzinfo=self.zone), end)
-        return max(0.0, (finish - begin).total_seconds())
+        return max(NOTHING, elapsed(begin, finish))
 
-    def seconds(self, start: datetime, end: datetime) -> float:
-        """Working seconds between two moments: the first and last day in part, the days
+    def duration(self, start: datetime, end: datetime) -> timedelta:
+        """Working time between two moments: the first and last day in part, the days
         between by whole weeks, since a ticket can stay open for months."""
         if end <= start or not self.hours:
-            return 0.0
+            return NOTHING
         first, last = start.astimezone(self.zone).date(), end.astimezone(self.zone).date()
         if first == last:
             return self._overlap(first, start, end)
         total = self._overlap(first, start, end) + self._overlap(last, start, end)
         weeks, rest = divmod((last - first).days - 1, 7)
-        total += weeks * sum(self._weekday_seconds(weekday) for weekday in range(7))
+        total += weeks * sum((self._weekday_time(weekday) for weekday in range(7)), NOTHING)
         for offset in range(rest):
-            total += self._weekday_seconds((first + timedelta(days=1 + offset)).weekday())
+            total += self._weekday_time((first + timedelta(days=1 + offset)).weekday())
         for holiday in self.holidays:
             if first < holiday < last:
-                total -= self._weekday_seconds(holiday.weekday())
+                total -= self._weekday_time(holiday.weekday())
         return total
 
-    def add(self, start: datetime, seconds: float) -> datetime:
-        """The moment `seconds` of working time after `start`."""
-        remaining = seconds
+    def seconds(self, start: datetime, end: datetime) -> float:
+        return self.duration(start, end).total_seconds()
+
+    def add(self, start: datetime, amount: timedelta) -> datetime:
+        """The moment `amount` of working time after `start`."""
+        remaining = amount
         for opens, closes in self._windows(start):
             begin = max(opens, start)
             if begin >= closes:
                 continue
-            available = (closes - begin).total_seconds()
+            available = elapsed(begin, closes)
             if remaining <= available:
-                return begin + timedelta(seconds=remaining)
+                return (begin.astimezone(UTC) + remaining).astimezone(start.tzinfo)
             remaining -= available
         raise NoWorkingTime("The working calendar has no working hours.")  # pragma: no cover
 
 
-def paused_seconds(
-    clock: Clock, start: datetime, end: datetime, pauses: Iterable[Interval]
-) -> float:
+# Business time is also kept as a running total since this moment, so that the report can
+# count a stretch still running (on hold now) in the database: total(as of) - total(start).
+BUSINESS_EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
+
+
+def business_total(calendar: BusinessCalendar, moment: datetime) -> float | None:
+    """Working seconds from BUSINESS_EPOCH to `moment`; None without working hours."""
+    if not calendar.hours:
+        return None
+    return calendar.duration(BUSINESS_EPOCH, moment).total_seconds()
+
+
+def paused(clock: Clock, start: datetime, end: datetime, pauses: Iterable[Interval]) -> timedelta:
     """Time on `clock` spent in the pauses, within start to end."""
-    total = 0.0
+    total = NOTHING
     for pause_start, pause_end in pauses:
         begin, finish = max(pause_start, start), min(pause_end, end)
         if finish > begin:
-            total += clock.seconds(begin, finish)
+            total += clock.duration(begin, finish)
     return total
 
 
-def counted_seconds(
-    clock: Clock, start: datetime, end: datetime, pauses: Iterable[Interval]
-) -> float:
+def counted(clock: Clock, start: datetime, end: datetime, pauses: Iterable[Interval]) -> timedelta:
     """Time on `clock` from start to end, less the pauses (time on hold)."""
-    return max(0.0, clock.seconds(start, end) - paused_seconds(clock, start, end, pauses))
+    return max(NOTHING, clock.duration(start, end) - paused(clock, start, end, pauses))
 
 
-def due_at(
-    clock: Clock, start: datetime, target_seconds: float, pauses: list[Interval]
-) -> datetime:
-    """When `target_seconds` of counted time will have passed since `start`, the pauses
-    excluded. Pauses must be sorted and not overlap; the last may not have ended (then the
-    answer is only meaningful once it ends)."""
-    counted, cursor = 0.0, start
+def due_at(clock: Clock, start: datetime, target: timedelta, pauses: list[Interval]) -> datetime:
+    """When `target` of counted time will have passed since `start`, the pauses excluded.
+    Pauses must be sorted and not overlap; the last may not have ended (then the answer is
+    only meaningful once it ends)."""
+    so_far, cursor = NOTHING, start
     for pause_start, pause_end in pauses:
         if pause_end <= cursor:
             continue
-        segment = clock.seconds(cursor, pause_start) if pause_start > cursor else 0.0
-        if counted + segment >= target_seconds:
-            return clock.add(cursor, target_seconds - counted)
-        counted += segment
+        segment = clock.duration(cursor, pause_start) if pause_start > cursor else NOTHING
+        if so_far + segment >= target:
+            return clock.add(cursor, target - so_far)
+        so_far += segment
         cursor = max(cursor, pause_end)
-    return clock.add(cursor, target_seconds - counted)
+    return clock.add(cursor, target - so_far)

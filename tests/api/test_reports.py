@@ -49,3 +49,60 @@ def test_bad_report_parameters_are_named(api, manager, params, field):
     response = api(manager).get(api_url("report-summary"), params)
     assert response.status_code == 400
     assert field in response.json()["errors"]
+
+
+# --- Definitions, breakdowns and drill-down (issue 19) ----------------------------------------
+
+
+def test_the_summary_has_the_breakdowns_and_links_to_the_tickets_behind_each_number(
+    api,
+    manager,
+    november,  # noqa: F811
+):
+    client = api(manager)
+    with time_machine.travel(at(30, 12), tick=False):
+        data = client.get(api_url("report-summary"), QUERY).json()
+        resolved = client.get(data["drill_down"]["resolved"]["api"] + "&page_size=100")
+        [row] = data["breakdowns"]["agent"]
+        by_agent = client.get(row["drill_down"]["reported"]["api"] + "&page_size=100")
+    assert data["basis"] == "resolved" and data["counts"]["resolved"] == 3
+    assert resolved.status_code == 200 and len(resolved.json()["results"]) == 3
+    assert row["counts"]["reported"] == 4 and len(by_agent.json()["results"]) == 4
+    assert row["wall"]["resolution"]["median"] == 4 * 3600
+    assert data["durations"]["on_hold"]["count"] == 1 and data["held_percent"] == 25.0
+    assert data["business_durations"]["resolution"]["count"] == 3
+    assert {group["name"] for group in data["needs_attention"]} == {
+        "breached",
+        "soon",
+        "reopened_twice",
+        "waiting",
+    }
+
+
+def test_a_deactivated_agent_can_be_chosen(api, manager, agent, november):  # noqa: F811
+    type(agent).objects.filter(pk=agent.pk).update(is_active=False)
+    with time_machine.travel(at(30, 12), tick=False):
+        response = api(manager).get(api_url("report-summary"), {**QUERY, "agent": agent.pk})
+    assert response.status_code == 200 and response.json()["tickets"] == 4
+
+
+@pytest.mark.parametrize(
+    ("params", "field"),
+    [
+        ({"end": "9999-12-31"}, "end"),
+        ({"start": "0001-01-01", "end": "9998-12-31"}, "start"),
+        ({"start": "2000-01-01", "end": "2026-11-30"}, "start"),
+        ({"start": "31.12.2026"}, "start"),
+        ({"basis": "closed"}, "basis"),
+    ],
+)
+def test_days_are_refused_as_on_the_page(api, manager, params, field):
+    response = api(manager).get(api_url("report-summary"), params)
+    assert response.status_code == 400
+    assert field in response.json()["errors"]
+
+
+def test_a_blank_day_means_the_default_as_on_the_page(api, manager):
+    with time_machine.travel(at(30, 12), tick=False):
+        response = api(manager).get(api_url("report-summary"), {"start": "", "end": " "})
+    assert response.status_code == 200 and response.json()["end"] == "2026-11-30"

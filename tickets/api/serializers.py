@@ -20,7 +20,15 @@ from accounts.models import User
 from helpdesk.fields import OneLineSerializerField
 from tickets import limits, queries, reports, versions, workflow
 from tickets.models import Attachment, Category, Comment, Ticket
-from tickets.reports.filters import DAY_PATTERN, ReportRangeError, parse_day, report_range
+from tickets.reports import drill
+from tickets.reports.filters import (
+    BASES,
+    DAY_OR_BLANK_PATTERN,
+    RESOLVED_BASIS,
+    ReportRangeError,
+    read_day,
+    report_range,
+)
 from tickets.status import Priority, Status
 
 UNKNOWN_FIELD = "This field is not recognised."
@@ -286,6 +294,23 @@ class TicketPageSerializer(serializers.Serializer):
 # --- Input --------------------------------------------------------------------------------
 
 
+@extend_schema_field(
+    {
+        "type": "string",
+        "pattern": DAY_OR_BLANK_PATTERN,
+        "description": "A day, YYYY-MM-DD, years 2000 to 2100; blank: the default.",
+    }
+)
+class ReportDayField(serializers.DateField):
+    """A report's first or last day, read as the report page reads it (parse_day)."""
+
+    def to_internal_value(self, value: Any) -> Any:
+        try:
+            return read_day(value)
+        except ReportRangeError as error:
+            raise serializers.ValidationError(error.message, code="invalid") from None
+
+
 class TicketFilterSerializer(StrictSerializer):
     """The ticket list's query string: the agent queue's views, filters, search and sort."""
 
@@ -322,10 +347,24 @@ class TicketFilterSerializer(StrictSerializer):
         help_text="From `next` or `previous` of a page.",
     )
     page_size = serializers.IntegerField(min_value=1, max_value=100, default=25)
+    figure = serializers.ChoiceField(
+        choices=list(queries.QUEUE_FIGURES.items()),
+        required=False,
+        help_text="Drill-down: the tickets behind one number of the report (with `basis`, "
+        "`start`, `end`), or one reason a ticket needs attention. The report's "
+        "`drill_down` links fill these in.",
+    )
+    basis = serializers.ChoiceField(choices=list(BASES.items()), default=RESOLVED_BASIS)
+    start = ReportDayField(required=False, help_text="The report's first day, for `figure`.")
+    end = ReportDayField(required=False, help_text="The report's last day, for `figure`.")
 
     def validate(self, data: dict[str, Any]) -> dict[str, Any]:
         if "cursor" in data and not queries.cursor_fits(data["cursor"], sort=data["sort"]):
             raise serializers.ValidationError({"cursor": [str(queries.INVALID_CURSOR)]})
+        try:
+            data["start"], data["end"] = report_range(start=data.get("start"), end=data.get("end"))
+        except ReportRangeError as error:
+            raise serializers.ValidationError({error.field: [error.message]}) from None
         return data
 
     def queue_filters(self) -> queries.QueueFilters:
@@ -339,6 +378,10 @@ class TicketFilterSerializer(StrictSerializer):
             assignee_id=data.get("assignee"),
             q=data.get("q", ""),
             sla=data.get("sla", ""),
+            figure=data.get("figure", ""),
+            basis=data["basis"],
+            start=data["start"],
+            end=data["end"],
         )
 
 
@@ -453,17 +496,6 @@ class AssignSerializer(NotedSerializer):
 # --- Reports (managers) ---------------------------------------------------------------------
 
 
-@extend_schema_field({"type": "string", "format": "date", "pattern": DAY_PATTERN})
-class ReportDayField(serializers.DateField):
-    """A report's first or last day, read as the report page reads it (parse_day)."""
-
-    def to_internal_value(self, value: Any) -> Any:
-        try:
-            return parse_day(str(value).strip())
-        except ReportRangeError as error:
-            raise serializers.ValidationError(error.message, code="invalid") from None
-
-
 class ReportParamsSerializer(StrictSerializer):
     """The report's range (default: the last 30 days) and slice, as on the report page."""
 
@@ -474,6 +506,12 @@ class ReportParamsSerializer(StrictSerializer):
     agent = serializers.IntegerField(min_value=1, max_value=MAX_ID, required=False)
     category = serializers.IntegerField(min_value=1, max_value=MAX_ID, required=False)
     priority = serializers.ChoiceField(choices=Priority.choices, required=False)
+    basis = serializers.ChoiceField(
+        choices=list(BASES.items()),
+        default=RESOLVED_BASIS,
+        help_text="Which tickets the resolution figures count: resolved in the range "
+        "(default) or reported in the range.",
+    )
 
     def validate(self, data: dict) -> dict:
         try:
@@ -490,6 +528,7 @@ class ReportParamsSerializer(StrictSerializer):
             assignee_id=data.get("agent"),
             category_id=data.get("category"),
             priority=data.get("priority", ""),
+            basis=data["basis"],
         )
 
 
@@ -512,6 +551,66 @@ class CountSerializer(serializers.Serializer):
     tickets = serializers.IntegerField()
 
 
+class CountsSerializer(serializers.Serializer):
+    """How many tickets stand behind each figure (reports.figures)."""
+
+    reported = serializers.IntegerField()
+    responded = serializers.IntegerField()
+    response_met = serializers.IntegerField()
+    response_decided = serializers.IntegerField()
+    held = serializers.IntegerField()
+    resolved = serializers.IntegerField()
+    reopened = serializers.IntegerField()
+    resolution_met = serializers.IntegerField()
+    resolution_decided = serializers.IntegerField()
+
+
+class LinkSerializer(serializers.Serializer):
+    queue = serializers.CharField(help_text="The agent queue showing exactly these tickets.")
+    api = serializers.CharField(help_text="The same tickets through the ticket list.")
+
+
+class BreakdownDurationsSerializer(serializers.Serializer):
+    first_response = StatSerializer()
+    resolution = StatSerializer()
+
+
+class BreakdownRowSerializer(serializers.Serializer):
+    key = serializers.CharField(allow_null=True, help_text="Agent or service id, or priority.")
+    label = serializers.CharField()
+    counts = CountsSerializer()
+    wall = BreakdownDurationsSerializer(source="durations.wall")
+    business = BreakdownDurationsSerializer(source="durations.business")
+    resolution_sla_percent = serializers.FloatField(source="resolution_sla", allow_null=True)
+    drill_down = serializers.SerializerMethodField()
+
+    @extend_schema_field(serializers.DictField(child=LinkSerializer(), allow_null=True))
+    def get_drill_down(self, row) -> dict | None:
+        if row.key is None:
+            return None
+        filters, by = self.context["filters"], self.context["by"]
+        slice_ = {drill.SLICE_PARAMS[by]: row.key}
+        return {
+            name: {
+                "queue": drill.queue_url(filters, name, **slice_),
+                "api": drill.api_url(filters, name, **slice_),
+            }
+            for name in reports.COUNTED
+        }
+
+
+class AttentionSerializer(serializers.Serializer):
+    name = serializers.CharField()
+    label = serializers.CharField()
+    count = serializers.IntegerField()
+    tickets = serializers.SerializerMethodField()
+    queue = serializers.CharField(source="url")
+
+    @extend_schema_field(serializers.ListField(child=serializers.CharField()))
+    def get_tickets(self, group) -> list[str]:
+        return [ticket.reference for ticket in group.tickets]
+
+
 class WeekSerializer(serializers.Serializer):
     week = serializers.DateField(help_text="The Monday.")
     reported = serializers.IntegerField()
@@ -523,8 +622,20 @@ class ReportSummarySerializer(serializers.Serializer):
 
     start = serializers.DateField(source="filters.start")
     end = serializers.DateField(source="filters.end")
+    basis = serializers.CharField(source="filters.basis")
+    basis_definition = serializers.CharField()
+    as_of = serializers.DateTimeField(
+        allow_null=True, help_text="Clocks still running (on hold now) counted up to this."
+    )
     tickets = serializers.IntegerField()
-    durations = DurationsSerializer()
+    counts = CountsSerializer()
+    durations = DurationsSerializer(help_text="Wall-clock seconds.")
+    business_durations = DurationsSerializer(
+        source="business", help_text="Seconds of working time of the business calendar."
+    )
+    held_percent = serializers.FloatField(
+        allow_null=True, help_text="Percent of the tickets reported that were on hold."
+    )
     resolved = serializers.IntegerField()
     reopened = serializers.IntegerField()
     reopen_rate = serializers.FloatField(allow_null=True, help_text="Percent.")
@@ -533,6 +644,9 @@ class ReportSummarySerializer(serializers.Serializer):
     backlog_by_status = serializers.SerializerMethodField()
     backlog_by_age = serializers.SerializerMethodField()
     weekly = serializers.SerializerMethodField()
+    breakdowns = serializers.SerializerMethodField()
+    drill_down = serializers.SerializerMethodField()
+    needs_attention = serializers.SerializerMethodField()
     definitions = serializers.SerializerMethodField()
     computed_at = serializers.SerializerMethodField(
         help_text="For a big range, when these numbers were worked out (the backlog is always "
@@ -559,6 +673,30 @@ class ReportSummarySerializer(serializers.Serializer):
             for monday, created, resolved in report.weekly
         ]
 
+    @extend_schema_field(serializers.DictField(child=BreakdownRowSerializer(many=True)))
+    def get_breakdowns(self, report: reports.Report) -> dict[str, list]:
+        return {
+            by: BreakdownRowSerializer(
+                rows, many=True, context={"filters": report.filters, "by": by}
+            ).data
+            for by, rows in report.breakdowns.items()
+        }
+
+    @extend_schema_field(serializers.DictField(child=LinkSerializer()))
+    def get_drill_down(self, report: reports.Report) -> dict[str, dict]:
+        return {
+            name: {
+                "queue": drill.queue_url(report.filters, name),
+                "api": drill.api_url(report.filters, name),
+            }
+            for name in reports.COUNTED
+        }
+
+    @extend_schema_field(AttentionSerializer(many=True))
+    def get_needs_attention(self, report: reports.Report) -> list[dict]:
+        return AttentionSerializer(self.context.get("attention", []), many=True).data
+
     @extend_schema_field(serializers.DictField(child=serializers.CharField()))
     def get_definitions(self, report: reports.Report) -> dict[str, str]:
-        return {name: str(text) for name, text in reports.DEFINITIONS.items()}
+        texts = {name: text for name, text in reports.DEFINITIONS.items() if name != "basis"}
+        return {name: str(text) for name, text in texts.items()}

@@ -13,6 +13,7 @@ from typing import Any
 from django.db.models import QuerySet
 from django.http import FileResponse
 from django.shortcuts import get_object_or_404
+from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import exceptions, generics, parsers, serializers, status
@@ -26,6 +27,7 @@ from rest_framework.views import APIView
 
 from tickets import followers, limits, queries, services, versions, workflow
 from tickets.models import Attachment, Category, Comment, Ticket
+from tickets.reports import drill
 from tickets.reports import snapshots as report_snapshots
 from tickets.views.files import download_response
 
@@ -570,7 +572,8 @@ class ReportSummary(APIView):
 
     def get(self, request: Request) -> Response:
         params = strict_params(request, ReportParamsSerializer)
-        served = report_snapshots.serve(params.report_filters())
+        filters = params.report_filters()
+        served = report_snapshots.serve(filters)
         if served.report is None:
             return Response(
                 {
@@ -580,5 +583,8 @@ class ReportSummary(APIView):
                 status=status.HTTP_202_ACCEPTED,
                 headers={"Retry-After": "3"},
             )
-        context = {"computed_at": served.as_of}
+        context = {
+            "computed_at": served.as_of,
+            "attention": drill.needs_attention(filters, now=timezone.now()),
+        }
         return Response(ReportSummarySerializer(served.report, context=context).data)

@@ -1,6 +1,7 @@
 """Reports over tickets, in one package:
 
-- filters: which tickets a report covers (ReportFilters) and the default range;
+- filters: which tickets a report covers (ReportFilters), the default range, the basis;
+- figures: which tickets stand behind each number (the report and the queue's drill-down);
 - aggregates: the numbers, counted in the database from TicketMetrics (build, backlog, …);
 - csv_export: the same numbers, and one row per ticket, as CSV;
 - snapshots: big reports built in the background and served from a stored snapshot.
@@ -9,6 +10,8 @@ The names most callers need are importable from the package itself.
 """
 
 from .aggregates import (
+    CLOCKS,
+    COUNTED,
     DEFINITIONS,
     DURATIONS,
     GROUPINGS,
@@ -18,10 +21,14 @@ from .aggregates import (
     backlog,
     build,
     cohort,
+    scope,
 )
-from .filters import DEFAULT_DAYS, ReportFilters
+from .filters import BASES, DEFAULT_DAYS, ReportFilters
 
 __all__ = [
+    "BASES",
+    "CLOCKS",
+    "COUNTED",
     "DEFAULT_DAYS",
     "DEFINITIONS",
     "DURATIONS",
@@ -33,4 +40,5 @@ __all__ = [
     "backlog",
     "build",
     "cohort",
+    "scope",
 ]

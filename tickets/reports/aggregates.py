@@ -13,42 +13,80 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from django.db import connection
-from django.db.models import Aggregate, Avg, Count, FloatField, Q, QuerySet
+from django.db.models import (
+    Aggregate,
+    Avg,
+    Case,
+    Count,
+    F,
+    FloatField,
+    Q,
+    QuerySet,
+    Value,
+    When,
+)
 from django.db.models.functions import TruncWeek
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from ..models import Ticket, TicketMetrics
+from ..sla import BusinessCalendar, business_total
 from ..status import ACTIVE_STATUSES, Status
-from .filters import ReportFilters
+from . import figures
+from .filters import BASES, ReportFilters
 
+# name → (wall-clock column, business-hours column, the figure whose tickets it counts over).
+# The on-hold columns are worked out per query (with_on_hold_now): they run up to the report's
+# "as of" moment for tickets on hold now.
 DURATIONS = {
-    "first_response": "first_response_seconds",
-    "resolution": "resolution_seconds",
-    "full_resolution": "full_resolution_seconds",
-    "on_hold": "on_hold_seconds",
+    "first_response": ("first_response_seconds", "first_response_business_seconds", "reported"),
+    "resolution": ("resolution_seconds", "resolution_business_seconds", "resolved"),
+    "full_resolution": (
+        "full_resolution_seconds",
+        "full_resolution_business_seconds",
+        "resolved",
+    ),
+    "on_hold": ("on_hold_now", "on_hold_business_now", "held"),
 }
+CLOCKS = ("wall", "business")
 DEFINITIONS = {
     "first_response": _(
-        "From the report to the first public reply from staff (or the resolution, if that came "
-        "first). Wall-clock hours."
+        "Tickets reported in the range: from the report to the first public reply from staff "
+        "(or the resolution, if that came first)."
     ),
-    "resolution": _("From the report to the first time it was resolved. Wall-clock hours."),
-    "full_resolution": _(
-        "From the report to the last time it was resolved, reopens included. Wall-clock hours."
+    "resolution": _("From the report to the first time it was resolved."),
+    "full_resolution": _("From the report to the final resolution, reopens included."),
+    "on_hold": _(
+        "Tickets reported in the range that were on hold: all their time on hold, waiting for "
+        "the customer, up to the final resolution, or up to now for those on hold now."
     ),
-    "on_hold": _("Time spent on hold, waiting for the customer, up to the last resolution."),
-    "reopen_rate": _("Share of resolved tickets that were reopened at least once."),
+    "held_share": _("Share of the tickets reported in the range that were on hold."),
+    "reopen_rate": _("Share of the resolved tickets that were reopened at least once."),
     "response_sla": _(
-        "Share of tickets whose first response met the target of their priority's policy; time "
-        "on hold does not count; tickets still within target are left out."
+        "Tickets reported in the range whose first response met the target of their priority's "
+        "policy; time on hold does not count; tickets still within target are left out."
     ),
     "resolution_sla": _(
-        "Share of tickets resolved within their policy's target, time on hold excluded; tickets "
-        "still within target are left out."
+        "Resolved within their policy's target, judged at the final resolution (a ticket "
+        "reopened after a quick resolution is judged again), time on hold excluded. By tickets "
+        "reported in the range, unresolved ones count once past their target; those still "
+        "within target are left out."
+    ),
+    "clocks": _(
+        "Each duration in wall-clock hours and in business hours (the working hours and "
+        "holidays of the help desk's calendar)."
     ),
     "backlog": _("Tickets not yet resolved, now, by status and by age since they were reported."),
-    "weekly": _("Tickets reported and first resolved in each week (Monday to Sunday)."),
+    "weekly": _("Tickets reported, and resolved for good, in each week (Monday to Sunday)."),
+    "basis": {
+        "resolved": _(
+            "Resolution figures count the tickets resolved for good in the range (not reopened "
+            "since), whenever they were reported."
+        ),
+        "reported": _(
+            "Resolution figures count the tickets reported in the range that are resolved now."
+        ),
+    },
 }
 AGE_BUCKETS = [
     (_("under a day"), timedelta(0), timedelta(days=1)),
@@ -58,6 +96,18 @@ AGE_BUCKETS = [
     (_("over 4 weeks"), timedelta(days=28), None),
 ]
 GROUPINGS = {"agent": "assignee", "category": "category", "priority": "priority"}
+# The counts each report and breakdown row holds, by the figure that defines them.
+COUNTED = (
+    "reported",
+    "responded",
+    "response_met",
+    "response_decided",
+    "held",
+    "resolved",
+    "reopened",
+    "resolution_met",
+    "resolution_decided",
+)
 
 
 class PercentileCont(Aggregate):
@@ -89,52 +139,103 @@ class Stat:
     p90: float | None = None
 
 
+def _share(part: int, whole: int) -> float | None:
+    return part / whole * 100 if whole else None
+
+
 @dataclass(frozen=True)
 class BreakdownRow:
     """One agent's, service's or priority's line of a breakdown."""
 
     key: int | str | None  # the agent's or service's id, the priority; None: not set
     label: str
-    tickets: int
-    resolved: int
-    resolution: Stat
-    first_response: Stat
-    resolution_sla: float | None  # percent met of those decided
+    counts: dict[str, int]  # by figure (COUNTED)
+    durations: dict[str, dict[str, Stat]]  # clock → first_response / resolution → Stat
+
+    @property
+    def tickets(self) -> int:
+        return self.counts["reported"]
+
+    @property
+    def resolved(self) -> int:
+        return self.counts["resolved"]
+
+    @property
+    def resolution(self) -> Stat:
+        return self.durations["wall"]["resolution"]
+
+    @property
+    def first_response(self) -> Stat:
+        return self.durations["wall"]["first_response"]
+
+    @property
+    def resolution_sla(self) -> float | None:
+        """Percent met of those decided."""
+        return _share(self.counts["resolution_met"], self.counts["resolution_decided"])
 
 
 @dataclass
 class Report:
     filters: ReportFilters
-    tickets: int = 0
-    durations: dict[str, Stat] = field(default_factory=dict)
-    resolved: int = 0
-    reopened: int = 0
-    response_sla: tuple[int, int] = (0, 0)  # met, decided
-    resolution_sla: tuple[int, int] = (0, 0)
+    as_of: datetime | None = None  # the moment running clocks were counted up to
+    counts: dict[str, int] = field(default_factory=lambda: dict.fromkeys(COUNTED, 0))
+    durations: dict[str, Stat] = field(default_factory=dict)  # wall clock
+    business: dict[str, Stat] = field(default_factory=dict)  # business hours
     backlog_by_status: list[tuple[str, int]] = field(default_factory=list)
     backlog_by_age: list[tuple[str, int]] = field(default_factory=list)
     weekly: list[tuple[date, int, int]] = field(default_factory=list)
     breakdowns: dict[str, list[BreakdownRow]] = field(default_factory=dict)
 
     @property
-    def reopen_rate(self) -> float | None:
-        return self.reopened / self.resolved * 100 if self.resolved else None
+    def basis_label(self) -> str:
+        return str(BASES[self.filters.basis])
 
-    @staticmethod
-    def _share(pair: tuple[int, int]) -> float | None:
-        met, decided = pair
-        return met / decided * 100 if decided else None
+    @property
+    def basis_definition(self) -> str:
+        return str(DEFINITIONS["basis"][self.filters.basis])
+
+    @property
+    def tickets(self) -> int:
+        return self.counts["reported"]
+
+    @property
+    def resolved(self) -> int:
+        return self.counts["resolved"]
+
+    @property
+    def reopened(self) -> int:
+        return self.counts["reopened"]
+
+    @property
+    def held(self) -> int:
+        return self.counts["held"]
+
+    @property
+    def response_sla(self) -> tuple[int, int]:
+        return self.counts["response_met"], self.counts["response_decided"]
+
+    @property
+    def resolution_sla(self) -> tuple[int, int]:
+        return self.counts["resolution_met"], self.counts["resolution_decided"]
+
+    @property
+    def reopen_rate(self) -> float | None:
+        return _share(self.reopened, self.resolved)
+
+    @property
+    def held_percent(self) -> float | None:
+        return _share(self.held, self.tickets)
 
     @property
     def response_sla_percent(self) -> float | None:
-        return self._share(self.response_sla)
+        return _share(*self.response_sla)
 
     @property
     def resolution_sla_percent(self) -> float | None:
-        return self._share(self.resolution_sla)
+        return _share(*self.resolution_sla)
 
 
-def _sliced(rows: QuerySet, filters: ReportFilters) -> QuerySet:
+def sliced(rows: QuerySet, filters: ReportFilters) -> QuerySet:
     """Rows of TicketMetrics or Ticket (same field names) in the filters' slice."""
     if filters.assignee_id:
         rows = rows.filter(assignee_id=filters.assignee_id)
@@ -147,103 +248,173 @@ def _sliced(rows: QuerySet, filters: ReportFilters) -> QuerySet:
 
 def cohort(filters: ReportFilters) -> QuerySet[TicketMetrics]:
     """The tickets reported in the range, in the slice."""
-    rows = TicketMetrics.objects.filter(created_at__gte=filters.since, created_at__lt=filters.until)
-    return _sliced(rows, filters)
+    rows = TicketMetrics.objects.filter(figures.reported_between(filters.start, filters.end))
+    return sliced(rows, filters)
 
 
-def _count_aggregates() -> dict:
-    """The counts of a cohort, named so as not to shadow the model's fields."""
-    return {
-        "n_tickets": Count("pk"),
-        "n_resolved": Count("pk", filter=Q(first_resolved_at__isnull=False)),
-        "n_reopened": Count("pk", filter=Q(reopen_count__gt=0)),
-        "n_response_met": Count("pk", filter=Q(response_met=True)),
-        "n_response_decided": Count("pk", filter=Q(response_met__isnull=False)),
-        "n_resolution_met": Count("pk", filter=Q(resolution_met=True)),
-        "n_resolution_decided": Count("pk", filter=Q(resolution_met__isnull=False)),
-    }
+def scope(filters: ReportFilters) -> QuerySet[TicketMetrics]:
+    """Every ticket a figure of the report counts: reported in the range, or counted by the
+    resolution figures (by the basis), in the slice."""
+    rows = TicketMetrics.objects.filter(
+        figures.reported_between(filters.start, filters.end)
+        | figures.resolution_set(filters.start, filters.end, filters.basis)
+    )
+    return sliced(rows, filters)
 
 
-def _counts_of(row: dict) -> dict:
-    return {key.removeprefix("n_"): value for key, value in row.items() if key.startswith("n_")}
+def _condition(filters: ReportFilters, name: str, as_of: datetime) -> Q:
+    return figures.in_range(name, filters.start, filters.end, filters.basis) & figures.figure(
+        name, as_of=as_of
+    )
 
 
-def _duration_aggregates(wanted: dict[str, str]) -> dict:
-    """PostgreSQL: count, mean and exact percentiles per metric. Each metric costs a sort of
-    its values (its median and 90th percentile share it): ask only for what is shown."""
+def with_on_hold_now(rows: QuerySet, as_of: datetime, business_as_of: float | None) -> QuerySet:
+    """Time on hold with the stretch still running counted up to `as_of`, in the database."""
+    running = Case(
+        When(
+            on_hold_since_epoch__isnull=False,
+            then=Value(as_of.timestamp()) - F("on_hold_since_epoch"),
+        ),
+        default=Value(0.0),
+        output_field=FloatField(),
+    )
+    business_running = Case(
+        When(
+            on_hold_since_business__isnull=False,
+            then=Value(business_as_of, output_field=FloatField()) - F("on_hold_since_business"),
+        ),
+        default=Value(0.0),
+        output_field=FloatField(),
+    )
+    return rows.annotate(
+        on_hold_now=F("on_hold_seconds") + running,
+        on_hold_business_now=F("on_hold_business_seconds") + business_running,
+    )
+
+
+def _measured(
+    rows: QuerySet, filters: ReportFilters, as_of: datetime, names: Iterable[str]
+) -> tuple[QuerySet, dict[str, str]]:
+    """The rows with each wanted duration as a column that is NULL outside its figure:
+    {column name: (metric, clock)}. Aggregates skip NULLs, so one pass counts every figure
+    over its own tickets."""
+    names = list(names)
+    if "on_hold" in names:
+        rows = with_on_hold_now(rows, as_of, business_total(BusinessCalendar.load(), as_of))
+    columns, annotations = {}, {}
+    for name in names:
+        for clock, column in zip(CLOCKS, DURATIONS[name][:2], strict=True):
+            alias = f"v_{name}_{clock}"
+            columns[alias] = (name, clock)
+            annotations[alias] = Case(
+                When(_condition(filters, DURATIONS[name][2], as_of), then=F(column)),
+                default=None,
+                output_field=FloatField(),
+            )
+    return rows.annotate(**annotations), columns
+
+
+def _count_aggregates(filters: ReportFilters, as_of: datetime) -> dict:
+    return {f"n_{name}": Count("pk", filter=_condition(filters, name, as_of)) for name in COUNTED}
+
+
+def _counts_of(row: dict) -> dict[str, int]:
+    return {name: row[f"n_{name}"] for name in COUNTED}
+
+
+def _duration_aggregates(columns: dict) -> dict:
+    """PostgreSQL: count, mean and exact percentiles per column. Each costs a sort of its
+    values (its median and 90th percentile share it): ask only for what is shown."""
     aggregates = {}
-    for name, column in wanted.items():
-        present = Q(**{f"{column}__isnull": False})
+    for alias in columns:
         aggregates |= {
-            f"{name}__count": Count(column, filter=present),
-            f"{name}__mean": Avg(column, filter=present),
-            f"{name}__median": PercentileCont(column, 0.5, filter=present),
-            f"{name}__p90": PercentileCont(column, 0.9, filter=present),
+            f"{alias}__count": Count(alias),
+            f"{alias}__mean": Avg(alias),
+            f"{alias}__median": PercentileCont(alias, 0.5),
+            f"{alias}__p90": PercentileCont(alias, 0.9),
         }
     return aggregates
 
 
-def _stats_of(row: dict, wanted: dict[str, str]) -> dict[str, Stat]:
-    return {
-        name: Stat(
-            count=row[f"{name}__count"],
-            mean=row[f"{name}__mean"],
-            median=row[f"{name}__median"],
-            p90=row[f"{name}__p90"],
-        )
-        for name in wanted
-    }
+def _nested(stats: dict[str, Stat], columns: dict) -> dict[str, dict[str, Stat]]:
+    """{clock: {metric: Stat}} from {alias: Stat}."""
+    result: dict[str, dict[str, Stat]] = {clock: {} for clock in CLOCKS}
+    for alias, (name, clock) in columns.items():
+        result[clock][name] = stats.get(alias, Stat())
+    return result
 
 
-def _stats_in_python(rows: QuerySet[TicketMetrics], group: str | None, wanted: dict) -> dict:
+def _stats_of(row: dict, columns: dict) -> dict[str, dict[str, Stat]]:
+    return _nested(
+        {
+            alias: Stat(
+                count=row[f"{alias}__count"],
+                mean=row[f"{alias}__mean"],
+                median=row[f"{alias}__median"],
+                p90=row[f"{alias}__p90"],
+            )
+            for alias in columns
+        },
+        columns,
+    )
+
+
+def _stats_in_python(rows: QuerySet, group: str | None, columns: dict) -> dict:
     """SQLite has no ordered-set aggregates: the values, and percentile_cont's interpolation
     in Python."""
     keys = [group] if group else []
     values: dict = {}
-    for row in rows.order_by().values_list(*keys, *wanted.values()):
+    for row in rows.order_by().values_list(*keys, *columns):
         key = row[0] if group else None
-        lists = values.setdefault(key, {name: [] for name in wanted})
-        for name, value in zip(wanted, row[len(keys) :], strict=True):
+        lists = values.setdefault(key, {alias: [] for alias in columns})
+        for alias, value in zip(columns, row[len(keys) :], strict=True):
             if value is not None:
-                lists[name].append(value)
+                lists[alias].append(value)
     return {
-        key: {
-            name: Stat(
-                count=len(v),
-                mean=sum(v) / len(v) if v else None,
-                median=percentile(sorted(v), 0.5),
-                p90=percentile(sorted(v), 0.9),
-            )
-            for name, v in metrics.items()
-        }
-        for key, metrics in values.items()
+        key: _nested(
+            {
+                alias: Stat(
+                    count=len(v),
+                    mean=sum(v) / len(v) if v else None,
+                    median=percentile(sorted(v), 0.5),
+                    p90=percentile(sorted(v), 0.9),
+                )
+                for alias, v in lists.items()
+            },
+            columns,
+        )
+        for key, lists in values.items()
     }
 
 
 def _summaries(
-    rows: QuerySet[TicketMetrics], group: str | None = None, metrics: Iterable[str] = DURATIONS
+    filters: ReportFilters,
+    as_of: datetime,
+    group: str | None = None,
+    metrics: Iterable[str] = DURATIONS,
 ) -> dict:
-    """{group value: (counts, {metric: Stat})}: one pass over the cohort on PostgreSQL
-    (counts and percentiles together), two on SQLite."""
-    wanted = {name: DURATIONS[name] for name in metrics}
+    """{group value: (counts, {clock: {metric: Stat}})}: one pass over the report's tickets on
+    PostgreSQL (counts and percentiles together), two on SQLite."""
+    rows, columns = _measured(scope(filters), filters, as_of, metrics)
+    counting = _count_aggregates(filters, as_of)
     if connection.vendor == "postgresql":
-        aggregates = {**_count_aggregates(), **_duration_aggregates(wanted)}
+        aggregates = {**counting, **_duration_aggregates(columns)}
         result = (
             rows.values(group).annotate(**aggregates).order_by()
             if group
             else [rows.aggregate(**aggregates)]
         )
         return {
-            (row[group] if group else None): (_counts_of(row), _stats_of(row, wanted))
+            (row[group] if group else None): (_counts_of(row), _stats_of(row, columns))
             for row in result
         }
     if group:
-        grouped = rows.values(group).annotate(**_count_aggregates()).order_by()
+        grouped = rows.values(group).annotate(**counting).order_by()
         counts = {row[group]: _counts_of(row) for row in grouped}
     else:
-        counts = {None: _counts_of(rows.aggregate(**_count_aggregates()))}
-    stats = _stats_in_python(rows, group, wanted)
-    nothing = {name: Stat() for name in wanted}
+        counts = {None: _counts_of(rows.aggregate(**counting))}
+    stats = _stats_in_python(rows, group, columns)
+    nothing = _nested({}, columns)
     return {key: (count, stats.get(key, nothing)) for key, count in counts.items()}
 
 
@@ -252,7 +423,7 @@ def backlog(filters: ReportFilters, *, now: datetime | None = None):
     from the partial index on unfinished tickets alone (migration 0012: it holds every column
     counted or sliced by here)."""
     now = now or timezone.now()
-    rows = _sliced(Ticket.objects.filter(status__in=ACTIVE_STATUSES), filters)
+    rows = sliced(Ticket.objects.filter(status__in=ACTIVE_STATUSES), filters)
     # Count the status, not the id: the covering index holds no id, and then PostgreSQL
     # answers from the index alone.
     by_status = dict(rows.values_list("status").annotate(n=Count("status")).order_by())
@@ -270,7 +441,7 @@ def backlog(filters: ReportFilters, *, now: datetime | None = None):
 
 
 def weekly(filters: ReportFilters) -> list[tuple[date, int, int]]:
-    """(Monday, reported, first resolved) for each week of the range."""
+    """(Monday, reported, resolved for good) for each week of the range."""
     zone = filters.zone
     created = dict(
         cohort(filters)
@@ -279,14 +450,12 @@ def weekly(filters: ReportFilters) -> list[tuple[date, int, int]]:
         .annotate(n=Count("pk"))
         .order_by()
     )
-    resolved_rows = _sliced(
-        TicketMetrics.objects.filter(
-            first_resolved_at__gte=filters.since, first_resolved_at__lt=filters.until
-        ),
+    resolved_rows = sliced(
+        TicketMetrics.objects.filter(figures.resolved_between(filters.start, filters.end)),
         filters,
     )
     resolved = dict(
-        resolved_rows.annotate(week=TruncWeek("first_resolved_at", tzinfo=zone))
+        resolved_rows.annotate(week=TruncWeek("final_resolved_at", tzinfo=zone))
         .values_list("week")
         .annotate(n=Count("pk"))
         .order_by()
@@ -319,41 +488,34 @@ def _group_labels(group: str, keys: Iterable) -> dict:
     return {k: str(Priority(k).label) for k in keys}
 
 
-def breakdown(filters: ReportFilters, by: str) -> list[BreakdownRow]:
+def breakdown(filters: ReportFilters, by: str, *, as_of: datetime) -> list[BreakdownRow]:
     group = GROUPINGS[by]
-    summaries = _summaries(cohort(filters), group, metrics=("first_response", "resolution"))
+    summaries = _summaries(filters, as_of, group, metrics=("first_response", "resolution"))
     labels = _group_labels(group, summaries)
     nobody = _("Unassigned") if group == "assignee" else _("Not set")
-    result = []
-    for key, (count, durations) in summaries.items():
-        met, decided = count["resolution_met"], count["resolution_decided"]
-        result.append(
-            BreakdownRow(
-                key=key,
-                label=labels.get(key, str(nobody)),
-                tickets=count["tickets"],
-                resolved=count["resolved"],
-                resolution=durations["resolution"],
-                first_response=durations["first_response"],
-                resolution_sla=met / decided * 100 if decided else None,
-            )
+    result = [
+        BreakdownRow(
+            key=key, label=labels.get(key, str(nobody)), counts=counts, durations=durations
         )
-    return sorted(result, key=lambda row: (-row.tickets, row.label))
+        for key, (counts, durations) in summaries.items()
+    ]
+    return sorted(result, key=lambda row: (-row.tickets, -row.resolved, row.label))
 
 
 def build(filters: ReportFilters, *, now: datetime | None = None) -> Report:
-    totals, stats = _summaries(cohort(filters))[None]
-    by_status, by_age = backlog(filters, now=now)
+    """The report as of `now` (default: this moment): clocks still running are counted up
+    to it."""
+    as_of = now or timezone.now()
+    counts, stats = _summaries(filters, as_of)[None]
+    by_status, by_age = backlog(filters, now=as_of)
     return Report(
         filters=filters,
-        tickets=totals["tickets"],
-        durations=stats,
-        resolved=totals["resolved"],
-        reopened=totals["reopened"],
-        response_sla=(totals["response_met"], totals["response_decided"]),
-        resolution_sla=(totals["resolution_met"], totals["resolution_decided"]),
+        as_of=as_of,
+        counts=counts,
+        durations=stats["wall"],
+        business=stats["business"],
         backlog_by_status=by_status,
         backlog_by_age=by_age,
         weekly=weekly(filters),
-        breakdowns={by: breakdown(filters, by) for by in GROUPINGS},
+        breakdowns={by: breakdown(filters, by, as_of=as_of) for by in GROUPINGS},
     )

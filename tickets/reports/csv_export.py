@@ -3,10 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import datetime
+
+from django.db.models import BooleanField, Case, CharField, Value, When
+from django.utils import timezone
 
 from ..models import format_reference
+from ..sla import BusinessCalendar, business_total
 from ..text import strip_invisible_start
-from .aggregates import Report, cohort
+from . import figures
+from .aggregates import CLOCKS, Report, scope, with_on_hold_now
 from .filters import ReportFilters
 
 TICKET_COLUMNS = [
@@ -17,10 +23,17 @@ TICKET_COLUMNS = [
     "assignee",
     "status",
     "created",
+    "final_resolution",
+    "reported_in_range",
+    "counted_as_resolved",
     "first_response_hours",
     "resolution_hours",
     "full_resolution_hours",
     "on_hold_hours",
+    "first_response_business_hours",
+    "resolution_business_hours",
+    "full_resolution_business_hours",
+    "on_hold_business_hours",
     "reopens",
     "response_sla",
     "resolution_sla",
@@ -31,14 +44,34 @@ def hours(seconds: float | None) -> str:
     return "" if seconds is None else f"{seconds / 3600:.2f}"
 
 
-def _sla(outcome: bool | None) -> str:
-    return {True: "met", False: "breached", None: ""}[outcome]
+def _flag(condition) -> Case:
+    return Case(
+        When(condition, then=Value(True)), default=Value(False), output_field=BooleanField()
+    )
 
 
-def ticket_rows(filters: ReportFilters) -> Iterator[list]:
-    """One row per ticket of the cohort, streamed from the database in chunks."""
+def _outcome(target: str, as_of: datetime) -> Case:
+    """ "met", "breached" or "" (not decided), as the report counts it (figures)."""
+    return Case(
+        When(figures.figure(f"{target}_met", as_of=as_of), then=Value("met")),
+        When(figures.figure(f"{target}_breached", as_of=as_of), then=Value("breached")),
+        default=Value(""),
+        output_field=CharField(),
+    )
+
+
+def ticket_rows(filters: ReportFilters, *, now: datetime | None = None) -> Iterator[list]:
+    """One row per ticket the report counts (reported in the range, or counted by the
+    resolution figures), streamed from the database in chunks; time on hold up to `now`."""
+    as_of = now or timezone.now()
+    rows = with_on_hold_now(scope(filters), as_of, business_total(BusinessCalendar.load(), as_of))
     rows = (
-        cohort(filters)
+        rows.annotate(
+            in_reported=_flag(figures.reported_between(filters.start, filters.end)),
+            in_resolution=_flag(figures.resolution_set(filters.start, filters.end, filters.basis)),
+            response_outcome=_outcome("response", as_of),
+            resolution_outcome=_outcome("resolution", as_of),
+        )
         .order_by("created_at", "ticket_id")
         .values_list(
             "ticket_id",
@@ -48,32 +81,33 @@ def ticket_rows(filters: ReportFilters) -> Iterator[list]:
             "assignee__display_name",
             "status",
             "created_at",
+            "final_resolved_at",
+            "in_reported",
+            "in_resolution",
             "first_response_seconds",
             "resolution_seconds",
             "full_resolution_seconds",
-            "on_hold_seconds",
+            "on_hold_now",
+            "first_response_business_seconds",
+            "resolution_business_seconds",
+            "full_resolution_business_seconds",
+            "on_hold_business_now",
             "reopen_count",
-            "response_met",
-            "resolution_met",
+            "response_outcome",
+            "resolution_outcome",
         )
     )
     zone = filters.zone
-    for (
-        pk,
-        subject,
-        priority,
-        service,
-        assignee,
-        status,
-        created,
-        first,
-        resolution,
-        full,
-        hold,
-        reopens,
-        response_met,
-        resolution_met,
-    ) in rows.iterator(chunk_size=5000):
+
+    def moment(value: datetime | None) -> str:
+        return "" if value is None else value.astimezone(zone).isoformat(timespec="minutes")
+
+    for row in rows.iterator(chunk_size=5000):
+        (pk, subject, priority, service, assignee, status, created, final, reported, counted) = row[
+            :10
+        ]
+        durations = row[10:18]
+        reopens, response_outcome, resolution_outcome = row[18:]
         yield [
             format_reference(pk),
             subject,
@@ -81,24 +115,39 @@ def ticket_rows(filters: ReportFilters) -> Iterator[list]:
             service or "",
             assignee or "",
             status,
-            created.astimezone(zone).isoformat(timespec="minutes"),
-            hours(first),
-            hours(resolution),
-            hours(full),
-            hours(hold),
+            moment(created),
+            moment(final),
+            "yes" if reported else "no",
+            "yes" if counted else "no",
+            *(hours(seconds) for seconds in durations),
             reopens,
-            _sla(response_met),
-            _sla(resolution_met),
+            response_outcome,
+            resolution_outcome,
         ]
 
 
 def summary_rows(report: Report) -> Iterator[list]:
-    """The page's numbers as rows: metric, count, mean, median, p90 (hours) or a value."""
+    """The page's numbers as rows: metric, count, mean, median, p90 (hours) or a value. The
+    first rows say what the resolution figures count (the basis) and as of when."""
     yield ["metric", "count", "mean_hours", "median_hours", "p90_hours", "value"]
+    yield ["basis", "", "", "", "", report.filters.basis]
+    yield ["basis_definition", "", "", "", "", report.basis_definition]
+    yield ["as_of", "", "", "", "", report.as_of.isoformat() if report.as_of else ""]
     yield ["tickets", report.tickets, "", "", "", ""]
-    for name, stat in report.durations.items():
-        yield [name, stat.count, hours(stat.mean), hours(stat.median), hours(stat.p90), ""]
+    yield ["resolved", report.resolved, "", "", "", ""]
+    for clock, stats in zip(CLOCKS, (report.durations, report.business), strict=True):
+        suffix = "" if clock == "wall" else "_business"
+        for name, stat in stats.items():
+            yield [
+                f"{name}{suffix}",
+                stat.count,
+                hours(stat.mean),
+                hours(stat.median),
+                hours(stat.p90),
+                "",
+            ]
     for name, value in [
+        ("on_hold_share_percent", report.held_percent),
         ("reopen_rate_percent", report.reopen_rate),
         ("response_sla_percent", report.response_sla_percent),
         ("resolution_sla_percent", report.resolution_sla_percent),

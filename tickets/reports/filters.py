@@ -62,6 +62,17 @@ def _years_pattern(first: int, last: int) -> str:
 DAY_PATTERN = (
     rf"^({_years_pattern(FIRST_YEAR, LAST_YEAR)})-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$"
 )
+# The same, or blank (the default applies): what read_day() takes.
+DAY_OR_BLANK_PATTERN = rf"^\s*({DAY_PATTERN[1:-1]})?\s*$"
+
+
+def read_day(value: object) -> date | None:
+    """A report's day parameter as the page, the CSVs and the API all read it: absent or
+    blank is None (the default applies), else parse_day() of the text."""
+    if value is None or isinstance(value, date):
+        return value
+    text = str(value).strip()
+    return parse_day(text) if text else None
 
 
 def parse_day(text: str) -> date:
@@ -92,6 +103,28 @@ def report_range(*, start: date | None = None, end: date | None = None) -> tuple
     return start, end
 
 
+def zone() -> ZoneInfo:
+    return ZoneInfo(settings.HELPDESK_TIME_ZONE)
+
+
+def day_bounds(start: date, end: date) -> tuple[datetime, datetime]:
+    """The moments a range of days covers: from the first day's midnight (included) to the
+    midnight after the last (excluded), in the help desk's time zone."""
+    return (
+        datetime.combine(start, time.min, tzinfo=zone()),
+        datetime.combine(end + timedelta(days=1), time.min, tzinfo=zone()),
+    )
+
+
+# Which tickets the resolution figures count: those resolved for good in the range (the
+# default, as most help desks count), or those reported in the range that are resolved now.
+RESOLVED_BASIS, REPORTED_BASIS = "resolved", "reported"
+BASES = {
+    RESOLVED_BASIS: _("Resolved in the range"),
+    REPORTED_BASIS: _("Reported in the range"),
+}
+
+
 @dataclass(frozen=True)
 class ReportFilters:
     start: date
@@ -99,18 +132,19 @@ class ReportFilters:
     assignee_id: int | None = None
     category_id: int | None = None
     priority: str = ""
+    basis: str = RESOLVED_BASIS
 
     @property
     def zone(self) -> ZoneInfo:
-        return ZoneInfo(settings.HELPDESK_TIME_ZONE)
+        return zone()
 
     @property
     def since(self) -> datetime:
-        return datetime.combine(self.start, time.min, tzinfo=self.zone)
+        return day_bounds(self.start, self.end)[0]
 
     @property
     def until(self) -> datetime:
-        return datetime.combine(self.end + timedelta(days=1), time.min, tzinfo=self.zone)
+        return day_bounds(self.start, self.end)[1]
 
     @classmethod
     def within(

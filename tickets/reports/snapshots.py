@@ -29,7 +29,7 @@ from django.utils import timezone
 from ..models import ReportSnapshot
 from . import aggregates
 from .aggregates import BreakdownRow, Report, Stat
-from .filters import ReportFilters
+from .filters import RESOLVED_BASIS, ReportFilters
 
 CLAIM_LEASE = timedelta(minutes=10)
 KEEP_REFRESHING = timedelta(hours=2)  # snapshots looked at within this long are kept fresh
@@ -62,6 +62,7 @@ def filters_to_json(filters: ReportFilters) -> dict:
         "assignee_id": filters.assignee_id,
         "category_id": filters.category_id,
         "priority": filters.priority,
+        "basis": filters.basis,
     }
 
 
@@ -72,6 +73,7 @@ def filters_from_json(data: dict) -> ReportFilters:
         assignee_id=data["assignee_id"],
         category_id=data["category_id"],
         priority=data["priority"],
+        basis=data.get("basis", RESOLVED_BASIS),
     )
 
 
@@ -80,41 +82,53 @@ def snapshot_key(filters: ReportFilters) -> str:
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
+def _stats(stats: dict[str, Stat]) -> dict:
+    return {name: asdict(stat) for name, stat in stats.items()}
+
+
 def to_payload(report: Report) -> dict:
     def row(entry: BreakdownRow) -> dict:
-        return {**asdict(entry), "label": str(entry.label)}
+        return {
+            "key": entry.key,
+            "label": str(entry.label),
+            "counts": entry.counts,
+            "durations": {clock: _stats(s) for clock, s in entry.durations.items()},
+        }
 
     return {
-        "tickets": report.tickets,
-        "durations": {name: asdict(stat) for name, stat in report.durations.items()},
-        "resolved": report.resolved,
-        "reopened": report.reopened,
-        "response_sla": list(report.response_sla),
-        "resolution_sla": list(report.resolution_sla),
+        "as_of": report.as_of.isoformat() if report.as_of else None,
+        "counts": report.counts,
+        "durations": _stats(report.durations),
+        "business": _stats(report.business),
         "weekly": [[monday.isoformat(), created, done] for monday, created, done in report.weekly],
         "breakdowns": {by: [row(e) for e in rows] for by, rows in report.breakdowns.items()},
     }
 
 
+def _read_stats(data: dict, names) -> dict[str, Stat]:
+    # JSON objects come back in any order (jsonb sorts keys): the page's order is ours.
+    return {name: Stat(**data[name]) for name in names if name in data}
+
+
 def from_payload(filters: ReportFilters, payload: dict) -> Report:
     def row(entry: dict) -> BreakdownRow:
         return BreakdownRow(
-            **{
-                **entry,
-                "resolution": Stat(**entry["resolution"]),
-                "first_response": Stat(**entry["first_response"]),
-            }
+            key=entry["key"],
+            label=entry["label"],
+            counts=entry["counts"],
+            durations={
+                clock: _read_stats(entry["durations"][clock], ("first_response", "resolution"))
+                for clock in aggregates.CLOCKS
+            },
         )
 
+    as_of = payload.get("as_of")
     return Report(
         filters=filters,
-        tickets=payload["tickets"],
-        # JSON objects come back in any order (jsonb sorts keys): the page's order is ours.
-        durations={name: Stat(**payload["durations"][name]) for name in aggregates.DURATIONS},
-        resolved=payload["resolved"],
-        reopened=payload["reopened"],
-        response_sla=tuple(payload["response_sla"]),
-        resolution_sla=tuple(payload["resolution_sla"]),
+        as_of=datetime.fromisoformat(as_of) if as_of else None,
+        counts=payload["counts"],
+        durations=_read_stats(payload["durations"], aggregates.DURATIONS),
+        business=_read_stats(payload["business"], aggregates.DURATIONS),
         weekly=[(date.fromisoformat(m), c, r) for m, c, r in payload["weekly"]],
         breakdowns={by: [row(e) for e in payload["breakdowns"][by]] for by in aggregates.GROUPINGS},
     )
@@ -133,7 +147,7 @@ def serve(filters: ReportFilters, *, now: datetime | None = None) -> Served:
     key = snapshot_key(filters)
     snapshot = ReportSnapshot.objects.filter(key=key).first()
     if snapshot is None:
-        in_range = aggregates.cohort(filters).count()
+        in_range = aggregates.scope(filters).count()
         if in_range <= live_limit():
             return Served(report=aggregates.build(filters, now=now))
         _request(filters, key=key, tickets=in_range, now=now)

@@ -24,6 +24,8 @@ from tickets.forms import (
     TicketUpdateForm,
 )
 from tickets.models import Ticket, TicketFollower
+from tickets.reports import figures
+from tickets.reports.filters import RESOLVED_BASIS
 
 QUEUE_PAGE_SIZE = 50
 
@@ -43,6 +45,10 @@ def queue(request: HttpRequest) -> HttpResponse:
         assignee_id=data["assignee"].pk if data.get("assignee") else None,
         q=data.get("q") or "",
         sla=data.get("sla") or "",
+        figure=data.get("figure") or "",
+        basis=data.get("basis") or RESOLVED_BASIS,
+        start=data.get("start"),
+        end=data.get("end"),
     )
     page = queries.queue_page(
         request.user, filters, cursor=data.get("cursor") or "", size=QUEUE_PAGE_SIZE
@@ -66,9 +72,26 @@ def queue(request: HttpRequest) -> HttpResponse:
             "bulk_audiences": workflow.bulk_note_audiences(user=request.user),
             "agents": _agents_if_chosen(bulk_actions),
             "now": timezone.now(),
+            "drill_down": _drill_down(request.user, filters, query),
         },
         status=200 if not form.errors else 400,
     )
+
+
+def _drill_down(user, filters: queries.QueueFilters, query) -> dict | None:
+    """What the queue shows when it was opened from a number of the report: the figure, its
+    range and how many tickets stand behind it (all pages), and the way back."""
+    if not filters.figure:
+        return None
+    without = query.copy()
+    for key in ("figure", "basis", "start", "end"):
+        without.pop(key, None)
+    return {
+        "label": queries.QUEUE_FIGURES[filters.figure],
+        "ranged": filters.figure not in figures.ATTENTION,
+        "count": queries.queue_tickets(user, filters).count(),
+        "clear_query": without.urlencode(),
+    }
 
 
 def _with(query, **changes) -> str:

@@ -4,14 +4,17 @@ import csv
 import re
 
 import pygal
+from django.conf import settings
 from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.roles import manager_required
 from tickets import reports
 from tickets.forms import ReportFilterForm
-from tickets.reports import csv_export, snapshots
+from tickets.reports import csv_export, drill, snapshots
+from tickets.reports.filters import RESOLVED_BASIS
 
 CHART_STYLE = pygal.style.Style(
     background="transparent",
@@ -45,6 +48,7 @@ def _filters(request: HttpRequest) -> tuple[ReportFilterForm, reports.ReportFilt
         assignee_id=data["agent"].pk if data["agent"] else None,
         category_id=data["category"].pk if data["category"] else None,
         priority=data["priority"] or "",
+        basis=data["basis"] or RESOLVED_BASIS,
     )
 
 
@@ -67,6 +71,10 @@ def report(request: HttpRequest) -> HttpResponse:
             "filters": filters,
             "definitions": reports.DEFINITIONS,
             "query": request.GET.urlencode(),
+            "links": drill.links(served.report) if served.report else None,
+            "attention": drill.needs_attention(filters, now=timezone.now()),
+            "waiting_days": settings.REPORT_WAITING_DAYS,
+            "backlog_url": drill.queue_url(filters),
         },
     )
     if served.report is None:
@@ -106,7 +114,9 @@ def export_tickets(request: HttpRequest) -> HttpResponse:
     if filters is None:
         return HttpResponse(_("Invalid filters: %s") % form.errors.as_text(), status=400)
     header = [csv_export.TICKET_COLUMNS]
-    rows = (row for part in (header, csv_export.ticket_rows(filters)) for row in part)
+    # As of the request, not of whenever the stream is read.
+    ticket_rows = csv_export.ticket_rows(filters, now=timezone.now())
+    rows = (row for part in (header, ticket_rows) for row in part)
     return _csv_response(rows, f"helpdesk-tickets-{filters.start}-{filters.end}.csv")
 
 

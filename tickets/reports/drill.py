@@ -1,0 +1,144 @@
+"""Drill-down: the queue (and the API's ticket list) showing exactly the tickets behind a
+number of the report, with the same range, basis and slice (reports.figures)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from django.db.models import Count
+from django.http import QueryDict
+from django.urls import reverse
+
+from ..models import Ticket
+from ..status import ACTIVE_STATUSES
+from . import figures
+from .aggregates import COUNTED, Report, sliced
+from .filters import RESOLVED_BASIS, ReportFilters
+
+# A breakdown's key goes into the queue filter of the same name.
+SLICE_PARAMS = {"agent": "assignee", "category": "category", "priority": "priority"}
+
+
+def query(
+    filters: ReportFilters,
+    figure: str = "",
+    *,
+    start: date | None = None,
+    end: date | None = None,
+    basis: str | None = None,
+    **overrides,
+) -> str:
+    """The queue's query string for one figure (or none: a plain filtered view)."""
+    params = QueryDict(mutable=True)
+    params["view"] = "all" if figure and figure not in figures.ATTENTION else "open"
+    if figure:
+        params["figure"] = figure
+    if figure in figures.FIGURES:
+        params["basis"] = basis or filters.basis
+        params["start"] = (start or filters.start).isoformat()
+        params["end"] = (end or filters.end).isoformat()
+    slice_ = {
+        "assignee": filters.assignee_id,
+        "category": filters.category_id,
+        "priority": filters.priority,
+        **overrides,
+    }
+    for name, value in slice_.items():
+        if value:
+            params[name] = str(value)
+    return params.urlencode()
+
+
+def queue_url(filters: ReportFilters, figure: str = "", **kwargs) -> str:
+    return f"{reverse('agent:queue')}?{query(filters, figure, **kwargs)}"
+
+
+def api_url(filters: ReportFilters, figure: str = "", **kwargs) -> str:
+    return f"{reverse('api:ticket-list')}?{query(filters, figure, **kwargs)}"
+
+
+def links(report: Report) -> dict:
+    """Queue links for every count of the report: totals, breakdown rows, weeks."""
+    filters = report.filters
+    by_row = {}
+    for by, rows in report.breakdowns.items():
+        param = SLICE_PARAMS[by]
+        # No link for "Unassigned" / "Not set": the queue filters on a value, not its absence.
+        by_row[by] = {
+            row.key: (
+                {}
+                if row.key is None
+                else {name: queue_url(filters, name, **{param: row.key}) for name in COUNTED}
+            )
+            for row in rows
+        }
+    weeks = []
+    for monday, reported, resolved in report.weekly:
+        start = max(monday, filters.start)
+        end = min(monday + timedelta(days=6), filters.end)
+        weeks.append(
+            {
+                "monday": monday,
+                "reported": reported,
+                "resolved": resolved,
+                "reported_url": queue_url(filters, "reported", start=start, end=end),
+                # The weekly table counts final resolutions in the week, whatever the basis.
+                "resolved_url": queue_url(
+                    filters, "resolved", start=start, end=end, basis=RESOLVED_BASIS
+                ),
+            }
+        )
+    return {
+        "totals": {name: queue_url(filters, name) for name in COUNTED},
+        "breakdowns": by_row,
+        "weekly": weeks,
+    }
+
+
+@dataclass(frozen=True)
+class AttentionList:
+    name: str
+    label: str
+    count: int
+    tickets: list[Ticket]
+    url: str
+
+
+ATTENTION_SHOWN = 10
+
+
+def needs_attention(
+    filters: ReportFilters, *, now: datetime, shown: int = ATTENTION_SHOWN
+) -> list[AttentionList]:
+    """Unfinished tickets in the slice a manager should look at now: past due, about to
+    breach, reopened twice, waiting on the customer for more than REPORT_WAITING_DAYS days.
+    How many of each (one query) and the first few of each, most urgent first."""
+    tickets = sliced(Ticket.objects.filter(status__in=ACTIVE_STATUSES), filters)
+    conditions = {
+        name: figures.attention(name, now=now, prefix="metrics__") for name in figures.ATTENTION
+    }
+    counts = tickets.aggregate(
+        **{name: Count("pk", filter=condition) for name, condition in conditions.items()}
+    )
+    result = []
+    for name, label in figures.ATTENTION.items():
+        shown_tickets = (
+            list(
+                tickets.filter(conditions[name])
+                .select_related("assignee")
+                .order_by("sla_due_at", "created_at", "pk")[:shown]
+            )
+            if counts[name]
+            else []
+        )
+        result.append(
+            AttentionList(
+                name=name,
+                label=str(label),
+                count=counts[name],
+                tickets=shown_tickets,
+                url=queue_url(filters, name),
+            )
+        )
+    return result

@@ -22,9 +22,9 @@ from schemathesis import GenerationMode
 from schemathesis.specs.openapi.checks import positive_data_acceptance
 
 from accounts.tokens import api_token_create
-from tickets import queries, services
+from tickets import followers, queries, services
 from tickets.api.views import VERSION_DISAGREES, CommentList
-from tickets.errors import ReasonRequired
+from tickets.errors import NoteAudienceFixed, ReasonRequired
 from tickets.reports.filters import MAX_RANGE_DAYS, RANGE_BACKWARDS, RANGE_TOO_LONG
 from tickets.services import NOT_A_CUSTOMER, URGENT_IS_FOR_STAFF
 from tickets.status import Status
@@ -228,12 +228,23 @@ REFUSED_BY_A_RULE = [
     {"version": [VERSION_DISAGREES]},  # the body's version and If-Match
     {"end": [str(RANGE_BACKWARDS)]},  # a report's start and end
     {"start": [str(RANGE_TOO_LONG % {"days": MAX_RANGE_DAYS})]},
+    # who may follow a ticket hangs on the account behind the address
+    *(
+        {"email": [str(reason)]}
+        for reason in (
+            followers.NO_SUCH_CUSTOMER,
+            followers.STAFF_SEE_ALL,
+            followers.IS_THE_CUSTOMER,
+            followers.DEACTIVATED,
+        )
+    ),
 ]
 
 
 def refused_by_a_rule(response) -> bool:
     """Whether a 400 is a refusal by a rule above, a reason that the step needs from this
-    person on this ticket (the workflow's reason_required), or a file refused for its name or
+    person on this ticket (the workflow's reason_required), a note audience the step does not
+    allow (note_audience_fixed), or a file refused for its name or
     content (a schema types the body, not what is in a file; how many it says)."""
     if response.status_code != 400:
         return False
@@ -241,7 +252,7 @@ def refused_by_a_rule(response) -> bool:
     errors = body.get("errors")
     too_many = str(TOO_MANY_FILES % {"count": max_files()})
     return (
-        body["code"] == ReasonRequired.code
+        body["code"] in (ReasonRequired.code, NoteAudienceFixed.code)
         or errors in REFUSED_BY_A_RULE
         or (list(errors or {}) == ["attachments"] and errors["attachments"] != [too_many])
     )

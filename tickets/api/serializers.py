@@ -120,7 +120,7 @@ class FollowerSerializer(serializers.Serializer):
     created_at = serializers.DateTimeField(read_only=True)
 
 
-class FollowerCreateSerializer(serializers.Serializer):
+class FollowerCreateSerializer(StrictSerializer):
     email = serializers.EmailField(
         max_length=320, help_text="The address of an existing customer's account."
     )

@@ -8,7 +8,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
 from . import limits, uploads, workflow
-from .models import Category
+from .models import Category, DigestSubscription
 from .queries import (
     INVALID_CURSOR,
     QUEUE_SLA_FILTERS,
@@ -288,3 +288,22 @@ class ReportFilterForm(forms.Form):
         except ReportRangeError as error:
             self.add_error(error.field, error.message)
         return data
+
+
+class DigestSubscriptionForm(ReportFilterForm):
+    """A report digest: how often, and the report's slice (the period is the range)."""
+
+    start = None
+    end = None
+    frequency = forms.ChoiceField(
+        label=_("How often"), choices=DigestSubscription.Frequency.choices
+    )
+    field_order = ["frequency", "agent", "category", "priority"]
+
+    def report_slice(self) -> dict:
+        data = self.cleaned_data
+        return {
+            "assignee_id": data["agent"].pk if data.get("agent") else None,
+            "category_id": data["category"].pk if data.get("category") else None,
+            "priority": data.get("priority") or "",
+        }

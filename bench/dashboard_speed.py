@@ -76,7 +76,8 @@ def main() -> None:
 
     resolved = StatusHistory.objects.filter(to_status="resolved")
     parts = [
-        ("unfinished by status × priority, due soon, overdue", lambda: dashboard._open_cells(now)),
+        ("unfinished by status × priority", dashboard._open_cells),
+        ("due within the hour, overdue", lambda: dashboard._due(now)),
         (
             "reported today by hour",
             lambda: dashboard._hourly_counts(Ticket.objects.all(), "created_at", starts, now),

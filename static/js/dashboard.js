@@ -27,6 +27,7 @@
 
   function meter(value, max) {
     var bar = document.createElement("meter");
+    bar.setAttribute("aria-hidden", "true"); // the number beside it says it
     bar.min = 0;
     bar.max = max || 1;
     bar.value = value;

@@ -171,6 +171,7 @@ def test_the_page_and_its_json_show_the_same_numbers(at, mia):
     assert data["oldest_waiting"]["url"] == reverse("agent:ticket_detail", args=[oldest.pk])
     # The same numbers in the page, for a browser without scripts.
     assert '<dd data-value="unassigned">1</dd>' in html
+    assert '<span data-value="as_of_label">15:20:00</span> (Europe/Berlin time)' in html
     assert '<td data-value="open.cells.assigned.urgent">1</td>' in html
     assert f'href="{data["oldest_waiting"]["url"]}"' in html
     assert "Printer &lt;b&gt;on fire&lt;/b&gt;" in html

@@ -219,6 +219,8 @@ def pages(ticket: Ticket, who: dict[str, Identity]) -> list[Page]:
         Page("ticket with 50 comments (agent)", f"/agent/tickets/{ticket.pk}/", "agent"),
         Page("customer's ticket list", "/tickets/?view=all", "customer"),
         Page("report, last 30 days", "/reports/", "manager"),
+        Page("live dashboard", "/reports/dashboard/", "manager"),
+        Page("live dashboard, JSON refresh", "/reports/dashboard/data/", "manager"),
         Page("API ticket list", "/api/v1/tickets/", "token"),
         Page(
             "API create ticket",

@@ -13,6 +13,7 @@ class TicketsConfig(AppConfig):
         # Registers the builders of the ticket messages with the delivery engine.
         from . import notifications  # noqa: F401
         from .inbound import webhooks
+        from .reports import digest_mail  # noqa: F401
 
         inbound.connect(webhooks.received, dispatch_uid="tickets.inbound.webhooks")
         broker.prepare()

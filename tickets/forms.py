@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from helpdesk.fields import OneLineFormField
 
 from . import limits, uploads, workflow
-from .models import Category
+from .models import Category, DigestSubscription
 from .queries import (
     INVALID_CURSOR,
     QUEUE_FIGURES,
@@ -323,3 +323,22 @@ class ReportFilterForm(forms.Form):
         data = super().clean()
         clean_report_range(self, data)
         return data
+
+
+class DigestSubscriptionForm(ReportFilterForm):
+    """A report digest: how often, and the report's slice (the period is the range)."""
+
+    start = None
+    end = None
+    frequency = forms.ChoiceField(
+        label=_("How often"), choices=DigestSubscription.Frequency.choices
+    )
+    field_order = ["frequency", "agent", "category", "priority"]
+
+    def report_slice(self) -> dict:
+        data = self.cleaned_data
+        return {
+            "assignee_id": data["agent"].pk if data.get("agent") else None,
+            "category_id": data["category"].pk if data.get("category") else None,
+            "priority": data.get("priority") or "",
+        }

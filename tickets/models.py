@@ -9,7 +9,9 @@
 - Service levels: SlaPolicy (targets per priority), WorkingHours and Holiday (the business
   calendar), TicketMetrics (each ticket's clock, kept by tickets.metrics) and SlaAlert (one
   warning or breach per ticket and target, by tickets.sla_alerts).
-- Reports: ReportSnapshot (a big report built in the background, tickets.reports.snapshots).
+- Reports: ReportSnapshot (a big report built in the background, tickets.reports.snapshots);
+  DigestSubscription and DigestDelivery (a manager's report by e-mail, once per period,
+  tickets.reports.digests).
 """
 
 import uuid
@@ -234,6 +236,13 @@ class Ticket(models.Model):
                 name="ticket_active_updated_idx",
             ),
             models.Index(fields=["-created_at", "-id"], name="ticket_created_idx"),
+            # The dashboard's unfinished tickets by status and priority: read in order, so
+            # counted without hashing a row (tickets.reports.dashboard).
+            models.Index(
+                fields=["status", "priority"],
+                condition=Q(status__in=ACTIVE_STATUSES),
+                name="ticket_active_status_prio_idx",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -505,7 +514,8 @@ def new_message_id() -> str:
 ACCOUNT_EVENT_VALUES = ("password_reset", "password_changed", "account_created", "signup_attempt")
 # Events about neither a ticket nor an account: an answer to an address that has no account.
 ADDRESS_EVENT_VALUES = ("mail_refused",)
-TICKETLESS_EVENT_VALUES = ACCOUNT_EVENT_VALUES + ADDRESS_EVENT_VALUES
+# The events about no ticket: an account's, an address's, and a manager's report digest.
+TICKETLESS_EVENT_VALUES = (*ACCOUNT_EVENT_VALUES, *ADDRESS_EVENT_VALUES, "report_digest")
 
 
 class Notification(models.Model):
@@ -530,11 +540,15 @@ class Notification(models.Model):
         SIGNUP_ATTEMPT = "signup_attempt", _("Sign-up with an address in use")
         # To an address, not a person (tickets.inbound.answers builds it).
         MAIL_REFUSED = "mail_refused", _("Automatic answer: e-mail not accepted")
+        # A manager's scheduled report (tickets.reports.digests builds it).
+        REPORT_DIGEST = "report_digest", _("Report digest")
 
     # The events about an account: they have no ticket.
     ACCOUNT_EVENTS = frozenset(map(Event, ACCOUNT_EVENT_VALUES))
     # Written to `address`, with no recipient and no ticket.
     ADDRESS_EVENTS = frozenset(map(Event, ADDRESS_EVENT_VALUES))
+    # Every event with no ticket; every other event has one.
+    TICKETLESS_EVENTS = frozenset(map(Event, TICKETLESS_EVENT_VALUES))
     # The events that are automatic answers to an e-mail we received carry its Message-ID as
     # detail[ANSWERS] (tickets.inbound.answers counts them per sender).
     ANSWERS = "answers"
@@ -900,6 +914,12 @@ class SlaAlert(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["ticket", "target", "kind"], name="sla_alert_once")
         ]
+        indexes = [
+            # The dashboard's "breached today".
+            models.Index(
+                fields=["due_at"], condition=Q(kind="breach"), name="sla_alert_breach_due_idx"
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.ticket_id} {self.target} {self.kind}"
@@ -980,3 +1000,59 @@ class InboundMessage(models.Model):
 
     def __str__(self) -> str:
         return f"{self.sender or '?'}: {self.subject or '(no subject)'} ({self.state})"
+
+
+class DigestSubscription(models.Model):
+    """A manager's daily or weekly e-mail of the report over a saved slice
+    (tickets.reports.digests sends it)."""
+
+    class Frequency(models.TextChoices):
+        DAILY = "daily", _("Daily (the day before)")
+        WEEKLY = "weekly", _("Weekly (Monday to Sunday)")
+
+    manager = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="digest_subscriptions"
+    )
+    frequency = models.CharField(_("how often"), max_length=16, choices=Frequency.choices)
+    # The report's slice, as ReportFilters names it: assignee_id, category_id, priority.
+    filters = models.JSONField(default=dict, blank=True)
+    active = models.BooleanField(default=True)
+    # The first day of the last period sent: a period is sent once.
+    last_period_sent = models.DateField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(frequency__in=["daily", "weekly"]), name="digest_frequency_valid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.frequency} digest for {self.manager_id}"
+
+
+class DigestDelivery(models.Model):
+    """One period's digest of one subscription, written in the same transaction as its
+    outbox row: the unique key keeps a second run of beat from sending it again."""
+
+    subscription = models.ForeignKey(
+        DigestSubscription, on_delete=models.CASCADE, related_name="deliveries"
+    )
+    period_start = models.DateField()
+    period_end = models.DateField()
+    notification = models.ForeignKey(
+        Notification, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["subscription", "period_start"], name="digest_once_per_period"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"digest {self.subscription_id} for {self.period_start}"

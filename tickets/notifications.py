@@ -30,9 +30,11 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 Event = Notification.Event
 State = Notification.State
-# Sent even to people who opted out of e-mail: they need these to get their problem solved.
+# Sent even to people who opted out of e-mail: they need these to get their problem solved
+# (or asked for them one by one, as a report digest).
 ESSENTIAL = frozenset(
     {Event.RESOLVED, Event.ON_HOLD, Event.AUTO_CLOSED, Event.SLA_WARNING, Event.SLA_BREACH}
+    | {Event.REPORT_DIGEST}
     | Notification.ACCOUNT_EVENTS
 )
 
@@ -83,6 +85,12 @@ def account_event(event: Event, *, recipient: User, detail: dict | None = None) 
 def address_event(event: Event, *, address: str, detail: dict) -> Notification:
     """A message to an address that has no account (Notification.ADDRESS_EVENTS)."""
     return _write(event=event, ticket=None, recipient=None, address=address, detail=detail)
+
+
+def report_digest(*, recipient: User, detail: dict) -> Notification | None:
+    """A manager's report digest for one period (tickets.reports.digests writes the row and
+    builds the message when it is sent)."""
+    return _queue(Event.REPORT_DIGEST, ticket=None, recipient=recipient, detail=detail)
 
 
 def ticket_created(ticket: Ticket, *, acknowledge: bool = True, detail: dict | None = None) -> None:

@@ -10,6 +10,7 @@ from django.db import transaction
 from helpdesk import broker
 
 from . import delivery, metrics, services, sla_alerts, uploads
+from .reports import digests as report_digests
 from .reports import snapshots as report_snapshots
 
 log = logging.getLogger(__name__)
@@ -73,6 +74,11 @@ def build_report_snapshot(key: str) -> bool:
 @shared_task(name="tickets.refresh_report_snapshots", time_limit=120)
 def refresh_report_snapshots() -> int:
     return report_snapshots.refresh_stale()
+
+
+@shared_task(name="tickets.send_report_digests", time_limit=600)
+def send_report_digests() -> int:
+    return report_digests.send_due()
 
 
 @shared_task(name="tickets.sweep_orphaned_files", time_limit=1800)

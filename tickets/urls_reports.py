@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import reports
+from .views import dashboard, digests, reports
 
 app_name = "reports"
 
@@ -9,4 +9,9 @@ urlpatterns = [
     path("summary.csv", reports.export_summary, name="summary_csv"),
     path("tickets.csv", reports.export_tickets, name="tickets_csv"),
     path("charts/<slug:name>.svg", reports.chart, name="chart"),
+    path("dashboard/", dashboard.dashboard, name="dashboard"),
+    path("dashboard/data/", dashboard.dashboard_data, name="dashboard_data"),
+    path("digests/", digests.digests, name="digests"),
+    path("digests/<int:pk>/active/", digests.set_active, name="digest_active"),
+    path("digests/<int:pk>/delete/", digests.delete, name="digest_delete"),
 ]

@@ -212,6 +212,8 @@ def main_pages(tickets: dict[str, int]) -> dict[str, tuple]:
             200,
         ),
         "report": (MANAGER, "/reports/", "Resolution times and service levels", 200),
+        "dashboard": (MANAGER, "/reports/dashboard/", "Live dashboard", 200),
+        "digests": (MANAGER, "/reports/digests/", "Report digests by e-mail", 200),
     }
 
 

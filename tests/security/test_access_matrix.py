@@ -36,6 +36,7 @@ from django.urls import URLPattern, URLResolver, get_resolver
 from accounts.tokens import api_token_create
 from tickets import services
 from tickets.models import (
+    DigestSubscription,
     Holiday,
     InboundMessage,
     Notification,
@@ -119,6 +120,12 @@ ACCESS: dict[str, tuple[str, tuple[str, ...]]] = {
     "reports/summary.csv": (GET, MANAGERS),
     "reports/tickets.csv": (GET, MANAGERS),
     "reports/charts/<slug:name>.svg": (GET, MANAGERS),
+    "reports/dashboard/": (GET, MANAGERS),
+    "reports/dashboard/data/": (GET, MANAGERS),
+    "reports/digests/": (GET, MANAGERS),
+    # Mia's own digest: another manager's answers 404 (tests/tickets/test_digests.py).
+    "reports/digests/<int:pk>/active/": (POST, MANAGERS),
+    "reports/digests/<int:pk>/delete/": (POST, MANAGERS),
     # files
     "attachments/<int:pk>/": (GET, OWNER_OR_STAFF),
     # the API
@@ -262,6 +269,7 @@ def world(customer, neighbour, agent, other_agent, manager, make_ticket, categor
         "slapolicy": SlaPolicy.objects.first(),
         "workinghours": WorkingHours.objects.first(),
         "holiday": Holiday.objects.create(date="2030-12-25", name="Christmas"),
+        "digest": DigestSubscription.objects.create(manager=manager, frequency="weekly"),
     }
     people = {
         "anonymous": None,
@@ -281,6 +289,8 @@ def _pk(objects: dict, route: str) -> str:
         return str(objects["email"].pk)
     if "tokens/<int:pk>" in route:
         return str(objects["token"].pk)
+    if "digests/<int:pk>" in route:
+        return str(objects["digest"].pk)
     return str(objects["ticket"].pk)
 
 

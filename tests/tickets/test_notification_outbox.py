@@ -125,6 +125,7 @@ def test_beat_runs_every_periodic_job(settings):
         "tickets.refresh_report_snapshots",
         "tickets.sweep_orphaned_files",
         "tickets.fetch_inbound_mail",
+        "tickets.send_report_digests",
     }
     app.loader.import_default_modules()
     assert scheduled <= set(app.tasks)

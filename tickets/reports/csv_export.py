@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import csv
+from collections.abc import Iterable, Iterator
 from datetime import datetime
 
 from django.db.models import BooleanField, Case, CharField, Value, When
@@ -174,3 +175,22 @@ def csv_safe(value) -> object:
     ):
         return "'" + value
     return value
+
+
+class _Echo:
+    def write(self, value: str) -> str:
+        return value
+
+
+def csv_lines(rows: Iterable[list]) -> Iterator[str]:
+    """Rows as lines of CSV, each cell defused (csv_safe): streamed by the downloads, joined
+    for a digest's attachments."""
+    writer = csv.writer(_Echo())
+    return (writer.writerow([csv_safe(v) for v in row]) for row in rows)
+
+
+def ticket_rows_with_header(
+    filters: ReportFilters, *, now: datetime | None = None
+) -> Iterator[list]:
+    yield TICKET_COLUMNS
+    yield from ticket_rows(filters, now=now)

@@ -91,7 +91,7 @@ def test_auto_close_tells_the_customer(make_ticket, customer):
     assert message.to == [customer.email] and ticket.reference in message.subject
 
 
-TICKET_EVENTS = set(Event) - Notification.ACCOUNT_EVENTS
+TICKET_EVENTS = set(Event) - Notification.TICKETLESS_EVENTS
 
 
 def test_no_internal_note_reaches_any_mail_of_any_kind(

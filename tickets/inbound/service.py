@@ -13,6 +13,7 @@ from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import DatabaseError, IntegrityError, transaction
+from django.db.models import Q
 from django.utils.translation import gettext as _
 from mailparser_reply import EmailReplyParser
 
@@ -76,10 +77,8 @@ def receive(raw: bytes, *, source: str = InboundMessage.Source.PIPE) -> InboundM
 
 
 def _already_received(*, digest: str, key: str | None) -> InboundMessage | None:
-    found = InboundMessage.objects.filter(digest=digest).first()
-    if found is None and key is not None:
-        found = InboundMessage.objects.filter(message_key=key).first()
-    return found
+    same = Q(digest=digest) | Q(message_key=key) if key is not None else Q(digest=digest)
+    return InboundMessage.objects.filter(same).first()
 
 
 @uploads.removed_on_failure()

@@ -6,9 +6,11 @@ from email.utils import make_msgid
 import pytest
 import time_machine
 from django.core import mail as sent
+from django.db.models import Q
 from django.utils import timezone
 
 from accounts.models import User
+from tests.concurrency import race
 from tickets import delivery, services
 from tickets.inbound import receive
 from tickets.models import InboundMessage, Notification, Ticket
@@ -21,11 +23,8 @@ Event = Notification.Event
 
 
 def answers_to(address: str) -> list[Notification]:
-    return list(
-        Notification.objects.filter(detail__has_key=Notification.ANSWERS)
-        .filter(recipient__email=address)
-        .union(Notification.objects.filter(address=address))
-    )
+    answered = Q(detail__has_key=Notification.ANSWERS, recipient__email=address)
+    return list(Notification.objects.filter(answered | Q(address=address)))
 
 
 def html_of(message) -> str:
@@ -78,6 +77,24 @@ def test_a_stranger_writing_again_and_again_is_answered_at_most_the_cap(settings
     assert [r.state for r in records] == [State.REJECTED] * 5
     assert Notification.objects.filter(event=Event.MAIL_REFUSED).count() == 3
     assert "too many automatic answers" in records[-1].reason
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_fetchers_at_once_never_answer_past_the_cap(settings, postgres):
+    """One answer left under the cap, two messages from that address processed at the same
+    moment on two connections: one is answered, the other is not."""
+    settings.INBOUND_UNKNOWN_SENDERS = "reject"
+    settings.INBOUND_AUTO_ANSWERS_PER_HOUR = 2
+    receive(mail(sender="sam@example.org", subject="First"))
+
+    records = race(
+        lambda: receive(mail(sender="sam@example.org", subject="Second")),
+        lambda: receive(mail(sender="sam@example.org", subject="Third")),
+    )
+
+    assert all(isinstance(r, InboundMessage) for r in records), records
+    assert Notification.objects.filter(event=Event.MAIL_REFUSED).count() == 2
+    assert sum("too many automatic answers" in r.reason for r in records) == 1
 
 
 def test_the_acknowledgement_tells_a_new_account_how_to_choose_a_password():

@@ -4,43 +4,16 @@ Exactly one wins; the other is told the ticket changed, and nothing half-written
 """
 
 import itertools
-import threading
 
 import pytest
-from django.db import close_old_connections, connection
 
+from tests.concurrency import race
 from tickets import services, workflow
 from tickets.errors import TicketChanged
 from tickets.models import Ticket
 from tickets.status import Status
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-def race(*actions):
-    """Run each action in its own thread (so its own database connection), released together.
-
-    Returns what each returned or raised, in order.
-    """
-    barrier = threading.Barrier(len(actions))
-    results: list = [None] * len(actions)
-
-    def run(index, action):
-        try:
-            barrier.wait(timeout=10)
-            results[index] = action()
-        except Exception as error:
-            results[index] = error
-        finally:
-            close_old_connections()
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(i, a)) for i, a in enumerate(actions)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
-    return results
 
 
 def assert_valid_chain(ticket: Ticket) -> None:

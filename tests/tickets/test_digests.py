@@ -18,13 +18,12 @@ from hypothesis import strategies as st
 
 from accounts.models import Role
 from accounts.services import user_create
+from tests.concurrency import race
 from tests.conftest import travelled
 from tickets import delivery
 from tickets.models import DigestDelivery, DigestSubscription, Notification, Ticket
 from tickets.reports import digests
 from tickets.status import Status
-
-from .test_concurrency import race
 
 BERLIN = ZoneInfo("Europe/Berlin")
 DAILY, WEEKLY = "daily", "weekly"

@@ -10,7 +10,8 @@ Two help desks that each acknowledge every mail would write to each other foreve
 other one's acknowledgements can look like a person's mail (no Auto-Submitted, no
 Precedence). So one address gets at most INBOUND_AUTO_ANSWERS_PER_HOUR automatic answers in
 any hour, counted from those outbox rows; beyond that its mail is still acted on (a ticket
-is made), but not answered.
+is made), but not answered. Two fetchers answering the same address at once take turns
+(helpdesk.locks), so the cap holds under concurrency too.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from helpdesk import locks
 from helpdesk.http import absolute_url
 
 from .. import notifications
@@ -43,7 +45,9 @@ WINDOW = timedelta(hours=1)
 
 def may_answer(*, address: str, user: User | None) -> bool:
     """Whether `address` (normalised; `user` when it has an account) may get one more
-    automatic answer now."""
+    automatic answer now. Call it in the transaction that adds the answer: it holds the
+    address's turn until that commits."""
+    locks.serialised(f"automatic-answers:{address}")
     to = Q(address=address)
     if user is not None:
         to |= Q(recipient=user)

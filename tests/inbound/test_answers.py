@@ -139,6 +139,9 @@ def test_beyond_the_cap_tickets_are_made_but_not_acknowledged(settings, customer
     assert all(r.state == State.PROCESSED for r in records)
     assert Ticket.objects.count() == 7
     assert Notification.objects.filter(event=Event.RECEIVED).count() == 5
+    # Managers see in the admin which messages went unanswered, and why.
+    assert [r.reason for r in records[:5]] == [""] * 5
+    assert all("too many automatic answers" in r.reason for r in records[5:])
     with time_machine.travel(timezone.now() + timedelta(minutes=61)):
         later = receive(mail(subject="An hour later"))
     assert Notification.objects.filter(ticket=later.ticket, event=Event.RECEIVED).exists()

@@ -57,6 +57,11 @@ def may_answer(*, address: str, user: User | None) -> bool:
     return sent.count() < settings.INBOUND_AUTO_ANSWERS_PER_HOUR
 
 
+def over_the_cap() -> str:
+    """What the inbound record says of a message left unanswered by the cap."""
+    return _("Not answered: too many automatic answers this hour.")
+
+
 def acknowledgement(
     message: ParsedMessage, *, new_account: bool, refused: list[str]
 ) -> dict[str, object]:

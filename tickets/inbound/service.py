@@ -101,7 +101,7 @@ def _record(
     uploads.remember_stored(record.raw.storage, record.raw.name)
     try:
         with transaction.atomic():
-            ticket, comment = _act(message, size=len(raw))
+            ticket, comment, note = _act(message, size=len(raw))
     except Refused as refusal:
         record.state, record.reason = refusal.state, _refused(refusal, message, raw)
     except DatabaseError:
@@ -111,7 +111,7 @@ def _record(
         record.state = State.QUARANTINED
         record.reason = f"{type(error).__name__}: {error}"[:2000]
     else:
-        record.state, record.reason = State.PROCESSED, ""
+        record.state, record.reason = State.PROCESSED, note
         record.ticket, record.comment = ticket, comment
     record.save()
     return record
@@ -124,12 +124,14 @@ def _refused(refusal: Refused, message: ParsedMessage, raw: bytes) -> str:
         return bounces.record(raw)
     if refusal.answer_to:
         if answers.refuse(message, address=refusal.answer_to) is None:
-            return refusal.reason + " " + _("Not answered: too many automatic answers this hour.")
+            return f"{refusal.reason} {answers.over_the_cap()}"
         return refusal.reason + " " + _("The sender was told so.")
     return refusal.reason
 
 
-def _act(message: ParsedMessage, *, size: int) -> tuple[Ticket, Comment | None]:
+def _act(message: ParsedMessage, *, size: int) -> tuple[Ticket, Comment | None, str]:
+    """The ticket made or answered, the reply made (if it was one), and what the record
+    should note about a message acted on (e.g. that it was not acknowledged)."""
     if reason := noise.noise_reason(message):
         raise Refused(State.IGNORED, reason)
     if size > settings.INBOUND_MAX_BYTES:
@@ -147,14 +149,15 @@ def _act(message: ParsedMessage, *, size: int) -> tuple[Ticket, Comment | None]:
         if ticket.status != Status.CLOSED:
             comment = _reply(ticket, sender, message)
             _add_followers(ticket, message)
-            return ticket, comment
-        ticket = _new_ticket(message, sender, follow_up_to=ticket)
+            return ticket, comment, ""
+        ticket, acknowledged = _new_ticket(message, sender, follow_up_to=ticket)
     elif sender is None:
-        ticket = _new_ticket(message, _unknown_sender(message, email), new_account=True)
+        customer = _unknown_sender(message, email)
+        ticket, acknowledged = _new_ticket(message, customer, new_account=True)
     else:
-        ticket = _new_ticket(message, sender)
+        ticket, acknowledged = _new_ticket(message, sender)
     _add_followers(ticket, message)
-    return ticket, None
+    return ticket, None, "" if acknowledged else answers.over_the_cap()
 
 
 def _thread(message: ParsedMessage, sender: User | None) -> Ticket | None:
@@ -265,7 +268,8 @@ def _new_ticket(
     follow_up_to: Ticket | None = None,
     *,
     new_account: bool = False,
-) -> Ticket:
+) -> tuple[Ticket, bool]:
+    """The ticket made, and whether its acknowledgement goes out (the cap may hold it back)."""
     if not customer.is_active:
         raise Refused(State.REJECTED, _("The sender's account is deactivated."))
     if not customer.is_customer:
@@ -274,18 +278,20 @@ def _new_ticket(
             _("A staff address wrote a new message; staff open tickets in the help desk."),
         )
     files = _files(message.attachments)
-    return services.ticket_create(
+    acknowledge = answers.may_answer(address=customer.email, user=customer)
+    ticket = services.ticket_create(
         customer=customer,
         created_by=customer,
         subject=_shorten(message.subject or NO_SUBJECT, SUBJECT_MAX_LENGTH),
         description=_body(message.text, files),
         attachments=files.accepted,
         follow_up_to=follow_up_to,
-        acknowledge=answers.may_answer(address=customer.email, user=customer),
+        acknowledge=acknowledge,
         acknowledgement=answers.acknowledgement(
             message, new_account=new_account, refused=files.refused
         ),
     )
+    return ticket, acknowledge
 
 
 def _reply(ticket: Ticket, author: User, message: ParsedMessage) -> Comment:

@@ -20,6 +20,7 @@ from .queries import (
     staff_members,
 )
 from .reports.filters import BASES, ReportRangeError, read_day, report_range
+from .services import SELECT_TICKETS
 from .status import Priority, Status
 
 
@@ -274,7 +275,9 @@ class TicketUpdateForm(forms.Form):
 class BulkForm(NoteAudienceMixin, forms.Form):
     ACTIONS = [(spec.name, spec.bulk_label or spec.label) for spec in workflow.BULK_ACTIONS]
 
-    tickets = forms.TypedMultipleChoiceField(coerce=int, choices=[])
+    tickets = forms.TypedMultipleChoiceField(
+        coerce=int, choices=[], error_messages={"required": SELECT_TICKETS}
+    )
     action = forms.ChoiceField(label=_("Action"), choices=ACTIONS)
     assignee = agent_choice(label=_("Agent"), required=False, empty_label=_("Choose"))
     note = forms.CharField(

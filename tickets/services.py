@@ -39,6 +39,7 @@ from .models import (
     format_reference,
 )
 from .status import STATUSES_WITH_ASSIGNEE, Priority, Status
+from .text import has_visible_text
 
 if TYPE_CHECKING:
     from accounts.models import User
@@ -51,6 +52,10 @@ CANNOT_REASSIGN = _("Only a ticket that is being worked on can be reassigned.")
 NOT_A_CUSTOMER = _("Tickets are reported for customers.")
 UNKNOWN_ACTION = _("This action does not exist.")
 NO_SUCH_TICKET = _("No such ticket.")
+SELECT_TICKETS = _("Select at least one ticket.")
+REASON_NEEDED_IN_BULK = _(
+    "Type a reason or note first: it is needed for %(references)s. Nothing was changed."
+)
 TAKEN_ALREADY = _("This ticket changed: someone else has already taken it. Reload to see it.")
 
 
@@ -380,13 +385,34 @@ def tickets_bulk_act(
     assignee: User | None = None,
 ) -> list[BulkOutcome]:
     """The same action on many tickets, each through its own service call and transaction:
-    one ticket refusing does not undo the others, and each refusal says why."""
+    one ticket refusing does not undo the others, and each refusal says why.
+
+    A reason missing where the action needs one is said once, before any ticket is touched
+    (ValidationError on `note`): nothing is half done for want of a typed word. "Start work"
+    on a ticket on hold resumes it (workflow.bulk_action_for)."""
+    if not ticket_ids:
+        raise ValidationError({"tickets": SELECT_TICKETS})
+    selected = Ticket.objects.in_bulk(list(dict.fromkeys(ticket_ids)))
+    actions = {
+        pk: workflow.bulk_action_for(action, status=ticket.status)
+        for pk, ticket in selected.items()
+    }
+    if not has_visible_text(note):
+        needing = [
+            ticket.reference
+            for pk, ticket in selected.items()
+            if workflow.reason_required(user=actor, ticket=ticket, action=actions[pk])
+        ]
+        if needing:
+            raise ValidationError(
+                {"note": REASON_NEEDED_IN_BULK % {"references": ", ".join(needing)}}
+            )
     outcomes = []
     for ticket_id in dict.fromkeys(ticket_ids):
         try:
             ticket_act(
                 ticket_id=ticket_id,
-                action=action,
+                action=actions.get(ticket_id, action),
                 actor=actor,
                 note=note,
                 note_public=note_public,

@@ -426,9 +426,7 @@ def check(
     does not resume a ticket on hold, even though both lead to in progress.
     """
     rule = rule_for(ticket.status, target)
-    grants = rule.grants_for(actors_for(user, ticket))
-    if action is not None:
-        grants = [grant for grant in grants if grant.action == action]
+    grants = _grants(rule, user=user, ticket=ticket, action=action)
     if not grants:
         raise TransitionNotAllowed(source=ticket.status, target=target)
     if all(g.reason_required for g in grants) and not has_visible_text(note):
@@ -441,6 +439,44 @@ def check(
         if assignee != user and not any(g.actor == Actor.MANAGER for g in grants):
             raise TransitionNotAllowed(source=ticket.status, target=target)
     return grants[0]
+
+
+def _grants(rule: Rule, *, user: User | None, ticket: Ticket, action: str | None) -> list[Grant]:
+    grants = rule.grants_for(actors_for(user, ticket))
+    if action is not None:
+        grants = [grant for grant in grants if grant.action == action]
+    return grants
+
+
+# In the queue's bulk form "Start work" and "Resume" mean the same to the person choosing
+# (I work on it now): each does the other's move on a ticket where only the other applies.
+BULK_SAME_MOVE = {"start": "resume", "resume": "start"}
+
+
+def bulk_action_for(action: str, *, status: str) -> str:
+    """The action a bulk choice of `action` takes on a ticket in `status`."""
+    other = BULK_SAME_MOVE.get(action)
+    if other is None or _named_from(action, status) or not _named_from(other, status):
+        return action
+    return other
+
+
+def _named_from(action: str, status: str) -> bool:
+    return any(
+        rule.source == status and any(grant.action == action for grant in rule.grants)
+        for rule in RULES.values()
+    )
+
+
+def reason_required(*, user: User, ticket: Ticket, action: str) -> bool:
+    """Whether `user` taking `action` on `ticket` must give a reason (False where the step is
+    not theirs at all: check() says why)."""
+    target = ACTION_TARGETS.get(action)
+    rule = RULES.get((Status(ticket.status), target)) if target else None
+    if rule is None:
+        return False
+    grants = _grants(rule, user=user, ticket=ticket, action=action)
+    return bool(grants) and all(grant.reason_required for grant in grants)
 
 
 # What the system writes when it changes a status by itself.

@@ -328,6 +328,63 @@ def test_bulk_resolve_needs_the_note_for_each(alex, make_ticket):
     assert set(Ticket.objects.values_list("status", flat=True)) == {"resolved"}
 
 
+def test_bulk_without_a_needed_reason_says_so_once_and_keeps_what_was_typed(alex, make_ticket):
+    """The reason is checked before any ticket is tried: one message naming the tickets that
+    need it, nothing changed, and the form comes back as it was sent."""
+    held, working = make_ticket(Status.ON_HOLD), make_ticket(Status.IN_PROGRESS)
+    response = alex.post(
+        reverse("agent:bulk"),
+        {"tickets": [held.pk, working.pk], "action": "resolve", "note": "  "},
+        follow=True,
+    )
+
+    texts = [str(m) for m in response.context["messages"]]
+    assert len(texts) == 1
+    assert held.reference in texts[0] and working.reference in texts[0]
+    assert "Nothing was changed" in texts[0]
+    assert set(Ticket.objects.values_list("status", flat=True)) == {"on_hold", "in_progress"}
+    page = response.content.decode()
+    assert '<option value="resolve" selected>' in page
+    assert f'value="{held.pk}" id="select-{held.pk}" checked' in page
+
+
+def test_bulk_keeps_the_note_and_the_refused_tickets_after_a_refusal(
+    alex, make_ticket, other_agent, manager
+):
+    mine = make_ticket(Status.IN_PROGRESS)
+    theirs = make_ticket(Status.IN_PROGRESS)
+    services.ticket_assign(ticket_id=theirs.pk, assignee=other_agent, actor=manager)
+    response = alex.post(
+        reverse("agent:bulk"),
+        {"tickets": [mine.pk, theirs.pk], "action": "resolve", "note": "Replaced the toner"},
+        follow=True,
+    )
+
+    assert Ticket.objects.get(pk=mine.pk).status == Status.RESOLVED
+    page = response.content.decode()
+    assert 'value="Replaced the toner"' in page
+    assert f'value="{theirs.pk}" id="select-{theirs.pk}" checked' in page
+    # Read once: the next visit shows an empty form.
+    assert "Replaced the toner" not in alex.get(reverse("agent:queue")).content.decode()
+
+
+def test_bulk_start_work_resumes_a_ticket_on_hold(alex, make_ticket):
+    """For the person choosing it, "Start work" on their ticket on hold is "Resume", not a
+    refusal; and "Resume" on an assigned ticket starts it."""
+    held, assigned = make_ticket(Status.ON_HOLD), make_ticket(Status.ASSIGNED)
+    response = alex.post(
+        reverse("agent:bulk"), {"tickets": [held.pk, assigned.pk], "action": "start"}, follow=True
+    )
+    assert set(Ticket.objects.values_list("status", flat=True)) == {"in_progress"}
+    assert not any("not allowed" in str(m) for m in response.context["messages"])
+    assert Ticket.objects.get(pk=held.pk).history.latest("id").from_status == Status.ON_HOLD
+
+
+def test_bulk_with_nothing_selected_asks_for_a_selection(alex):
+    response = alex.post(reverse("agent:bulk"), {"action": "take"}, follow=True)
+    assert [str(m) for m in response.context["messages"]] == ["Select at least one ticket."]
+
+
 def test_bulk_assign_is_for_managers(alex, mia, make_ticket, other_agent):
     ticket = make_ticket(Status.OPEN)
     data = {"tickets": [ticket.pk], "action": "assign", "assignee": other_agent.pk}

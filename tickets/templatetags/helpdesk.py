@@ -1,4 +1,4 @@
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django import template
 from django.utils import timezone
@@ -9,14 +9,19 @@ from django.utils.translation import gettext as _
 from tickets.status import Status
 
 register = template.Library()
+# Closer than this to now, a moment reads "just now" rather than "0 minutes ago".
+JUST_NOW = timedelta(minutes=1)
 
 
 @register.filter
 def ago(value: datetime | None) -> str:
-    """'3 hours ago', 'in 2 days': one unit, short enough for a dense table."""
+    """'3 hours ago', 'in 2 days', 'just now': one unit, short enough for a dense table."""
     if not value:
         return ""
-    if value > timezone.now():
+    now = timezone.now()
+    if abs(now - value) < JUST_NOW:
+        return _("just now")
+    if value > now:
         return _("in %(time)s") % {"time": timeuntil(value, depth=1)}
     return _("%(time)s ago") % {"time": timesince(value, depth=1)}
 

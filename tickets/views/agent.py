@@ -12,7 +12,7 @@ from django.views.decorators.http import require_POST
 
 from accounts.roles import agent_required
 from helpdesk.forms import add_service_errors
-from tickets import followers, queries, services, timeline, versions, workflow
+from tickets import followers, limits, queries, services, timeline, versions, workflow
 from tickets.errors import TicketError
 from tickets.forms import (
     ActionForm,
@@ -68,6 +68,7 @@ def queue(request: HttpRequest) -> HttpResponse:
                 (key, label, _with(query, view=key)) for key, label in queries.QUEUE_VIEWS.items()
             ],
             "bulk_form": BulkForm(),
+            "bulk_draft": request.session.pop(BULK_DRAFT, None) or {},
             "bulk_actions": bulk_actions,
             "bulk_audiences": workflow.bulk_note_audiences(user=request.user),
             "agents": _agents_if_chosen(bulk_actions),
@@ -306,15 +307,20 @@ def bulk(request: HttpRequest) -> HttpResponse:
         for errors in form.errors.values():
             for error in errors:
                 messages.error(request, error)
-        return redirect(back)
-    outcomes = services.tickets_bulk_act(
-        ticket_ids=form.cleaned_data["tickets"],
-        action=form.cleaned_data["action"],
-        actor=request.user,
-        note=form.cleaned_data["note"],
-        note_public=form.chosen_note_public(),
-        assignee=form.cleaned_data["assignee"],
-    )
+        return _back_with_draft(request, back)
+    try:
+        outcomes = services.tickets_bulk_act(
+            ticket_ids=form.cleaned_data["tickets"],
+            action=form.cleaned_data["action"],
+            actor=request.user,
+            note=form.cleaned_data["note"],
+            note_public=form.chosen_note_public(),
+            assignee=form.cleaned_data["assignee"],
+        )
+    except ValidationError as error:
+        for message in error.messages:
+            messages.error(request, message)
+        return _back_with_draft(request, back)
     done = [o for o in outcomes if not o.error]
     if done:
         messages.success(
@@ -322,7 +328,26 @@ def bulk(request: HttpRequest) -> HttpResponse:
             _("%(count)s ticket(s) updated: %(refs)s")
             % {"count": len(done), "refs": ", ".join(o.reference for o in done)},
         )
-    for outcome in outcomes:
-        if outcome.error:
-            messages.error(request, f"{outcome.reference}: {outcome.error}")
+    refused = [outcome for outcome in outcomes if outcome.error]
+    for outcome in refused:
+        messages.error(request, f"{outcome.reference}: {outcome.error}")
+    if refused:
+        return _back_with_draft(request, back, tickets=[o.ticket_id for o in refused])
+    return redirect(back)
+
+
+BULK_DRAFT = "bulk_draft"
+
+
+def _back_with_draft(request: HttpRequest, back: str, *, tickets: list[int] | None = None):
+    """Back to the queue with the bulk form as it was sent (the note typed, the action, the
+    tickets still to do), so that nothing typed is lost to a refusal."""
+    chosen = tickets or [int(pk) for pk in request.POST.getlist("tickets") if pk.isdigit()]
+    request.session[BULK_DRAFT] = {
+        "action": request.POST.get("action", "")[:40],
+        "assignee": request.POST.get("assignee", "")[:20],
+        "note": request.POST.get("note", "")[: limits.NOTE_MAX_LENGTH],
+        "note_public": bool(request.POST.get("note_public")),
+        "tickets": chosen[:QUEUE_PAGE_SIZE],
+    }
     return redirect(back)

@@ -51,6 +51,22 @@ def query(
     return params.urlencode()
 
 
+def report_query(filters: ReportFilters) -> str:
+    """The report page's query string for these filters (and its CSVs', its comments')."""
+    params = QueryDict(mutable=True)
+    params["start"], params["end"] = filters.start.isoformat(), filters.end.isoformat()
+    for name, value in (
+        ("agent", filters.assignee_id),
+        ("category", filters.category_id),
+        ("priority", filters.priority),
+    ):
+        if value:
+            params[name] = str(value)
+    if filters.basis != RESOLVED_BASIS:
+        params["basis"] = filters.basis
+    return params.urlencode()
+
+
 def queue_url(filters: ReportFilters, figure: str = "", **kwargs) -> str:
     return f"{reverse('agent:queue')}?{query(filters, figure, **kwargs)}"
 

@@ -60,10 +60,10 @@ def _grouped_sql(querysets: list[QuerySet]) -> tuple[str, list]:
         parts.append(sql)
         params.extend(part_params)
     union = " UNION ALL ".join(
-        f"SELECT * FROM ({part}) AS p{i}"  # noqa: S608  # nosec B608
+        f"SELECT * FROM ({part}) AS p{i}"  # noqa: S608
         for i, part in enumerate(parts)
     )
-    grouped = f"SELECT agent, COUNT(DISTINCT ticket_no) FROM ({union}) AS u GROUP BY agent"  # noqa: S608  # nosec B608
+    grouped = f"SELECT agent, COUNT(DISTINCT ticket_no) FROM ({union}) AS u GROUP BY agent"  # noqa: S608
     return grouped, params
 
 

@@ -285,7 +285,8 @@ def refresh(*, ticket_ids: Sequence[int], now: datetime | None = None) -> int:
             now=now,
         )
         rows.append(row)
-    fields = [f.name for f in TicketMetrics._meta.fields if f.name != "ticket"]
+    # The rating is the customer's, copied when given (services.rating_add): not a clock.
+    fields = [f.name for f in TicketMetrics._meta.fields if f.name not in ("ticket", "rating")]
     TicketMetrics.objects.bulk_create(
         rows, update_conflicts=True, unique_fields=["ticket"], update_fields=fields
     )

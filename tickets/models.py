@@ -458,7 +458,11 @@ class Comment(models.Model):
 
     class Meta:
         ordering = ["created_at", "id"]
-        indexes = [models.Index(fields=["ticket", "created_at", "id"], name="comment_ticket_idx")]
+        indexes = [
+            models.Index(fields=["ticket", "created_at", "id"], name="comment_ticket_idx"),
+            # Replies and notes written in a range, per author (reports.workload).
+            models.Index(fields=["created_at"], name="comment_created_idx"),
+        ]
 
     def __str__(self) -> str:
         kind = "note" if self.is_internal else "reply"
@@ -872,6 +876,8 @@ class TicketMetrics(models.Model):
     on_hold_since_epoch = models.FloatField(null=True, blank=True)
     on_hold_since_business = models.FloatField(null=True, blank=True)
     reopen_count = models.PositiveIntegerField(default=0)
+    # The customer's rating (1-5), copied by services.rating_add; refresh() leaves it alone.
+    rating = models.PositiveSmallIntegerField(null=True, blank=True)
     # SLA: due times (NULL when met, paused on hold, or no policy) and outcomes (NULL: open
     # and not yet due, or no policy).
     response_due_at = models.DateTimeField(null=True, blank=True)

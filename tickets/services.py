@@ -36,6 +36,7 @@ from .models import (
     FieldChange,
     Rating,
     Ticket,
+    TicketMetrics,
     format_reference,
 )
 from .status import STATUSES_WITH_ASSIGNEE, Priority, Status
@@ -482,9 +483,12 @@ def rating_add(*, ticket_id: int, customer: User, score: int, comment: str = "")
         raise WorkflowError(ALREADY_RATED)
     if not 1 <= score <= 5:
         raise ValidationError({"score": _("Choose from 1 to 5 stars.")})
-    return Rating.objects.create(
+    rating = Rating.objects.create(
         ticket=ticket,
         customer=customer,
         score=score,
         comment=comment.strip()[:RATING_COMMENT_MAX_LENGTH],
     )
+    # The reports count ratings from the ticket's metrics row, without a join.
+    TicketMetrics.objects.filter(ticket_id=ticket.pk).update(rating=score)
+    return rating

@@ -14,4 +14,6 @@ urlpatterns = [
     path("digests/", digests.digests, name="digests"),
     path("digests/<int:pk>/active/", digests.set_active, name="digest_active"),
     path("digests/<int:pk>/delete/", digests.delete, name="digest_delete"),
+    path("satisfaction/comments/", reports.satisfaction_comments, name="csat_comments"),
+    path("workload.csv", reports.export_workload, name="workload_csv"),
 ]

@@ -2,8 +2,10 @@
 
 import pytest
 import time_machine
+from django.db import connection
 
 from tests.api.conftest import api_url
+from tests.conftest import travelled
 from tests.tickets.conftest import NOVEMBER, at, life, november  # noqa: F401
 from tickets import reports, sla_alerts
 
@@ -106,3 +108,46 @@ def test_a_blank_day_means_the_default_as_on_the_page(api, manager):
     with time_machine.travel(at(30, 12), tick=False):
         response = api(manager).get(api_url("report-summary"), {"start": "", "end": " "})
     assert response.status_code == 200 and response.json()["end"] == "2026-11-30"
+
+
+# --- Satisfaction and workload (issue 19, items 4, 5 and 9) --------------------------------------
+
+from tests.tickets.test_report_csat_workload import _agents_at_work, dee, desk  # noqa: E402, F401
+
+
+def test_the_summary_has_csat_and_workload_as_on_the_page(api, manager, desk, agent, dee):  # noqa: F811
+    with time_machine.travel(at(30, 12), tick=False):
+        data = api(manager).get(api_url("report-summary"), QUERY).json()
+    csat = data["csat"]
+    assert (csat["rated"], csat["satisfied"]) == (3, 2)
+    assert csat["percent"] == pytest.approx(200 / 3)
+    week = next(w for w in csat["weekly"] if w["week"] == "2026-11-02")
+    assert (week["rated"], week["satisfied"], week["percent"]) == (2, 1, 50.0)
+    assert [c["comment"] for c in csat["comments"]] == ["Slow", "Great"]
+    assert csat["comments"][0]["agent"] == "Dee Departed" and not csat["comments_more"]
+    assert csat["all_comments"].startswith("/reports/satisfaction/comments/?start=2026-11-01")
+    assert data["counts"]["rated"] == 3 and "rated" in data["drill_down"]
+    by_agent = {row["key"]: row for row in data["breakdowns"]["agent"]}
+    assert by_agent[str(agent.pk)]["csat_percent"] == 100.0
+    assert "csat" in data["definitions"] and "workload" in data["definitions"]
+    work = {row["agent"]: row for row in data["workload"]}
+    assert work[agent.pk]["counts"] == {"assigned": 3, "resolved": 1, "replies": 1, "notes": 1}
+    assert work[agent.pk]["open_load"] == {"assigned": 1, "in_progress": 0, "on_hold": 0}
+    assert work[agent.pk]["first_response_median"] == 3600
+    assert f"assignee={agent.pk}" in work[agent.pk]["drill_down"]["assigned"]
+    assert work[dee.pk]["active"] is False
+
+
+@pytest.mark.parametrize("count", [3, 30])
+def test_the_summary_takes_the_same_queries_however_many_agents(
+    count, api, manager, customer, category, django_assert_num_queries
+):
+    _agents_at_work(count, customer, category)
+    client = api(manager)
+    # As the report page (test_reports), less the filter form's two lists: the session and
+    # user, the report with CSAT per week and workload (assigned, resolved, replies and notes,
+    # open load, names), needs attention, the newest comments
+    expected = 25 if connection.vendor == "postgresql" else 29
+    with travelled(at(30, 12), client), django_assert_num_queries(expected):
+        response = client.get(api_url("report-summary"), QUERY)
+    assert response.status_code == 200 and len(response.json()["workload"]) == count

@@ -563,6 +563,8 @@ class CountsSerializer(serializers.Serializer):
     reopened = serializers.IntegerField()
     resolution_met = serializers.IntegerField()
     resolution_decided = serializers.IntegerField()
+    rated = serializers.IntegerField(help_text="Rated by the customer (CSAT's ratings).")
+    satisfied = serializers.IntegerField(help_text="Rated 4 or 5 stars.")
 
 
 class LinkSerializer(serializers.Serializer):
@@ -582,6 +584,9 @@ class BreakdownRowSerializer(serializers.Serializer):
     wall = BreakdownDurationsSerializer(source="durations.wall")
     business = BreakdownDurationsSerializer(source="durations.business")
     resolution_sla_percent = serializers.FloatField(source="resolution_sla", allow_null=True)
+    csat_percent = serializers.FloatField(
+        allow_null=True, help_text="Percent of the ratings with 4 or 5 stars; null: no ratings."
+    )
     drill_down = serializers.SerializerMethodField()
 
     @extend_schema_field(serializers.DictField(child=LinkSerializer(), allow_null=True))
@@ -617,6 +622,95 @@ class WeekSerializer(serializers.Serializer):
     resolved = serializers.IntegerField()
 
 
+class CsatWeekSerializer(serializers.Serializer):
+    week = serializers.DateField(source="monday", help_text="The Monday.")
+    rated = serializers.IntegerField()
+    satisfied = serializers.IntegerField()
+    percent = serializers.FloatField(allow_null=True)
+
+
+class CsatCommentSerializer(serializers.Serializer):
+    ticket = serializers.CharField(source="ticket.reference")
+    ticket_id = serializers.IntegerField()
+    score = serializers.IntegerField(min_value=1, max_value=5)
+    comment = serializers.CharField()
+    rated_at = serializers.DateTimeField(source="created_at")
+    agent = serializers.SerializerMethodField(help_text="The ticket's agent now, if any.")
+    url = serializers.SerializerMethodField(help_text="The ticket's page for staff.")
+
+    @extend_schema_field(serializers.CharField(allow_null=True))
+    def get_agent(self, rating) -> str | None:
+        assignee = rating.ticket.assignee
+        return assignee.display_name if assignee else None
+
+    def get_url(self, rating) -> str:
+        return reverse("agent:ticket_detail", args=[rating.ticket_id])
+
+
+class CsatSerializer(serializers.Serializer):
+    """Customer satisfaction: ratings of the tickets the resolution figures count."""
+
+    rated = serializers.IntegerField()
+    satisfied = serializers.IntegerField(help_text="Rated 4 or 5 stars.")
+    percent = serializers.FloatField(
+        source="csat_percent", allow_null=True, help_text="CSAT: satisfied / rated, percent."
+    )
+    weekly = CsatWeekSerializer(source="csat_weekly", many=True)
+    comments = serializers.SerializerMethodField(
+        help_text="The newest comments written with the ratings (at most 10)."
+    )
+    comments_more = serializers.SerializerMethodField(
+        help_text="Whether there are more comments than listed."
+    )
+    all_comments = serializers.SerializerMethodField(
+        help_text="The page listing every comment, for these filters."
+    )
+
+    @extend_schema_field(CsatCommentSerializer(many=True))
+    def get_comments(self, report: reports.Report) -> list[dict]:
+        latest = self.context["csat_comments"]
+        return CsatCommentSerializer(latest.ratings, many=True).data
+
+    def get_comments_more(self, report: reports.Report) -> bool:
+        return self.context["csat_comments"].more
+
+    def get_all_comments(self, report: reports.Report) -> str:
+        return f"{reverse('reports:csat_comments')}?{drill.report_query(report.filters)}"
+
+
+class OpenLoadSerializer(serializers.Serializer):
+    assigned = serializers.IntegerField()
+    in_progress = serializers.IntegerField()
+    on_hold = serializers.IntegerField()
+
+
+class WorkloadCountsSerializer(serializers.Serializer):
+    assigned = serializers.IntegerField(help_text="Tickets assigned to them in the range.")
+    resolved = serializers.IntegerField(help_text="Tickets they resolved in the range.")
+    replies = serializers.IntegerField(help_text="Public replies they wrote in the range.")
+    notes = serializers.IntegerField(help_text="Internal notes they wrote in the range.")
+
+
+class WorkloadRowSerializer(serializers.Serializer):
+    agent = serializers.IntegerField(source="agent_id")
+    name = serializers.CharField()
+    active = serializers.BooleanField(help_text="False: deactivated since.")
+    counts = WorkloadCountsSerializer()
+    first_response_median = serializers.FloatField(
+        allow_null=True,
+        help_text="Seconds: median first response of the tickets reported in the range they "
+        "hold now (as in the agent breakdown).",
+    )
+    open_load = OpenLoadSerializer(help_text="Their unfinished tickets now, by status.")
+    drill_down = serializers.SerializerMethodField(
+        help_text="The queue of their unfinished tickets: all (`open`) and by status."
+    )
+
+    @extend_schema_field(serializers.DictField(child=serializers.CharField()))
+    def get_drill_down(self, row) -> dict[str, str]:
+        return drill.workload_links(self.context["filters"], [row])[row.agent_id]
+
+
 class ReportSummarySerializer(serializers.Serializer):
     """The report page's numbers; definitions say what each one means."""
 
@@ -648,6 +742,8 @@ class ReportSummarySerializer(serializers.Serializer):
     drill_down = serializers.SerializerMethodField()
     needs_attention = serializers.SerializerMethodField()
     definitions = serializers.SerializerMethodField()
+    csat = serializers.SerializerMethodField()
+    workload = serializers.SerializerMethodField()
     computed_at = serializers.SerializerMethodField(
         help_text="For a big range, when these numbers were worked out (the backlog is always "
         "counted now); null when they were worked out for this request."
@@ -691,6 +787,15 @@ class ReportSummarySerializer(serializers.Serializer):
             }
             for name in reports.COUNTED
         }
+
+    @extend_schema_field(CsatSerializer)
+    def get_csat(self, report: reports.Report) -> dict:
+        return CsatSerializer(report, context=self.context).data
+
+    @extend_schema_field(WorkloadRowSerializer(many=True))
+    def get_workload(self, report: reports.Report) -> list[dict]:
+        context = {"filters": report.filters}
+        return WorkloadRowSerializer(report.workload, many=True, context=context).data
 
     @extend_schema_field(AttentionSerializer(many=True))
     def get_needs_attention(self, report: reports.Report) -> list[dict]:

@@ -27,7 +27,7 @@ from rest_framework.views import APIView
 
 from tickets import followers, limits, queries, services, versions, workflow
 from tickets.models import Attachment, Category, Comment, Ticket
-from tickets.reports import drill
+from tickets.reports import drill, satisfaction
 from tickets.reports import snapshots as report_snapshots
 from tickets.views.files import download_response
 
@@ -586,5 +586,6 @@ class ReportSummary(APIView):
         context = {
             "computed_at": served.as_of,
             "attention": drill.needs_attention(filters, now=timezone.now()),
+            "csat_comments": satisfaction.latest_comments(filters),
         }
         return Response(ReportSummarySerializer(served.report, context=context).data)

@@ -32,8 +32,10 @@ from django.utils.translation import gettext_lazy as _
 from ..models import Ticket, TicketMetrics
 from ..sla import BusinessCalendar, business_total
 from ..status import ACTIVE_STATUSES, Status
-from . import figures
+from . import figures, satisfaction, workload
 from .filters import BASES, ReportFilters
+from .satisfaction import CsatWeek, csat_percent
+from .workload import WorkloadRow
 
 # name → (wall-clock column, business-hours column, the figure whose tickets it counts over).
 # The on-hold columns are worked out per query (with_on_hold_now): they run up to the report's
@@ -78,6 +80,23 @@ DEFINITIONS = {
     ),
     "backlog": _("Tickets not yet resolved, now, by status and by age since they were reported."),
     "weekly": _("Tickets reported, and resolved for good, in each week (Monday to Sunday)."),
+    "csat": _(
+        "Customer satisfaction (CSAT): the share of 4 and 5 stars among the ratings customers "
+        "gave the tickets the resolution figures count (by the basis above), whenever they "
+        "rated; a ticket counts in the week of its final resolution (basis: resolved) or of "
+        "its report (basis: reported), and under its agent, service and priority now."
+    ),
+    "csat_comments": _(
+        "What customers wrote with their ratings, of the same tickets, newest rating first."
+    ),
+    "workload": _(
+        "What each member of staff did in the range, whoever the ticket belongs to now: "
+        "tickets assigned to them (taken, assigned or reassigned, each ticket once), tickets "
+        "they resolved (each once, a reopened one too), public replies and internal notes "
+        "they wrote; the median first response of the tickets reported in the range they "
+        "hold now (as under By agent); and their unfinished tickets now, by status. "
+        "Deactivated staff are listed when they did work in the range."
+    ),
     "basis": {
         "resolved": _(
             "Resolution figures count the tickets resolved for good in the range (not reopened "
@@ -107,6 +126,8 @@ COUNTED = (
     "reopened",
     "resolution_met",
     "resolution_decided",
+    "rated",
+    "satisfied",
 )
 
 
@@ -173,6 +194,10 @@ class BreakdownRow:
         """Percent met of those decided."""
         return _share(self.counts["resolution_met"], self.counts["resolution_decided"])
 
+    @property
+    def csat_percent(self) -> float | None:
+        return csat_percent(self.counts["rated"], self.counts["satisfied"])
+
 
 @dataclass
 class Report:
@@ -185,6 +210,8 @@ class Report:
     backlog_by_age: list[tuple[str, int]] = field(default_factory=list)
     weekly: list[tuple[date, int, int]] = field(default_factory=list)
     breakdowns: dict[str, list[BreakdownRow]] = field(default_factory=dict)
+    csat_weekly: list[CsatWeek] = field(default_factory=list)
+    workload: list[WorkloadRow] = field(default_factory=list)
 
     @property
     def basis_label(self) -> str:
@@ -221,6 +248,18 @@ class Report:
     @property
     def reopen_rate(self) -> float | None:
         return _share(self.reopened, self.resolved)
+
+    @property
+    def rated(self) -> int:
+        return self.counts["rated"]
+
+    @property
+    def satisfied(self) -> int:
+        return self.counts["satisfied"]
+
+    @property
+    def csat_percent(self) -> float | None:
+        return csat_percent(self.rated, self.satisfied)
 
     @property
     def held_percent(self) -> float | None:
@@ -508,6 +547,8 @@ def build(filters: ReportFilters, *, now: datetime | None = None) -> Report:
     as_of = now or timezone.now()
     counts, stats = _summaries(filters, as_of)[None]
     by_status, by_age = backlog(filters, now=as_of)
+    breakdowns = {by: breakdown(filters, by, as_of=as_of) for by in GROUPINGS}
+    first_response = {row.key: row.first_response.median for row in breakdowns["agent"]}
     return Report(
         filters=filters,
         as_of=as_of,
@@ -517,5 +558,7 @@ def build(filters: ReportFilters, *, now: datetime | None = None) -> Report:
         backlog_by_status=by_status,
         backlog_by_age=by_age,
         weekly=weekly(filters),
-        breakdowns={by: breakdown(filters, by, as_of=as_of) for by in GROUPINGS},
+        breakdowns=breakdowns,
+        csat_weekly=satisfaction.weekly(filters),
+        workload=workload.build(filters, first_response=first_response),
     )

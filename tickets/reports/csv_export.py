@@ -13,8 +13,9 @@ from ..models import format_reference
 from ..sla import BusinessCalendar, business_total
 from ..text import strip_invisible_start
 from . import figures
-from .aggregates import CLOCKS, Report, scope, with_on_hold_now
+from .aggregates import CLOCKS, DEFINITIONS, Report, scope, with_on_hold_now
 from .filters import ReportFilters
+from .workload import LOAD_STATUSES
 
 TICKET_COLUMNS = [
     "reference",
@@ -38,6 +39,8 @@ TICKET_COLUMNS = [
     "reopens",
     "response_sla",
     "resolution_sla",
+    "rating",
+    "rating_comment",
 ]
 
 
@@ -96,6 +99,8 @@ def ticket_rows(filters: ReportFilters, *, now: datetime | None = None) -> Itera
             "reopen_count",
             "response_outcome",
             "resolution_outcome",
+            "rating",
+            "ticket__rating__comment",
         )
     )
     zone = filters.zone
@@ -108,7 +113,7 @@ def ticket_rows(filters: ReportFilters, *, now: datetime | None = None) -> Itera
             :10
         ]
         durations = row[10:18]
-        reopens, response_outcome, resolution_outcome = row[18:]
+        reopens, response_outcome, resolution_outcome, rating, rating_comment = row[18:]
         yield [
             format_reference(pk),
             subject,
@@ -124,6 +129,8 @@ def ticket_rows(filters: ReportFilters, *, now: datetime | None = None) -> Itera
             reopens,
             response_outcome,
             resolution_outcome,
+            "" if rating is None else rating,
+            rating_comment or "",
         ]
 
 
@@ -160,6 +167,64 @@ def summary_rows(report: Report) -> Iterator[list]:
         yield [f"backlog_age:{label}", count, "", "", "", ""]
     for monday, created, resolved in report.weekly:
         yield [f"week:{monday.isoformat()}", created, "", "", "", resolved]
+    # Satisfaction: count = ratings, value = percent of 4 and 5 stars.
+    yield ["csat_definition", "", "", "", "", str(DEFINITIONS["csat"])]
+    yield ["csat_percent", report.rated, "", "", "", _percent(report.csat_percent)]
+    yield ["csat_satisfied", report.satisfied, "", "", "", ""]
+    for week in report.csat_weekly:
+        yield [
+            f"csat_week:{week.monday.isoformat()}",
+            week.rated,
+            "",
+            "",
+            "",
+            _percent(week.percent),
+        ]
+    for by, rows in report.breakdowns.items():
+        for row in rows:
+            key = "" if row.key is None else row.key
+            yield [
+                f"csat_{by}:{key}:{row.label}",
+                row.counts["rated"],
+                "",
+                "",
+                "",
+                _percent(row.csat_percent),
+            ]
+
+
+def _percent(value: float | None) -> str:
+    return "" if value is None else f"{value:.1f}"
+
+
+WORKLOAD_COLUMNS = [
+    "agent_id",
+    "agent",
+    "active",
+    "assigned",
+    "resolved",
+    "public_replies",
+    "internal_notes",
+    "median_first_response_hours",
+    *(f"open_{status}" for status in LOAD_STATUSES),
+]
+
+
+def workload_rows(report: Report) -> Iterator[list]:
+    """The workload table: one row per member of staff (reports.workload)."""
+    yield WORKLOAD_COLUMNS
+    for row in report.workload:
+        yield [
+            row.agent_id,
+            row.name,
+            "yes" if row.active else "no",
+            row.counts["assigned"],
+            row.counts["resolved"],
+            row.counts["replies"],
+            row.counts["notes"],
+            hours(row.first_response_median),
+            *(row.open_load.get(status, 0) for status in LOAD_STATUSES),
+        ]
 
 
 # What makes a spreadsheet read a cell as a formula, and the full-width forms some of them

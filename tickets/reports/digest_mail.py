@@ -4,7 +4,6 @@ period's numbers, the tickets whose SLA was breached, and the report's two CSVs 
 from __future__ import annotations
 
 from datetime import date
-from urllib.parse import urlencode
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
@@ -18,7 +17,7 @@ from helpdesk.http import absolute_url
 
 from ..delivery import builds
 from ..models import Notification, format_reference
-from . import aggregates, csv_export
+from . import aggregates, csv_export, drill
 from .digests import Period, describe_slice
 from .filters import ReportFilters
 
@@ -45,17 +44,6 @@ def breached(filters: ReportFilters) -> tuple[int, list[dict]]:
     ]
 
 
-def _query(filters: ReportFilters) -> str:
-    params = {"start": filters.start.isoformat(), "end": filters.end.isoformat()}
-    if filters.assignee_id:
-        params["agent"] = filters.assignee_id
-    if filters.category_id:
-        params["category"] = filters.category_id
-    if filters.priority:
-        params["priority"] = filters.priority
-    return urlencode(params)
-
-
 @builds(Notification.Event.REPORT_DIGEST)
 def render(notification: Notification) -> EmailMultiAlternatives:
     detail = notification.detail
@@ -65,7 +53,7 @@ def render(notification: Notification) -> EmailMultiAlternatives:
     filters = period.filters(detail["filters"])
     report = aggregates.build(filters)
     breached_count, breached_list = breached(filters)
-    query = _query(filters)
+    query = drill.report_query(filters)
     attach_tickets = report.tickets <= ATTACH_TICKETS_UP_TO
     what = describe_slice(detail["filters"])
     if period.start == period.end:

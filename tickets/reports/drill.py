@@ -15,6 +15,7 @@ from ..status import ACTIVE_STATUSES
 from . import figures
 from .aggregates import COUNTED, Report, sliced
 from .filters import RESOLVED_BASIS, ReportFilters
+from .workload import LOAD_STATUSES, WorkloadRow
 
 # A breakdown's key goes into the queue filter of the same name.
 SLICE_PARAMS = {"agent": "assignee", "category": "category", "priority": "priority"}
@@ -47,6 +48,22 @@ def query(
     for name, value in slice_.items():
         if value:
             params[name] = str(value)
+    return params.urlencode()
+
+
+def report_query(filters: ReportFilters) -> str:
+    """The report page's query string for these filters (and its CSVs', its comments')."""
+    params = QueryDict(mutable=True)
+    params["start"], params["end"] = filters.start.isoformat(), filters.end.isoformat()
+    for name, value in (
+        ("agent", filters.assignee_id),
+        ("category", filters.category_id),
+        ("priority", filters.priority),
+    ):
+        if value:
+            params[name] = str(value)
+    if filters.basis != RESOLVED_BASIS:
+        params["basis"] = filters.basis
     return params.urlencode()
 
 
@@ -89,10 +106,38 @@ def links(report: Report) -> dict:
                 ),
             }
         )
+    csat_weeks = []
+    for week in report.csat_weekly:
+        start = max(week.monday, filters.start)
+        end = min(week.monday + timedelta(days=6), filters.end)
+        csat_weeks.append(
+            {
+                "week": week,
+                "rated_url": queue_url(filters, "rated", start=start, end=end),
+                "satisfied_url": queue_url(filters, "satisfied", start=start, end=end),
+            }
+        )
     return {
         "totals": {name: queue_url(filters, name) for name in COUNTED},
         "breakdowns": by_row,
         "weekly": weeks,
+        "csat_weekly": csat_weeks,
+        "workload": workload_links(filters, report.workload),
+    }
+
+
+def workload_links(filters: ReportFilters, rows: list[WorkloadRow]) -> dict[int, dict[str, str]]:
+    """For each agent of the workload table, the queue of their unfinished tickets in each
+    status (and all of them, "open"): the queue has no filter for what happened in a range."""
+    return {
+        row.agent_id: {
+            "open": queue_url(filters, assignee=row.agent_id),
+            **{
+                str(status): queue_url(filters, assignee=row.agent_id, status=status)
+                for status in LOAD_STATUSES
+            },
+        }
+        for row in rows
     }
 
 

@@ -64,6 +64,9 @@ def held(prefix: str = "") -> Q:
     return _q(prefix, on_hold_seconds__gt=0) | _q(prefix, on_hold_since__isnull=False)
 
 
+# A rating of this many stars or more counts as satisfied (CSAT: the share of 4s and 5s).
+SATISFIED_SCORE = 4
+
 # The figures a number can stand for: (label, which range it counts in, condition).
 # "reported": among the tickets reported in the range; "resolution": among those the
 # resolution figures count (by the report's basis); "judged": those the resolution SLA judges.
@@ -92,6 +95,17 @@ FIGURES = {
     "held": (_("Were on hold"), "reported", lambda as_of, p: held(p)),
     "resolved": (_("Resolved"), "resolution", lambda as_of, p: Q()),
     "reopened": (_("Reopened"), "resolution", lambda as_of, p: _q(p, reopen_count__gt=0)),
+    # Satisfaction: the ratings of the tickets the resolution figures count (by the basis).
+    "rated": (
+        _("Rated by the customer"),
+        "resolution",
+        lambda as_of, p: _q(p, rating__isnull=False),
+    ),
+    "satisfied": (
+        _("Rated 4 or 5 stars"),
+        "resolution",
+        lambda as_of, p: _q(p, rating__gte=SATISFIED_SCORE),
+    ),
     "resolution_met": (
         _("Resolution within SLA"),
         "judged",

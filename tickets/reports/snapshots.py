@@ -30,6 +30,8 @@ from ..models import ReportSnapshot
 from . import aggregates
 from .aggregates import BreakdownRow, Report, Stat
 from .filters import RESOLVED_BASIS, ReportFilters
+from .satisfaction import CsatWeek
+from .workload import WorkloadRow
 
 CLAIM_LEASE = timedelta(minutes=10)
 KEEP_REFRESHING = timedelta(hours=2)  # snapshots looked at within this long are kept fresh
@@ -102,6 +104,8 @@ def to_payload(report: Report) -> dict:
         "business": _stats(report.business),
         "weekly": [[monday.isoformat(), created, done] for monday, created, done in report.weekly],
         "breakdowns": {by: [row(e) for e in rows] for by, rows in report.breakdowns.items()},
+        "csat_weekly": [[w.monday.isoformat(), w.rated, w.satisfied] for w in report.csat_weekly],
+        "workload": [asdict(entry) for entry in report.workload],
     }
 
 
@@ -115,22 +119,31 @@ def from_payload(filters: ReportFilters, payload: dict) -> Report:
         return BreakdownRow(
             key=entry["key"],
             label=entry["label"],
-            counts=entry["counts"],
+            counts=counted(entry["counts"]),
             durations={
                 clock: _read_stats(entry["durations"][clock], ("first_response", "resolution"))
                 for clock in aggregates.CLOCKS
             },
         )
 
+    def counted(counts: dict) -> dict[str, int]:
+        # A snapshot from before a figure existed counts it as 0 until it is rebuilt.
+        return {**dict.fromkeys(aggregates.COUNTED, 0), **counts}
+
     as_of = payload.get("as_of")
     return Report(
         filters=filters,
         as_of=datetime.fromisoformat(as_of) if as_of else None,
-        counts=payload["counts"],
+        counts=counted(payload["counts"]),
         durations=_read_stats(payload["durations"], aggregates.DURATIONS),
         business=_read_stats(payload["business"], aggregates.DURATIONS),
         weekly=[(date.fromisoformat(m), c, r) for m, c, r in payload["weekly"]],
         breakdowns={by: [row(e) for e in payload["breakdowns"][by]] for by in aggregates.GROUPINGS},
+        csat_weekly=[
+            CsatWeek(date.fromisoformat(m), rated, satisfied)
+            for m, rated, satisfied in payload.get("csat_weekly", [])
+        ],
+        workload=[WorkloadRow(**entry) for entry in payload.get("workload", [])],
     )
 
 

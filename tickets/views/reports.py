@@ -4,6 +4,7 @@ import re
 
 import pygal
 from django.conf import settings
+from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import render
 from django.utils import timezone
@@ -12,7 +13,7 @@ from django.utils.translation import gettext as _
 from accounts.roles import manager_required
 from tickets import reports
 from tickets.forms import ReportFilterForm
-from tickets.reports import csv_export, drill, snapshots
+from tickets.reports import csv_export, drill, satisfaction, snapshots
 from tickets.reports.filters import RESOLVED_BASIS
 
 CHART_STYLE = pygal.style.Style(
@@ -74,6 +75,7 @@ def report(request: HttpRequest) -> HttpResponse:
             "attention": drill.needs_attention(filters, now=timezone.now()),
             "waiting_days": settings.REPORT_WAITING_DAYS,
             "backlog_url": drill.queue_url(filters),
+            "csat_comments": satisfaction.latest_comments(filters) if served.report else None,
         },
     )
     if served.report is None:
@@ -151,3 +153,36 @@ def chart(request: HttpRequest, name: str) -> HttpResponse:
     response = HttpResponse(svg, content_type="image/svg+xml")
     response["X-Content-Type-Options"] = "nosniff"
     return response
+
+
+@manager_required
+def satisfaction_comments(request: HttpRequest) -> HttpResponse:
+    """All the comments customers wrote with their ratings, for the report's filters, paged."""
+    form, filters = _filters(request)
+    if filters is None:
+        return render(request, "reports/csat_comments.html", {"form": form}, status=400)
+    params = request.GET.copy()
+    params.pop("page", None)
+    ratings = satisfaction.comments(filters)
+    page = Paginator(ratings, satisfaction.COMMENTS_PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "reports/csat_comments.html",
+        {
+            "form": form,
+            "filters": filters,
+            "page": page,
+            "query": params.urlencode(),
+            "definitions": reports.DEFINITIONS,
+        },
+    )
+
+
+@manager_required
+def export_workload(request: HttpRequest) -> HttpResponse:
+    form, filters = _filters(request)
+    if filters is None:
+        return HttpResponse(_("Invalid filters: %s") % form.errors.as_text(), status=400)
+    report = snapshots.serve(filters).report or reports.build(filters)
+    name = f"helpdesk-workload-{filters.start}-{filters.end}.csv"
+    return _csv_response(csv_export.workload_rows(report), name)

@@ -1,7 +1,7 @@
 """The managers' report: tables, charts and CSV exports of the same numbers."""
 
 from django.conf import settings
-from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -9,7 +9,7 @@ from django.utils.translation import gettext as _
 from accounts.roles import manager_required
 from tickets import reports
 from tickets.forms import ReportFilterForm
-from tickets.reports import charts, csv_export, drill, snapshots
+from tickets.reports import charts, csv_export, drill, presets, snapshots
 from tickets.reports.filters import RESOLVED_BASIS
 
 CHARTS = {"weekly", "backlog"}
@@ -39,7 +39,9 @@ PREPARING_RETRY_SECONDS = 3
 def report(request: HttpRequest) -> HttpResponse:
     form, filters = _filters(request)
     if filters is None:
-        return render(request, "reports/report.html", {"form": form}, status=400)
+        context = {"form": form, "presets": presets.preset_links(params=request.GET, shown=None)}
+        return render(request, "reports/report.html", context, status=400)
+    form.show_range(start=filters.start, end=filters.end)
     served = snapshots.serve(filters)
     response = render(
         request,
@@ -55,6 +57,9 @@ def report(request: HttpRequest) -> HttpResponse:
             "attention": drill.needs_attention(filters, now=timezone.now()),
             "waiting_days": settings.REPORT_WAITING_DAYS,
             "backlog_url": drill.queue_url(filters),
+            "presets": presets.preset_links(
+                params=request.GET, shown=(filters.start, filters.end)
+            ),
         },
     )
     if served.report is None:
@@ -71,25 +76,63 @@ def _csv_response(rows, filename: str) -> StreamingHttpResponse:
     return response
 
 
+def _xlsx_response(rows, filename: str, *, sheet: str) -> FileResponse:
+    from tickets.reports import xlsx_export  # openpyxl is loaded only for a workbook
+
+    workbook = xlsx_export.workbook_file(rows, sheet=sheet)
+    response = FileResponse(
+        workbook, as_attachment=True, filename=filename, content_type=xlsx_export.CONTENT_TYPE
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+def _bad_filters(form: ReportFilterForm) -> HttpResponse:
+    return HttpResponse(_("Invalid filters: %s") % form.errors.as_text(), status=400)
+
+
+def _summary(filters: reports.ReportFilters) -> reports.Report:
+    # A download may wait for a big report; the page never does.
+    return snapshots.serve(filters).report or reports.build(filters)
+
+
 @manager_required
 def export_summary(request: HttpRequest) -> HttpResponse:
     form, filters = _filters(request)
     if filters is None:
-        return HttpResponse(_("Invalid filters: %s") % form.errors.as_text(), status=400)
+        return _bad_filters(form)
     name = f"helpdesk-summary-{filters.start}-{filters.end}.csv"
-    # A download may wait for a big report; the page never does.
-    report = snapshots.serve(filters).report or reports.build(filters)
-    return _csv_response(csv_export.summary_rows(report), name)
+    return _csv_response(csv_export.summary_rows(_summary(filters)), name)
+
+
+@manager_required
+def export_summary_xlsx(request: HttpRequest) -> HttpResponse:
+    form, filters = _filters(request)
+    if filters is None:
+        return _bad_filters(form)
+    rows = csv_export.summary_rows(_summary(filters), typed=True)
+    name = f"helpdesk-summary-{filters.start}-{filters.end}.xlsx"
+    return _xlsx_response(rows, name, sheet=_("Summary"))
 
 
 @manager_required
 def export_tickets(request: HttpRequest) -> HttpResponse:
     form, filters = _filters(request)
     if filters is None:
-        return HttpResponse(_("Invalid filters: %s") % form.errors.as_text(), status=400)
+        return _bad_filters(form)
     # As of the request, not of whenever the stream is read.
     rows = csv_export.ticket_rows_with_header(filters, now=timezone.now())
     return _csv_response(rows, f"helpdesk-tickets-{filters.start}-{filters.end}.csv")
+
+
+@manager_required
+def export_tickets_xlsx(request: HttpRequest) -> HttpResponse:
+    form, filters = _filters(request)
+    if filters is None:
+        return _bad_filters(form)
+    rows = csv_export.ticket_rows_with_header(filters, now=timezone.now(), typed=True)
+    name = f"helpdesk-tickets-{filters.start}-{filters.end}.xlsx"
+    return _xlsx_response(rows, name, sheet=_("Tickets"))
 
 
 @manager_required

@@ -4,6 +4,7 @@ in both themes, and costs the same queries however many tickets it counts."""
 import re
 
 import pytest
+from django.conf import settings
 from django.db import connection
 from django.urls import reverse
 
@@ -48,7 +49,7 @@ def test_the_charts_follow_the_dark_theme_of_the_site(mia, november):
     with travelled(at(30, 12), mia):
         document = svg(mia, "weekly")
     dark = document.split("@media (prefers-color-scheme:dark)", 1)[1]
-    site = open("static/css/helpdesk.css").read()
+    site = (settings.BASE_DIR / "static" / "css" / "helpdesk.css").read_text()
     site_dark = site.split("@media (prefers-color-scheme: dark)", 1)[1].split("}", 2)[0]
     # The dark chart's text, guides and bars are the site's dark --text, --muted, --accent ...
     for colour in set(re.findall(r"#[0-9a-f]{6}", dark)):

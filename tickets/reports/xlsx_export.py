@@ -30,8 +30,8 @@ def workbook_file(rows: Iterable[list], *, sheet: str) -> IO[bytes]:
     """The rows (the first one the header) as a one-sheet workbook in a temporary file,
     positioned at its start; the file vanishes when closed."""
     from openpyxl import Workbook
-    from openpyxl.styles import Font
     from openpyxl.cell import WriteOnlyCell
+    from openpyxl.styles import Font
 
     book = Workbook(write_only=True)
     worksheet = book.create_sheet(sheet[:31])  # Excel's limit on a sheet's name
@@ -45,7 +45,12 @@ def workbook_file(rows: Iterable[list], *, sheet: str) -> IO[bytes]:
     worksheet.append(header)
     for row in rows:
         worksheet.append([_cell(value) for value in row])
-    output = tempfile.TemporaryFile()
-    book.save(output)
+    # Handed on open: the response (FileResponse) closes it once sent.
+    output = tempfile.TemporaryFile()  # noqa: SIM115
+    try:
+        book.save(output)
+    except BaseException:
+        output.close()
+        raise
     output.seek(0)
     return output

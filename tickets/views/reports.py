@@ -57,9 +57,7 @@ def report(request: HttpRequest) -> HttpResponse:
             "attention": drill.needs_attention(filters, now=timezone.now()),
             "waiting_days": settings.REPORT_WAITING_DAYS,
             "backlog_url": drill.queue_url(filters),
-            "presets": presets.preset_links(
-                params=request.GET, shown=(filters.start, filters.end)
-            ),
+            "presets": presets.preset_links(params=request.GET, shown=(filters.start, filters.end)),
         },
     )
     if served.report is None:

@@ -1,5 +1,7 @@
 """Forms parse and check input; the services decide."""
 
+from datetime import date
+
 from django import forms
 from django.forms.utils import flatatt
 from django.utils.html import format_html, format_html_join
@@ -326,6 +328,15 @@ class ReportFilterForm(forms.Form):
         data = super().clean()
         clean_report_range(self, data)
         return data
+
+    def show_range(self, *, start: date, end: date) -> None:
+        """Fill the date inputs with the range the report shows, a default end or start
+        included (after validation: the values are shown, not checked again)."""
+        if self.is_bound:
+            self.data = self.data.copy()
+            self.data["start"], self.data["end"] = start.isoformat(), end.isoformat()
+        else:
+            self.initial = {**self.initial, "start": start, "end": end}
 
 
 class DigestSubscriptionForm(ReportFilterForm):

@@ -20,6 +20,7 @@ from .models import (
     Attachment,
     Comment,
     InboundMessage,
+    Rating,
     Ticket,
     TicketFollower,
     parse_reference,
@@ -400,5 +401,20 @@ def customer_other_tickets(ticket: Ticket, *, limit: int = 10) -> list[Ticket]:
 def ticket_visible_or_404(*, user: User, pk: int) -> Ticket:
     """The ticket `user` may see, with its people and service; 404 otherwise, whether or not
     it exists (a stranger learns nothing from the answer)."""
-    tickets = visible_to(user).select_related("customer", "assignee", "category")
+    # The rating rides along (one-to-one): whoever may see it reads it without a query.
+    tickets = visible_to(user).select_related("customer", "assignee", "category", "rating")
     return get_object_or_404(tickets, pk=pk)
+
+
+def rating_seen_by(*, ticket: Ticket, viewer: User | None) -> Rating | None:
+    """The customer's rating of `ticket` if `viewer` may read it: staff, and the customer who
+    gave it; not the ticket's followers (rating, like the workflow's steps, is the customer's).
+    Read from the ticket (ticket_visible_or_404 fetched it along)."""
+    if viewer is None or not viewer.is_authenticated:
+        return None
+    if not (viewer.is_agent or ticket.customer_id == viewer.pk):
+        return None
+    try:
+        return ticket.rating
+    except Rating.DoesNotExist:
+        return None

@@ -67,8 +67,9 @@ def test_if_match_and_body_version_must_agree(api, agent, make_ticket):
         HTTP_IF_MATCH=f'"{ticket.version + 1}"',
     )
     assert response.status_code == 400 and list(response.json()["errors"]) == ["version"]
-    garbage = act(api(agent), ticket, {"action": "hold", "note": "?"}, HTTP_IF_MATCH="yesterday")
-    assert garbage.status_code == 400 and list(garbage.json()["errors"]) == ["If-Match"]
+    for bad in ("yesterday", "", "  "):
+        garbage = act(api(agent), ticket, {"action": "hold", "note": "?"}, HTTP_IF_MATCH=bad)
+        assert garbage.status_code == 400 and list(garbage.json()["errors"]) == ["If-Match"]
 
 
 def test_two_agents_take_the_same_ticket_one_wins(api, agent, other_agent, make_ticket):

@@ -157,9 +157,9 @@ def test_the_ticket_page_takes_the_same_queries_however_long_the_conversation(
             body=f"message {i}",
             attachments=[SimpleUploadedFile(f"f{i}.txt", b"x", "text/plain")],
         )
-    # session, user, ticket (+category, assignee), comments (+authors), their attachments,
-    # the opening attachments, the rating, the history (+actors, assignees)
-    with django_assert_num_queries(8):
+    # session, user, ticket (+category, assignee, the rating), comments (+authors), their
+    # attachments, the opening attachments, the history (+actors, assignees)
+    with django_assert_num_queries(7):
         carla.get(detail(ticket))
 
 

@@ -267,6 +267,12 @@ class TicketSerializer(serializers.ModelSerializer):
         return serializers.DateTimeField().to_representation(when)
 
 
+class RatingSerializer(serializers.Serializer):
+    score = serializers.IntegerField(min_value=1, max_value=5, help_text="1 to 5; 5 is best.")
+    comment = serializers.CharField(help_text="The customer's words; may be empty.")
+    created_at = serializers.DateTimeField()
+
+
 class TicketDetailSerializer(TicketSerializer):
     """One ticket, with what the reader may do to it now."""
 
@@ -274,10 +280,25 @@ class TicketDetailSerializer(TicketSerializer):
         source="follow_up_to_id", read_only=True, allow_null=True
     )
     actions = serializers.SerializerMethodField()
+    rating = serializers.SerializerMethodField(
+        help_text="The customer's rating of the resolved ticket, for staff and for the customer "
+        "who gave it; null when there is none, or for a follower."
+    )
 
     class Meta(TicketSerializer.Meta):
-        fields = [*TicketSerializer.Meta.fields, "description", "follow_up_to", "actions"]
+        fields = [
+            *TicketSerializer.Meta.fields,
+            "description",
+            "follow_up_to",
+            "actions",
+            "rating",
+        ]
         read_only_fields = fields
+
+    @extend_schema_field(RatingSerializer(allow_null=True))
+    def get_rating(self, ticket: Ticket) -> dict[str, Any] | None:
+        rating = queries.rating_seen_by(ticket=ticket, viewer=self._viewer())
+        return None if rating is None else RatingSerializer(rating).data
 
     @extend_schema_field(ActionSerializer(many=True))
     def get_actions(self, ticket: Ticket) -> list[dict[str, Any]]:

@@ -118,9 +118,10 @@ def visible_ticket(request: Request, pk: int) -> Ticket:
 
 def expected_version(request: Request, sent: int | None) -> int | None:
     """The version the client acted on: from the body or from If-Match (`"3"`)."""
-    header = request.headers.get("If-Match", "").strip()
-    if not header or header == "*":
+    header = request.headers.get("If-Match")
+    if header is None or header.strip() == "*":
         return sent
+    header = header.strip()  # an If-Match sent empty is refused, like any other bad one
     match = IF_MATCH.match(header)
     if match is None:
         raise serializers.ValidationError({"If-Match": ['Send the ticket\'s ETag, e.g. "3".']})

@@ -48,6 +48,19 @@ def hours(seconds: float | None) -> str:
     return "" if seconds is None else f"{seconds / 3600:.2f}"
 
 
+def hours_number(seconds: float | None) -> float | None:
+    """hours() as a number, for a spreadsheet's own cells (xlsx): the same two decimals."""
+    return None if seconds is None else round(seconds / 3600, 2)
+
+
+def percent_text(value: float | None) -> str:
+    return "" if value is None else f"{value:.1f}"
+
+
+def percent_number(value: float | None) -> float | None:
+    return None if value is None else round(value, 1)
+
+
 def _flag(condition) -> Case:
     return Case(
         When(condition, then=Value(True)), default=Value(False), output_field=BooleanField()
@@ -64,9 +77,13 @@ def _outcome(target: str, as_of: datetime) -> Case:
     )
 
 
-def ticket_rows(filters: ReportFilters, *, now: datetime | None = None) -> Iterator[list]:
+def ticket_rows(
+    filters: ReportFilters, *, now: datetime | None = None, typed: bool = False
+) -> Iterator[list]:
     """One row per ticket the report counts (reported in the range, or counted by the
-    resolution figures), streamed from the database in chunks; time on hold up to `now`."""
+    resolution figures), streamed from the database in chunks; time on hold up to `now`.
+    Typed (for xlsx): hours as numbers, moments as the help desk's local time, blanks None;
+    else all text, as CSV writes it."""
     as_of = now or timezone.now()
     rows = with_on_hold_now(scope(filters), as_of, business_total(BusinessCalendar.load(), as_of))
     rows = (
@@ -105,8 +122,16 @@ def ticket_rows(filters: ReportFilters, *, now: datetime | None = None) -> Itera
     )
     zone = filters.zone
 
-    def moment(value: datetime | None) -> str:
-        return "" if value is None else value.astimezone(zone).isoformat(timespec="minutes")
+    def moment(value: datetime | None) -> str | datetime | None:
+        if value is None:
+            return None if typed else ""
+        local = value.astimezone(zone)
+        # A spreadsheet keeps no time zone: the help desk's wall-clock time, to the minute.
+        if typed:
+            return local.replace(tzinfo=None, second=0, microsecond=0)
+        return local.isoformat(timespec="minutes")
+
+    as_hours = hours_number if typed else hours
 
     for row in rows.iterator(chunk_size=5000):
         (pk, subject, priority, service, assignee, status, created, final, reported, counted) = row[
@@ -125,7 +150,7 @@ def ticket_rows(filters: ReportFilters, *, now: datetime | None = None) -> Itera
             moment(final),
             "yes" if reported else "no",
             "yes" if counted else "no",
-            *(hours(seconds) for seconds in durations),
+            *(as_hours(seconds) for seconds in durations),
             reopens,
             response_outcome,
             resolution_outcome,
@@ -134,9 +159,11 @@ def ticket_rows(filters: ReportFilters, *, now: datetime | None = None) -> Itera
         ]
 
 
-def summary_rows(report: Report) -> Iterator[list]:
+def summary_rows(report: Report, *, typed: bool = False) -> Iterator[list]:
     """The page's numbers as rows: metric, count, mean, median, p90 (hours) or a value. The
-    first rows say what the resolution figures count (the basis) and as of when."""
+    first rows say what the resolution figures count (the basis) and as of when. Typed (for
+    xlsx): hours and percentages as numbers; else text, as CSV writes it."""
+    as_hours, as_percent = (hours_number, percent_number) if typed else (hours, percent_text)
     yield ["metric", "count", "mean_hours", "median_hours", "p90_hours", "value"]
     yield ["basis", "", "", "", "", report.filters.basis]
     yield ["basis_definition", "", "", "", "", report.basis_definition]
@@ -149,9 +176,9 @@ def summary_rows(report: Report) -> Iterator[list]:
             yield [
                 f"{name}{suffix}",
                 stat.count,
-                hours(stat.mean),
-                hours(stat.median),
-                hours(stat.p90),
+                as_hours(stat.mean),
+                as_hours(stat.median),
+                as_hours(stat.p90),
                 "",
             ]
     for name, value in [
@@ -160,7 +187,7 @@ def summary_rows(report: Report) -> Iterator[list]:
         ("response_sla_percent", report.response_sla_percent),
         ("resolution_sla_percent", report.resolution_sla_percent),
     ]:
-        yield [name, "", "", "", "", "" if value is None else f"{value:.1f}"]
+        yield [name, "", "", "", "", as_percent(value)]
     for label, count in report.backlog_by_status:
         yield [f"backlog_status:{label}", count, "", "", "", ""]
     for label, count in report.backlog_by_age:
@@ -255,7 +282,7 @@ def csv_lines(rows: Iterable[list]) -> Iterator[str]:
 
 
 def ticket_rows_with_header(
-    filters: ReportFilters, *, now: datetime | None = None
+    filters: ReportFilters, *, now: datetime | None = None, typed: bool = False
 ) -> Iterator[list]:
     yield TICKET_COLUMNS
-    yield from ticket_rows(filters, now=now)
+    yield from ticket_rows(filters, now=now, typed=typed)

@@ -133,6 +133,7 @@ def _render_ticket(
         "opening_email_id": queries.opening_email_id(ticket),
         "activity": timeline.activity(ticket=ticket, viewer=user),
         "other_tickets": queries.customer_other_tickets(ticket),
+        "rating": queries.rating_seen_by(ticket=ticket, viewer=user),
         "actions": actions,
         "version": versions.seen_by(ticket, user),
         "agents": _agents_if_chosen(actions),

@@ -13,7 +13,7 @@ from helpdesk.forms import add_service_errors
 from tickets import queries, services, timeline, versions, workflow
 from tickets.errors import TicketError
 from tickets.forms import ActionForm, RatingForm, ReplyForm, TicketForm
-from tickets.models import Rating, Ticket
+from tickets.models import Ticket
 from tickets.status import Status
 
 PAGE_SIZE = 20
@@ -94,7 +94,7 @@ def _render_ticket(
     user = request.user
     # A follower reads and replies; rating, like the workflow's steps, is the customer's.
     is_customer = ticket.customer_id == user.pk
-    rating = Rating.objects.filter(ticket=ticket).first() if is_customer else None
+    rating = queries.rating_seen_by(ticket=ticket, viewer=user)
     context = {
         "ticket": ticket,
         "is_customer": is_customer,

@@ -102,6 +102,7 @@ def to_payload(report: Report) -> dict:
         "business": _stats(report.business),
         "weekly": [[monday.isoformat(), created, done] for monday, created, done in report.weekly],
         "breakdowns": {by: [row(e) for e in rows] for by, rows in report.breakdowns.items()},
+        "holds_by_kind": report.holds_by_kind,
     }
 
 
@@ -131,6 +132,7 @@ def from_payload(filters: ReportFilters, payload: dict) -> Report:
         business=_read_stats(payload["business"], aggregates.DURATIONS),
         weekly=[(date.fromisoformat(m), c, r) for m, c, r in payload["weekly"]],
         breakdowns={by: [row(e) for e in payload["breakdowns"][by]] for by in aggregates.GROUPINGS},
+        holds_by_kind=payload.get("holds_by_kind", {}),  # none in snapshots from before kinds
     )
 
 

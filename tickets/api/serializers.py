@@ -445,6 +445,9 @@ HOLD_KIND_HELP = (
 )
 
 
+GOES_WITH_THEN = "This goes with `then`."
+
+
 class CommentCreateSerializer(VersionedSerializer):
     body = serializers.CharField(max_length=limits.MESSAGE_MAX_LENGTH)
     internal = serializers.BooleanField(
@@ -476,7 +479,7 @@ class CommentCreateSerializer(VersionedSerializer):
     def validate(self, data: dict[str, Any]) -> dict[str, Any]:
         for field in ("note", "hold_kind"):
             if data.get(field) and "then" not in data:
-                raise serializers.ValidationError({field: ["This goes with `then`."]})
+                raise serializers.ValidationError({field: [GOES_WITH_THEN]})
         return data
 
 

@@ -243,7 +243,7 @@ class AgentReplyForm(forms.Form):
     # "on_hold:third_party" (tickets.combined). Those buttons send a public reply.
     then = forms.CharField(required=False, max_length=32)
     note = forms.CharField(
-        label=_("Note for the status change, if not the message (optional)"),
+        label=_("Note for the status change (optional: else the reply is the note)"),
         required=False,
         widget=forms.Textarea(attrs={"rows": 2}),
         max_length=limits.NOTE_MAX_LENGTH,

@@ -41,6 +41,9 @@ REPLY = "reply"
 INTERNAL_DOES_NOT_MOVE = gettext_lazy(
     "An internal note does not change the status; send a public reply to move the ticket."
 )
+NOTE_GOES_WITH_A_MOVE = gettext_lazy(
+    "A note goes with a change of status: choose one of the “Send and …” buttons."
+)
 # What the composer's choice says, by the step that ends the move.
 MOVE_LABELS = {
     "take": gettext_lazy("Send and take it"),
@@ -187,6 +190,8 @@ def reply_and_move(
         raise NotPermitted()
     if hold_kind and target != Status.ON_HOLD:
         raise HoldKindInvalid()
+    if note.strip() and not target:
+        raise ValidationError({"note": NOTE_GOES_WITH_A_MOVE})
     steps = plan(ticket=ticket, user=actor, public=public, target=target)
     reply_at = next(i for i, step in enumerate(steps) if step.action == REPLY)
     last = steps[-1]

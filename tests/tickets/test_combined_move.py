@@ -273,3 +273,13 @@ def test_a_manager_resolves_an_unassigned_ticket_by_taking_it(make_ticket, manag
     ticket.refresh_from_db()
     assert ticket.assignee == manager
     assert [to for _f, to, _n in steps(ticket)] == ["open", "assigned", "in_progress", "resolved"]
+
+
+def test_a_note_without_a_move_is_refused(make_ticket, agent):
+    ticket = make_ticket(Status.IN_PROGRESS)
+
+    with pytest.raises(ValidationError) as refused:
+        combined.reply_and_move(ticket_id=ticket.pk, actor=agent, body=ANSWER, note="Done")
+
+    assert "note" in refused.value.message_dict
+    assert not Comment.objects.filter(ticket=ticket).exists()

@@ -194,11 +194,11 @@ def world(wsgi_in_test_transaction, make_ticket, customer, neighbour, agent, man
 
 
 def _pick(generated, pool: list[int], *, always: bool):
-    """A generated number as an id that exists: always, or when it is even; anything that is
-    not a number, or a number no id can be (below 1: a request meant to be invalid stays
-    invalid), stays as it is."""
-    number = isinstance(generated, int) and not isinstance(generated, bool) and generated >= 1
-    if number and (always or generated % 2 == 0):
+    """A generated number as an id that exists: always, or when it is even and could be an id
+    (a number below 1, in a request meant to be invalid, stays invalid); anything that is not
+    a number stays as it is."""
+    number = isinstance(generated, int) and not isinstance(generated, bool)
+    if number and (always or (generated >= 1 and generated % 2 == 0)):
         return pool[generated // 2 % len(pool)]
     return generated
 

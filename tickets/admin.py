@@ -60,7 +60,13 @@ class RecomputesDueTimes(admin.ModelAdmin):
 
 @admin.register(SlaPolicy)
 class SlaPolicyAdmin(RecomputesDueTimes):
-    list_display = ("priority", "first_response_minutes", "resolution_minutes", "counting")
+    list_display = (
+        "priority",
+        "first_response_minutes",
+        "resolution_minutes",
+        "counting",
+        "pause_on_third_party",
+    )
 
     def affected_priorities(self, objects: Iterable[SlaPolicy], form=None) -> list[str]:
         """The tickets of the policy's priority, and of the one it had before."""

@@ -13,7 +13,8 @@ API section all follow this table:
   do this at all (`not_permitted`).
 - 400 Bad Request — the request lacks what the step needs: a reason (`reason_required`) or an
   active agent to assign (`assignee_invalid`), or asks for a note audience the action does
-  not allow (`note_audience_fixed`).
+  not allow (`note_audience_fixed`), or a kind of hold that does not exist or goes with no
+  hold (`hold_kind_invalid`).
 
 None of them is ever a 500.
 """
@@ -94,6 +95,19 @@ class AssigneeInvalid(WorkflowError):
 
     def default_message(self) -> str:
         return _("Choose an active agent to assign the ticket to.")
+
+
+class HoldKindInvalid(WorkflowError):
+    """A kind of hold that does not exist, or a kind given with a step that is not a hold."""
+
+    code = "hold_kind_invalid"
+    status_code = 400
+
+    def default_message(self) -> str:
+        return _(
+            "Choose what the ticket waits for (the customer, or a third party), and only when "
+            "putting it on hold."
+        )
 
 
 class NoteAudienceFixed(WorkflowError):

@@ -23,7 +23,7 @@ from .queries import (
 )
 from .reports.filters import BASES, ReportRangeError, read_day, report_range
 from .services import SELECT_TICKETS
-from .status import Priority, Status
+from .status import HoldKind, Priority, Status
 
 
 class PlainSelect(forms.Select):
@@ -135,6 +135,7 @@ class ActionForm(NoteAudienceMixin, forms.Form):
         max_length=limits.NOTE_MAX_LENGTH,
     )
     note_public = forms.BooleanField(label=NOTE_PUBLIC_LABEL, required=False)
+    hold_kind = forms.ChoiceField(label=_("Waiting for"), choices=HoldKind.choices, required=False)
 
 
 class RatingForm(forms.Form):
@@ -240,9 +241,30 @@ class AgentReplyForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 6}),
         max_length=limits.MESSAGE_MAX_LENGTH,
     )
-    visibility = forms.ChoiceField(choices=VISIBILITY)
+    visibility = forms.ChoiceField(choices=VISIBILITY, required=False)
+    # A "Send and …" button: the status to move to, and for a hold what it waits for, as
+    # "on_hold:third_party" (tickets.combined). Those buttons send a public reply.
+    then = forms.CharField(required=False, max_length=32)
+    note = forms.CharField(
+        label=_("Note for the status change (optional: else the reply is the note)"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        max_length=limits.NOTE_MAX_LENGTH,
+    )
     version = forms.IntegerField(min_value=1, widget=forms.HiddenInput)
     attachments = _attachments_field()
+
+    def clean(self):
+        data = super().clean()
+        target, _sep, kind = (data.get("then") or "").partition(":")
+        if (target and target not in Status.values) or (kind and kind not in HoldKind.values):
+            self.add_error(None, _("That way of sending could not be read; please try again."))
+        data["target"], data["hold_kind"] = target or None, kind or None
+        if not data.get("visibility"):
+            if not target:
+                self.add_error(None, _("Choose who reads it: send it, or save an internal note."))
+            data["visibility"] = "public"
+        return data
 
 
 class AssignForm(forms.Form):

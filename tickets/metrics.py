@@ -12,7 +12,8 @@ call it after every change. Definitions (shown next to the numbers on the report
 - a reopen: resolved → in progress;
 - final resolution: the last resolution of a ticket resolved (or closed from resolved) now;
   the resolution SLA is judged there;
-- SLA: the policy of the ticket's priority; time on hold does not count; counted in calendar
+- SLA: the policy of the ticket's priority; time on hold does not count (time waiting on a
+  third party does, under a policy whose `pause_on_third_party` is off); counted in calendar
   or business hours as the policy says.
 """
 
@@ -37,7 +38,7 @@ from .sla import (
     due_at,
     paused,
 )
-from .status import ACTIVE_STATUSES, Status
+from .status import ACTIVE_STATUSES, HoldKind, Status
 
 
 @dataclass(frozen=True)
@@ -76,11 +77,22 @@ def _seconds(clock: Clock | None, start: datetime, end: datetime | None) -> floa
     return clock.duration(start, end).total_seconds()
 
 
-def hold_intervals(rows: Sequence[StatusHistory], now: datetime) -> list[Interval]:
-    """Each stretch on hold: from the row that put it on hold to the next row (or now)."""
+def pauses_sla(row: StatusHistory, policy: SlaPolicy | None) -> bool:
+    """Whether the hold `row` started stops the SLA clock: waiting for the customer always
+    does; waiting on a third party as the policy says."""
+    if row.hold_kind == HoldKind.THIRD_PARTY:
+        return policy is None or policy.pause_on_third_party
+    return True
+
+
+def hold_intervals(
+    rows: Sequence[StatusHistory], now: datetime, *, policy: SlaPolicy | None = None
+) -> list[Interval]:
+    """Each stretch on hold: from the row that put it on hold to the next row (or now).
+    With a policy, only the stretches that pause its clock (pauses_sla)."""
     holds = []
     for i, row in enumerate(rows):
-        if row.to_status == Status.ON_HOLD:
+        if row.to_status == Status.ON_HOLD and (policy is None or pauses_sla(row, policy)):
             end = rows[i + 1].created_at if i + 1 < len(rows) else now
             holds.append((row.created_at, end))
     return holds
@@ -158,6 +170,9 @@ def measure(
         clock: Clock = (
             business if policy.counting == SlaPolicy.Counting.BUSINESS and business else wall
         )
+        # A hold waiting on a third party keeps the clock running under a policy that says so.
+        pauses = hold_intervals(history, now, policy=policy)
+        paused_now = on_hold_now and pauses_sla(history[-1], policy)
         closed_at = next(
             (r.created_at for r in reversed(history) if r.to_status == Status.CLOSED), None
         )
@@ -167,8 +182,8 @@ def measure(
             start=created_at,
             done_at=first_response,
             stopped_at=closed_at,
-            holds=holds,
-            stopped_clock=on_hold_now,
+            holds=pauses,
+            stopped_clock=paused_now,
             now=now,
         )
         # Judged at the final resolution: a quick resolve that was reopened is not "met".
@@ -178,8 +193,8 @@ def measure(
             start=created_at,
             done_at=final_resolved,
             stopped_at=closed_at,
-            holds=holds,
-            stopped_clock=on_hold_now,
+            holds=pauses,
+            stopped_clock=paused_now,
             now=now,
         )
     return Measured(

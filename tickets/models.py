@@ -29,7 +29,14 @@ from helpdesk.fields import OneLineCharField
 
 from .errors import TicketChanged
 from .limits import RATING_COMMENT_MAX_LENGTH, SUBJECT_MAX_LENGTH
-from .status import ACTIVE_STATUSES, PRIORITY_RANK, STATUSES_WITH_ASSIGNEE, Priority, Status
+from .status import (
+    ACTIVE_STATUSES,
+    PRIORITY_RANK,
+    STATUSES_WITH_ASSIGNEE,
+    HoldKind,
+    Priority,
+    Status,
+)
 
 STATUS_CHANGE_FORBIDDEN = (
     "A ticket's status changes only through tickets.workflow.transition(), "
@@ -148,6 +155,11 @@ class Ticket(models.Model):
     # The earliest SLA target not yet met (NULL: none, or paused on hold); kept by
     # metrics.refresh so the queue can sort and filter by it.
     sla_due_at = models.DateTimeField(_("SLA due"), null=True, blank=True)
+    # What a ticket on hold waits for (the kind its last hold recorded); NULL when not on
+    # hold, or on a hold from before there were kinds (the customer). Kept by the workflow.
+    hold_kind = models.CharField(  # noqa: DJ001
+        _("on hold for"), max_length=16, choices=HoldKind.choices, null=True, blank=True
+    )
     # The queue shows and sorts by it; kept by comment_add.
     customer_replied_at = models.DateTimeField(_("last customer reply"), null=True, blank=True)
     # Bumped on every change; a page or API client sends back the version it saw so that a
@@ -190,6 +202,11 @@ class Ticket(models.Model):
             models.CheckConstraint(
                 condition=~Q(status=Status.CLOSED) | Q(closed_at__isnull=False),
                 name="ticket_closed_has_time",
+            ),
+            models.CheckConstraint(
+                condition=Q(hold_kind__isnull=True)
+                | Q(status=Status.ON_HOLD, hold_kind__in=HoldKind.values),
+                name="ticket_hold_kind_on_hold",
             ),
         ]
         indexes = [
@@ -382,6 +399,11 @@ class StatusHistory(AppendOnlyModel):
         db_default=False,
         help_text=_("Whether the customer reads the note; else staff only."),
     )
+    # What a change to on hold waits for (NULL on other rows, and on holds recorded before
+    # there were kinds: those waited for the customer).
+    hold_kind = models.CharField(  # noqa: DJ001
+        max_length=16, choices=HoldKind.choices, null=True, blank=True
+    )
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
 
     class Meta:
@@ -404,11 +426,20 @@ class StatusHistory(AppendOnlyModel):
                 condition=Q(from_status__isnull=False) | Q(to_status=Status.OPEN),
                 name="history_starts_open",
             ),
+            models.CheckConstraint(
+                condition=Q(hold_kind__isnull=True)
+                | Q(to_status=Status.ON_HOLD, hold_kind__in=HoldKind.values),
+                name="history_hold_kind_on_hold",
+            ),
         ]
         indexes = [models.Index(fields=["ticket", "created_at", "id"], name="history_ticket_idx")]
 
     def __str__(self) -> str:
         return f"{self.from_status or '∅'} → {self.to_status}"
+
+    @property
+    def waits_on_third_party(self) -> bool:
+        return self.hold_kind == HoldKind.THIRD_PARTY
 
 
 class FieldChange(AppendOnlyModel):
@@ -775,6 +806,15 @@ class SlaPolicy(models.Model):
     resolution_minutes = models.PositiveIntegerField(_("resolution target (minutes)"))
     counting = models.CharField(
         _("counted in"), max_length=16, choices=Counting.choices, default=Counting.BUSINESS
+    )
+    pause_on_third_party = models.BooleanField(
+        _("pause while waiting on a third party"),
+        default=True,
+        db_default=True,
+        help_text=_(
+            "A hold waiting for the customer always stops the clock; a hold waiting on a third "
+            "party stops it only if this is on."
+        ),
     )
 
     class Meta:

@@ -100,13 +100,20 @@ def ticket_created(ticket: Ticket, *, acknowledge: bool = True, detail: dict | N
         _queue(Event.RECEIVED, ticket=ticket, recipient=ticket.customer, detail=detail)
 
 
-def status_changed(entry: StatusHistory) -> None:
+def tells_customer_side(target: Status | str | None) -> bool:
+    """Whether a change to `target` by staff sends the customer side a message."""
+    return target in (Status.RESOLVED, Status.ON_HOLD)
+
+
+def status_changed(entry: StatusHistory, *, comment: Comment | None = None) -> None:
+    """`comment`: a reply sent with the change in one move (tickets.combined). Its own reply
+    message was not written; the customer's message about the change carries it."""
     ticket = entry.ticket
     source, target = entry.from_status, entry.to_status
     if target == Status.RESOLVED:
-        _to_customer_side(Event.RESOLVED, ticket=ticket, history=entry)
+        _to_customer_side(Event.RESOLVED, ticket=ticket, history=entry, comment=comment)
     elif target == Status.ON_HOLD:
-        _to_customer_side(Event.ON_HOLD, ticket=ticket, history=entry)
+        _to_customer_side(Event.ON_HOLD, ticket=ticket, history=entry, comment=comment)
     elif target == Status.ASSIGNED and entry.actor_id != ticket.assignee_id:
         _queue(Event.ASSIGNED, ticket=ticket, recipient=ticket.assignee, history=entry)
     elif (
@@ -169,7 +176,7 @@ def sla_alert(alert: SlaAlert) -> None:
 SUBJECTS = {
     Event.RECEIVED: _("We received your request"),
     Event.ASSIGNED: _("Assigned to you"),
-    Event.ON_HOLD: _("We need your reply"),
+    Event.ON_HOLD: _("We need your reply"),  # waiting for the customer; else ON_HOLD_ELSEWHERE
     Event.RESOLVED: _("Resolved"),
     Event.REOPENED: _("Reopened by the customer"),
     Event.AUTO_CLOSED: _("Closed"),
@@ -177,6 +184,16 @@ SUBJECTS = {
     Event.SLA_WARNING: _("SLA due soon"),
     Event.SLA_BREACH: _("SLA breached"),
 }
+
+
+ON_HOLD_ELSEWHERE = _("Waiting on a third party")
+
+
+def subject_of(notification: Notification) -> str:
+    history = notification.history
+    if notification.event == Event.ON_HOLD and history and history.waits_on_third_party:
+        return str(ON_HOLD_ELSEWHERE)
+    return str(SUBJECTS[notification.event])
 
 
 def ticket_link(*, ticket: Ticket, recipient: User) -> str:
@@ -194,6 +211,15 @@ def note_for(notification: Notification) -> str:
     return history.note
 
 
+def _also_said(notification: Notification) -> str:
+    """The reply sent with a status change in one move, where the change's own note (which
+    the mail quotes) says something else: the customer reads each text once."""
+    comment = notification.comment
+    if notification.event == Event.REPLY or comment is None or comment.is_internal:
+        return ""
+    return "" if comment.body.strip() == note_for(notification).strip() else comment.body
+
+
 @builds(*Notification.ACCOUNT_EVENTS)
 def render_account_mail(notification: Notification) -> EmailMultiAlternatives:
     from accounts import mails
@@ -207,7 +233,7 @@ def render(notification: Notification) -> EmailMultiAlternatives:
     It opens with the reply marker when the help desk reads mail. (The delivery engine adds
     the Message-ID, the reply address and the headers that thread it by ticket.)"""
     ticket = notification.ticket
-    subject = f"[{ticket.reference}] {SUBJECTS[notification.event]}: {ticket.subject}"
+    subject = f"[{ticket.reference}] {subject_of(notification)}: {ticket.subject}"
     context = {
         "subject": subject,
         "event": notification.event,
@@ -219,6 +245,8 @@ def render(notification: Notification) -> EmailMultiAlternatives:
         "history": notification.history,
         "note": note_for(notification),
         "comment": notification.comment,
+        "third_party": bool(notification.history and notification.history.waits_on_third_party),
+        "also_said": _also_said(notification),
         "alert": notification.sla_alert,
         "reply_marker": mail_thread.REPLY_MARKER if settings.INBOUND_ADDRESS else "",
         "continued": format_reference(ticket.follow_up_to_id),

@@ -39,7 +39,7 @@ from .models import (
     TicketMetrics,
     format_reference,
 )
-from .status import STATUSES_WITH_ASSIGNEE, Priority, Status
+from .status import STATUSES_WITH_ASSIGNEE, HoldKind, Priority, Status
 from .text import has_visible_text
 
 if TYPE_CHECKING:
@@ -152,11 +152,30 @@ def comment_add(
     """Add a public reply or (staff only) an internal note.
 
     The first public reply from staff is the ticket's first response. A customer's reply to a
-    ticket on hold or resolved puts it back to work: the system moves it to in progress. A
+    ticket waiting for them (on hold for the customer) or resolved puts it back to work: the
+    system moves it to in progress; a ticket waiting on a third party stays on hold. A
     follower's reply (tickets.followers) is a public reply by them, with no effect on the
     workflow.
     """
     ticket = _lock(ticket_id, expected_version, author)
+    return comment_add_locked(
+        ticket=ticket, author=author, body=body, internal=internal, attachments=attachments
+    )
+
+
+def comment_add_locked(
+    *,
+    ticket: Ticket,
+    author: User,
+    body: str,
+    internal: bool = False,
+    attachments: Sequence[UploadedFile] = (),
+    notify: bool = True,
+) -> Comment:
+    """`comment_add()` for a service that has locked the ticket's row and checked its version
+    (inside uploads.removed_on_failure() and a transaction). `notify` off: the caller tells
+    the customer in the message of a status change made in the same move (tickets.combined).
+    """
     is_own_customer = author.is_customer and ticket.customer_id == author.pk
     may_write = author.is_agent or followers.speaks_for_customer(user=author, ticket=ticket)
     if not may_write or (internal and not author.is_agent):
@@ -178,8 +197,9 @@ def comment_add(
         touched.append("customer_replied_at")
     # An internal note (and its files) changes nothing the customer can see.
     _touch(ticket, *touched, public=not internal)
-    notifications.comment_added(comment)
-    if is_own_customer and ticket.status in REPLY_REOPENS:
+    if notify:
+        notifications.comment_added(comment)
+    if is_own_customer and reply_resumes(ticket):
         workflow.transition_locked(
             ticket=ticket,
             to=Status.IN_PROGRESS,
@@ -197,6 +217,15 @@ REPLY_REOPENS = {
     Status.ON_HOLD: workflow.CUSTOMER_REPLIED,
     Status.RESOLVED: workflow.CUSTOMER_REPLIED_AFTER_RESOLUTION,
 }
+
+
+def reply_resumes(ticket: Ticket) -> bool:
+    """Whether the customer's reply puts the ticket back to work: resolved, or on hold
+    waiting for them (a hold from before there were kinds waited for them too), not on hold
+    waiting on a third party."""
+    if ticket.status == Status.ON_HOLD:
+        return ticket.hold_kind != HoldKind.THIRD_PARTY
+    return ticket.status in REPLY_REOPENS
 
 
 @transaction.atomic
@@ -329,10 +358,11 @@ def ticket_act(
     note_public: bool | None = None,
     assignee: User | None = None,
     expected_version: int | None = None,
+    hold_kind: HoldKind | str | None = None,
 ) -> None:
     """Do what a button names ("take", "assign", "resolve", …) to one ticket. `note_public`:
     who reads the note, where the writer may choose (workflow.note_audience); None: the
-    action's default."""
+    action's default. `hold_kind`: what a hold waits for (default: the customer)."""
     if action == "take":
         ticket_take(
             ticket_id=ticket_id,
@@ -361,6 +391,7 @@ def ticket_act(
             note_public=note_public,
             expected_version=expected_version,
             action=action,
+            hold_kind=hold_kind,
         )
     else:
         raise WorkflowError(UNKNOWN_ACTION)

@@ -16,6 +16,14 @@ class Status(models.TextChoices):
     CLOSED = "closed", _("Closed")
 
 
+class HoldKind(models.TextChoices):
+    """What a ticket on hold waits for. A hold recorded before there were kinds (NULL) was
+    waiting for the customer."""
+
+    CUSTOMER = "customer", _("Waiting for the customer")
+    THIRD_PARTY = "third_party", _("Waiting on a third party")
+
+
 class Priority(models.TextChoices):
     LOW = "low", _("Low")
     NORMAL = "normal", _("Normal")

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 from django.utils.translation import gettext as _
 
 from .models import Category, FieldChange, StatusHistory
-from .status import Priority, Status
+from .status import HoldKind, Priority, Status
 
 if TYPE_CHECKING:
     from accounts.models import User
@@ -46,6 +46,8 @@ def describe(entry: StatusHistory, *, viewer: User) -> Entry:
         text = _("Waiting for an agent again")
     elif source == Status.ASSIGNED and target == Status.IN_PROGRESS:
         text = _("%(name)s started working on it") % {"name": assignee}
+    elif target == Status.ON_HOLD and entry.hold_kind == HoldKind.THIRD_PARTY:
+        text = _("On hold, waiting on a third party")
     elif target == Status.ON_HOLD:
         text = (
             _("On hold, waiting for the customer")

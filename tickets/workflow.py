@@ -23,14 +23,15 @@ from helpdesk.security_log import log_transition_refused
 from . import metrics, notifications, versions
 from .errors import (
     AssigneeInvalid,
+    HoldKindInvalid,
     InvalidTransition,
     NoteAudienceFixed,
     ReasonRequired,
     TransitionNotAllowed,
     WorkflowError,
 )
-from .models import StatusHistory, Ticket
-from .status import STATUSES_WITH_ASSIGNEE, Status
+from .models import Comment, StatusHistory, Ticket
+from .status import STATUSES_WITH_ASSIGNEE, HoldKind, Status
 from .text import has_visible_text
 
 if TYPE_CHECKING:
@@ -490,11 +491,31 @@ def auto_close_note(days: int) -> str:
     return _("Closed automatically %(days)s days after resolution.") % {"days": days}
 
 
+def hold_kind_for(target: Status | str, hold_kind: HoldKind | str | None) -> HoldKind | None:
+    """The kind a step records: a hold waits for the customer unless told otherwise; only a
+    hold has a kind, and a kind that does not exist is refused."""
+    if target != Status.ON_HOLD:
+        if hold_kind:
+            raise HoldKindInvalid()
+        return None
+    try:
+        return HoldKind(hold_kind or HoldKind.CUSTOMER)
+    except ValueError:
+        raise HoldKindInvalid() from None
+
+
 def apply_effects(
-    ticket: Ticket, source: Status, target: Status, *, assignee: User | None, now: datetime
+    ticket: Ticket,
+    source: Status,
+    target: Status,
+    *,
+    assignee: User | None,
+    now: datetime,
+    hold_kind: HoldKind | None = None,
 ) -> list[str]:
     """What the step source → target does to the ticket's own fields, in memory; returns the
-    fields it changed. `assignee` is who takes the ticket when it becomes assigned.
+    fields it changed. `assignee` is who takes the ticket when it becomes assigned;
+    `hold_kind` what it waits for when it goes on hold.
 
     `transition()` saves what this changes; seed_demo replays its invented histories with it.
     """
@@ -514,6 +535,9 @@ def apply_effects(
     if target == Status.CLOSED:
         ticket.closed_at = now
         changed.append("closed_at")
+    if ticket.hold_kind != hold_kind:
+        ticket.hold_kind = hold_kind
+        changed.append("hold_kind")
     ticket.status = target
     versions.bump(ticket, public=True, now=now)  # the customer sees every status
     return changed
@@ -530,10 +554,12 @@ def transition(
     expected_version: int | None = None,
     action: str | None = None,
     note_public: bool | None = None,
+    hold_kind: HoldKind | str | None = None,
 ) -> StatusHistory:
     """Move a ticket to `to` on behalf of `actor` (None: the system).
 
-    `assignee` names who takes the ticket when it becomes assigned. `expected_version` is the
+    `assignee` names who takes the ticket when it becomes assigned; `hold_kind` what a hold
+    waits for (default: the customer). `expected_version` is the
     version the caller last saw (versions.seen_by: a customer's is the public one); if the
     ticket changed since, TicketChanged is raised and nothing is written. `note_public` is
     the writer's choice of who reads the note, where note_audience() lets them choose (None:
@@ -548,6 +574,7 @@ def transition(
         assignee=assignee,
         action=action,
         note_public=note_public,
+        hold_kind=hold_kind,
     )
 
 
@@ -560,15 +587,19 @@ def transition_locked(
     assignee: User | None = None,
     action: str | None = None,
     note_public: bool | None = None,
+    hold_kind: HoldKind | str | None = None,
+    comment: Comment | None = None,
 ) -> StatusHistory:
     """`transition()` for a service that has already locked the ticket's row (select_for_update,
-    in the caller's transaction) and checked its version."""
+    in the caller's transaction) and checked its version. `comment`: the reply sent with this
+    change in one move (tickets.combined), which its message to the customer carries."""
     note = note.strip()
     try:
         grant = check(
             ticket=ticket, target=to, user=actor, note=note, assignee=assignee, action=action
         )
         public = note_is_public(spec=ACTIONS[grant.action], actor=grant.actor, chosen=note_public)
+        kind = hold_kind_for(to, hold_kind)
     except WorkflowError as error:
         log_transition_refused(
             actor=actor,
@@ -581,7 +612,7 @@ def transition_locked(
 
     now = timezone.now()
     source, target = Status(ticket.status), Status(to)
-    changed = apply_effects(ticket, source, target, assignee=assignee, now=now)
+    changed = apply_effects(ticket, source, target, assignee=assignee, now=now, hold_kind=kind)
     ticket._workflow_may_save_status = True
     ticket.save(update_fields=changed)
 
@@ -593,9 +624,10 @@ def transition_locked(
         assignee=ticket.assignee,
         note=note,
         note_public=public,
+        hold_kind=kind,
         created_at=now,
     )
-    notifications.status_changed(entry)
+    notifications.status_changed(entry, comment=comment)
     metrics.refresh_one(ticket.pk)
     return entry
 

@@ -20,6 +20,7 @@ DECIDED = {
     errors.ReasonRequired: 400,
     errors.AssigneeInvalid: 400,
     errors.NoteAudienceFixed: 400,
+    errors.HoldKindInvalid: 400,
 }
 
 
@@ -64,6 +65,12 @@ SCENARIOS = {
         "agent",
         "ticket-transitions",
         {"action": "resolve", "note": "Fixed", "note_public": False},
+    ),
+    errors.HoldKindInvalid: (
+        Status.IN_PROGRESS,
+        "agent",
+        "ticket-transitions",
+        {"action": "resolve", "note": "Fixed", "hold_kind": "third_party"},
     ),
 }
 

@@ -23,8 +23,10 @@ from schemathesis.specs.openapi.checks import positive_data_acceptance
 
 from accounts.tokens import api_token_create
 from tickets import followers, queries, services
+from tickets.api.serializers import GOES_WITH_THEN
 from tickets.api.views import VERSION_DISAGREES, CommentList
-from tickets.errors import NoteAudienceFixed, ReasonRequired
+from tickets.combined import INTERNAL_DOES_NOT_MOVE
+from tickets.errors import HoldKindInvalid, NoteAudienceFixed, ReasonRequired
 from tickets.reports.filters import MAX_RANGE_DAYS, RANGE_BACKWARDS, RANGE_TOO_LONG
 from tickets.services import NOT_A_CUSTOMER, URGENT_IS_FOR_STAFF
 from tickets.status import Status
@@ -192,10 +194,11 @@ def world(wsgi_in_test_transaction, make_ticket, customer, neighbour, agent, man
 
 
 def _pick(generated, pool: list[int], *, always: bool):
-    """A generated number as an id that exists: always, or when it is even; anything that is
-    not a number stays as it is."""
+    """A generated number as an id that exists: always, or when it is even and could be an id
+    (a number below 1, in a request meant to be invalid, stays invalid); anything that is not
+    a number stays as it is."""
     number = isinstance(generated, int) and not isinstance(generated, bool)
-    if number and (always or generated % 2 == 0):
+    if number and (always or (generated >= 1 and generated % 2 == 0)):
         return pool[generated // 2 % len(pool)]
     return generated
 
@@ -228,6 +231,10 @@ REFUSED_BY_A_RULE = [
     {"version": [VERSION_DISAGREES]},  # the body's version and If-Match
     {"end": [str(RANGE_BACKWARDS)]},  # a report's start and end
     {"start": [str(RANGE_TOO_LONG % {"days": MAX_RANGE_DAYS})]},
+    # a reply that moves the ticket is public; a note or a kind of hold goes with a move
+    {"then": [str(INTERNAL_DOES_NOT_MOVE)]},
+    {"note": [GOES_WITH_THEN]},
+    {"hold_kind": [GOES_WITH_THEN]},
     # who may follow a ticket hangs on the account behind the address
     *(
         {"email": [str(reason)]}
@@ -244,15 +251,16 @@ REFUSED_BY_A_RULE = [
 def refused_by_a_rule(response) -> bool:
     """Whether a 400 is a refusal by a rule above, a reason that the step needs from this
     person on this ticket (the workflow's reason_required), a note audience the step does not
-    allow (note_audience_fixed), or a file refused for its name or
-    content (a schema types the body, not what is in a file; how many it says)."""
+    allow (note_audience_fixed), a kind of hold with a step that is no hold
+    (hold_kind_invalid), or a file refused for its name or content (a schema types the body,
+    not what is in a file; how many it says)."""
     if response.status_code != 400:
         return False
     body = response.json()
     errors = body.get("errors")
     too_many = str(TOO_MANY_FILES % {"count": max_files()})
     return (
-        body["code"] in (ReasonRequired.code, NoteAudienceFixed.code)
+        body["code"] in (ReasonRequired.code, NoteAudienceFixed.code, HoldKindInvalid.code)
         or errors in REFUSED_BY_A_RULE
         or (list(errors or {}) == ["attachments"] and errors["attachments"] != [too_many])
     )

@@ -83,11 +83,15 @@ def test_an_agent_selects_opens_takes_and_answers_a_ticket_by_keyboard(site, new
     page.keyboard.press("Enter")
     expect(page.locator(".ticket-head .badge")).to_have_text("Assigned")
 
-    # Write the reply, go past it to the internal-note button, come back one, send.
+    # Write the reply, go past it to the internal-note button, come back past "Send and
+    # resolve" to "Send", send.
     press_tab_until(page, "textarea[name=body]")
     assert_focus_ring(page, "the message box")
     page.keyboard.type("We replaced the fuser unit; please print a test page.")
     press_tab_until(page, "button[name=visibility][value=internal]")
+    page.keyboard.press("Shift+Tab")
+    assert focus_ring(page)["text"] == "Send and resolve"
+    assert_focus_ring(page, "Send and resolve")
     page.keyboard.press("Shift+Tab")
     assert focus_ring(page)["text"] == "✉ Send to Carla Customer"
     assert_focus_ring(page, "Send to the customer")

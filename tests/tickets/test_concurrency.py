@@ -8,9 +8,9 @@ import itertools
 import pytest
 
 from tests.concurrency import race
-from tickets import services, workflow
-from tickets.errors import TicketChanged
-from tickets.models import Ticket
+from tickets import combined, services, workflow
+from tickets.errors import InvalidTransition, TicketChanged
+from tickets.models import Comment, Notification, Ticket
 from tickets.status import Status
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -78,3 +78,57 @@ def test_eight_agents_resolving_and_holding_at_once_leave_one_valid_history(
     ticket.refresh_from_db()
     assert ticket.history.count() == 4  # created, assigned, in progress, and one winner
     assert_valid_chain(ticket)
+
+
+@pytest.mark.parametrize("round_", range(3))
+def test_two_agents_sending_and_resolving_one_unassigned_ticket_exactly_one_wins(
+    round_, postgres, make_ticket, agent, other_agent
+):
+    ticket = make_ticket(Status.OPEN)
+    seen = ticket.version
+
+    def send_and_resolve(who):
+        return lambda: combined.reply_and_move(
+            ticket_id=ticket.pk,
+            actor=who,
+            body=f"Fixed by {who.display_name}.",
+            target=Status.RESOLVED,
+            expected_version=seen,
+        )
+
+    results = race(send_and_resolve(agent), send_and_resolve(other_agent))
+
+    winners = [r for r in results if isinstance(r, combined.Moved)]
+    losers = [r for r in results if isinstance(r, TicketChanged)]
+    assert (len(winners), len(losers)) == (1, 1), results
+    assert "changed" in losers[0].message
+    ticket.refresh_from_db()
+    winner = winners[0].comment.author
+    assert (ticket.status, ticket.assignee) == (Status.RESOLVED, winner)
+    assert ticket.history.count() == 4  # created, taken, started, resolved: the winner's
+    assert_valid_chain(ticket)
+    assert list(Comment.objects.filter(ticket=ticket).values_list("author", flat=True)) == [
+        winner.pk
+    ]
+    resolved_mails = Notification.objects.filter(ticket=ticket, event=Notification.Event.RESOLVED)
+    assert resolved_mails.count() == 1
+
+
+def test_without_a_version_the_later_send_and_resolve_is_told_it_is_resolved_already(
+    postgres, make_ticket, agent, other_agent
+):
+    ticket = make_ticket(Status.OPEN)
+
+    results = race(
+        *(
+            lambda who=who: combined.reply_and_move(
+                ticket_id=ticket.pk, actor=who, body="Fixed.", target=Status.RESOLVED
+            )
+            for who in (agent, other_agent)
+        )
+    )
+
+    refused = [r for r in results if isinstance(r, Exception)]
+    assert len(refused) == 1 and isinstance(refused[0], InvalidTransition), results
+    assert Comment.objects.filter(ticket=ticket).count() == 1
+    assert Ticket.objects.get(pk=ticket.pk).history.count() == 4

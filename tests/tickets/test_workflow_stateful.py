@@ -9,16 +9,17 @@ import itertools
 import uuid
 
 import pytest
+from django.core.exceptions import ValidationError
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule
 
 from accounts.models import Role
 from accounts.services import user_create
-from tickets import services, workflow
+from tickets import combined, services, workflow
 from tickets.errors import TicketError
-from tickets.models import Ticket
-from tickets.status import STATUSES_WITH_ASSIGNEE, Status
+from tickets.models import Notification, Ticket
+from tickets.status import STATUSES_WITH_ASSIGNEE, HoldKind, Status
 
 FORWARD = [
     Status.IN_PROGRESS,
@@ -149,6 +150,44 @@ class TicketLife(RuleBasedStateMachine):
             )
         )
 
+    @rule(
+        role=st.sampled_from(ROLES[:-1]),
+        then=st.sampled_from([None, *Status]),
+        public=st.booleans(),
+        kind=st.sampled_from([None, *HoldKind]),
+        body=st.sampled_from(["Fixed, please check.", "\u200b"]),
+    )
+    def attempt_reply_and_move(self, role, then, public, kind, body):
+        """The composer's "Send and …": all of its steps, or none of them."""
+        before = self._written()
+        try:
+            combined.reply_and_move(
+                ticket_id=self.ticket.pk,
+                actor=self.people[role],
+                body=body,
+                public=public,
+                target=then,
+                hold_kind=kind if then == Status.ON_HOLD else None,
+            )
+        except (TicketError, ValidationError):
+            assert self._written() == before  # nothing half-written
+            return
+        ticket = Ticket.objects.get(pk=self.ticket.pk)
+        if then is not None:
+            assert ticket.status == then
+        if ticket.status == Status.ON_HOLD and then == Status.ON_HOLD:
+            assert ticket.hold_kind == (kind or HoldKind.CUSTOMER)
+
+    def _written(self) -> tuple:
+        ticket = Ticket.objects.get(pk=self.ticket.pk)
+        return (
+            ticket.status,
+            ticket.version,
+            ticket.history.count(),
+            ticket.comments.count(),
+            Notification.objects.filter(ticket=ticket).count(),
+        )
+
     @invariant()
     def history_is_a_chain_ending_in_the_status(self):
         ticket = Ticket.objects.get(pk=self.ticket.pk)
@@ -169,6 +208,10 @@ class TicketLife(RuleBasedStateMachine):
             assert ticket.assignee is None
         assert (ticket.status == Status.RESOLVED) <= (ticket.resolved_at is not None)
         assert (ticket.status == Status.CLOSED) == (ticket.closed_at is not None)
+        assert (ticket.hold_kind is not None) <= (ticket.status == Status.ON_HOLD)
+        holds = ticket.history.filter(to_status=Status.ON_HOLD)
+        assert not ticket.history.exclude(to_status=Status.ON_HOLD).filter(hold_kind__isnull=False)
+        assert all(row.hold_kind in HoldKind.values for row in holds)
 
 
 @pytest.mark.slow

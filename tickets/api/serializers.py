@@ -29,7 +29,7 @@ from tickets.reports.filters import (
     read_day,
     report_range,
 )
-from tickets.status import Priority, Status
+from tickets.status import HoldKind, Priority, Status
 
 UNKNOWN_FIELD = "This field is not recognised."
 MAX_ID = 2**63 - 1
@@ -227,6 +227,10 @@ class TicketSerializer(serializers.ModelSerializer):
     updated_at = serializers.SerializerMethodField(
         help_text="The last change you can see (for a customer: public activity only)."
     )
+    hold_kind = serializers.SerializerMethodField(
+        help_text="On hold: what it waits for, as its last hold recorded (`customer`: their "
+        "reply resumes work; `third_party`: it does not). Null when not on hold."
+    )
 
     class Meta:
         model = Ticket
@@ -246,8 +250,17 @@ class TicketSerializer(serializers.ModelSerializer):
             "resolved_at",
             "closed_at",
             "version",
+            "hold_kind",
         ]
         read_only_fields = fields
+
+    @extend_schema_field(
+        serializers.ChoiceField(choices=HoldKind.choices, allow_null=True, read_only=True)
+    )
+    def get_hold_kind(self, ticket: Ticket) -> str | None:
+        if ticket.status != Status.ON_HOLD:
+            return None
+        return ticket.hold_kind or HoldKind.CUSTOMER
 
     @extend_schema_field(OpenApiTypes.URI)
     def get_url(self, ticket: Ticket) -> str:
@@ -446,14 +459,49 @@ class VersionedSerializer(StrictSerializer):
     )
 
 
+HOLD_KIND_HELP = (
+    "With a hold: what the ticket waits for. `customer` (the default): the customer is asked "
+    "to answer and their reply resumes work; `third_party`: they are told, and their reply "
+    "does not resume it. Refused (400 `hold_kind_invalid`) with any other step."
+)
+
+
+GOES_WITH_THEN = "This goes with `then`."
+
+
 class CommentCreateSerializer(VersionedSerializer):
     body = serializers.CharField(max_length=limits.MESSAGE_MAX_LENGTH)
     internal = serializers.BooleanField(
         default=False, help_text="An internal note, for staff only; customers never see it."
     )
+    then = serializers.ChoiceField(
+        choices=Status.choices,
+        required=False,
+        help_text="Staff: move the ticket to this status in the same request, as one move: an "
+        "unassigned ticket is taken and started first, the reply is sent, and the last step "
+        "(resolve, hold, close) takes the reply as its note unless `note` is given. Each step "
+        "is checked by the workflow; if one is refused nothing is written and the error names "
+        "the step. Without `then` the reply changes no status.",
+    )
+    note = serializers.CharField(
+        max_length=limits.NOTE_MAX_LENGTH,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="With `then`: the note of the last step, if not the reply.",
+    )
+    hold_kind = serializers.ChoiceField(
+        choices=HoldKind.choices, required=False, help_text=HOLD_KIND_HELP
+    )
     attachments = serializers.ListField(
         child=serializers.FileField(), required=False, help_text="multipart/form-data only."
     )
+
+    def validate(self, data: dict[str, Any]) -> dict[str, Any]:
+        for field in ("note", "hold_kind"):
+            if data.get(field) and "then" not in data:
+                raise serializers.ValidationError({field: [GOES_WITH_THEN]})
+        return data
 
 
 ACTIONS = sorted(workflow.ACTIONS)
@@ -491,6 +539,9 @@ class TransitionSerializer(NotedSerializer):
         queryset=queries.active_agents(),
         required=False,
         help_text="With action `assign` or `reassign`.",
+    )
+    hold_kind = serializers.ChoiceField(
+        choices=HoldKind.choices, required=False, help_text=HOLD_KIND_HELP
     )
 
     def validate(self, data: dict[str, Any]) -> dict[str, Any]:

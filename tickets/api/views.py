@@ -25,7 +25,7 @@ from rest_framework.response import Response
 from rest_framework.utils.urls import replace_query_param
 from rest_framework.views import APIView
 
-from tickets import followers, limits, queries, services, versions, workflow
+from tickets import combined, followers, limits, queries, services, versions, workflow
 from tickets.models import Attachment, Category, Comment, Ticket
 from tickets.reports import drill, satisfaction
 from tickets.reports import snapshots as report_snapshots
@@ -295,6 +295,7 @@ class TicketTransitions(APIView):
                 note=values["note"],
                 note_public=values.get("note_public"),
                 expected_version=version,
+                hold_kind=values.get("hold_kind"),
             )
         else:
             services.ticket_act(
@@ -305,6 +306,7 @@ class TicketTransitions(APIView):
                 note_public=values.get("note_public"),
                 assignee=values.get("assignee"),
                 expected_version=version,
+                hold_kind=values.get("hold_kind"),
             )
         return ticket_response(request, pk)
 
@@ -427,7 +429,9 @@ class FollowerDetail(APIView):
     ),
     post=extend_schema(
         tags=["conversation"],
-        summary="Reply, or leave an internal note (staff)",
+        summary="Reply, or leave an internal note (staff); staff may move the ticket with it",
+        description="With `then`, staff reply and move the ticket in one transaction (see "
+        "`then`); 409/403/400 as the transitions answer, naming the refused step.",
         parameters=[TICKET_ID, IF_MATCH_HEADER],
         request=CommentCreateSerializer,
         responses={201: CommentSerializer, **WRITE_ERRORS},
@@ -451,14 +455,27 @@ class CommentList(generics.ListCreateAPIView):
         data = CommentCreateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         values = data.validated_data
-        comment = services.comment_add(
-            ticket_id=ticket.pk,
-            author=request.user,
-            body=values["body"],
-            internal=values["internal"],
-            attachments=values.get("attachments", []),
-            expected_version=expected_version(request, values.get("version")),
-        )
+        if "then" in values:
+            comment = combined.reply_and_move(
+                ticket_id=ticket.pk,
+                actor=request.user,
+                body=values["body"],
+                public=not values["internal"],
+                target=values.get("then"),
+                note=values["note"],
+                hold_kind=values.get("hold_kind"),
+                attachments=values.get("attachments", []),
+                expected_version=expected_version(request, values.get("version")),
+            ).comment
+        else:
+            comment = services.comment_add(
+                ticket_id=ticket.pk,
+                author=request.user,
+                body=values["body"],
+                internal=values["internal"],
+                attachments=values.get("attachments", []),
+                expected_version=expected_version(request, values.get("version")),
+            )
         created = queries.conversation(request.user, ticket).get(pk=comment.pk)
         return Response(
             CommentSerializer(created, context={"request": request}).data,

@@ -25,13 +25,13 @@ from django.db.models import (
     Value,
     When,
 )
-from django.db.models.functions import TruncWeek
+from django.db.models.functions import Coalesce, TruncWeek
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from ..models import Ticket, TicketMetrics
+from ..models import StatusHistory, Ticket, TicketMetrics
 from ..sla import BusinessCalendar, business_total
-from ..status import ACTIVE_STATUSES, Status
+from ..status import ACTIVE_STATUSES, HoldKind, Status
 from . import figures, satisfaction, workload
 from .filters import BASES, ReportFilters
 from .satisfaction import CsatWeek, csat_percent
@@ -60,9 +60,14 @@ DEFINITIONS = {
     "full_resolution": _("From the report to the final resolution, reopens included."),
     "on_hold": _(
         "Tickets reported in the range that were on hold: all their time on hold, waiting for "
-        "the customer, up to the final resolution, or up to now for those on hold now."
+        "the customer or on a third party, up to the final resolution, or up to now for those "
+        "on hold now."
     ),
     "held_share": _("Share of the tickets reported in the range that were on hold."),
+    "holds_by_kind": _(
+        "How many times the tickets reported in the range were put on hold, by what they "
+        "waited for: the customer (their reply resumes work) or a third party."
+    ),
     "reopen_rate": _("Share of the resolved tickets that were reopened at least once."),
     "response_sla": _(
         "Tickets reported in the range whose first response met the target of their priority's "
@@ -212,6 +217,14 @@ class Report:
     breakdowns: dict[str, list[BreakdownRow]] = field(default_factory=dict)
     csat_weekly: list[CsatWeek] = field(default_factory=list)
     workload: list[WorkloadRow] = field(default_factory=list)
+    # How many times the tickets reported in the range were put on hold, by what they waited
+    # for (HoldKind values).
+    holds_by_kind: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def holds_by_kind_shown(self) -> list[tuple[str, str, int]]:
+        """(kind, label, count) for each kind of hold, in HoldKind's order."""
+        return [(k.value, str(k.label), self.holds_by_kind.get(k.value, 0)) for k in HoldKind]
 
     @property
     def basis_label(self) -> str:
@@ -289,6 +302,21 @@ def cohort(filters: ReportFilters) -> QuerySet[TicketMetrics]:
     """The tickets reported in the range, in the slice."""
     rows = TicketMetrics.objects.filter(figures.reported_between(filters.start, filters.end))
     return sliced(rows, filters)
+
+
+def holds_by_kind(filters: ReportFilters) -> dict[str, int]:
+    """How many times the tickets reported in the range were put on hold, by what they
+    waited for (a hold from before there were kinds waited for the customer). One query."""
+    rows = (
+        StatusHistory.objects.filter(
+            to_status=Status.ON_HOLD, ticket_id__in=cohort(filters).values("ticket_id")
+        )
+        .annotate(kind=Coalesce("hold_kind", Value(HoldKind.CUSTOMER.value)))
+        .values("kind")
+        .annotate(holds=Count("pk"))
+        .order_by()
+    )
+    return {row["kind"]: row["holds"] for row in rows}
 
 
 def scope(filters: ReportFilters) -> QuerySet[TicketMetrics]:
@@ -561,4 +589,5 @@ def build(filters: ReportFilters, *, now: datetime | None = None) -> Report:
         breakdowns=breakdowns,
         csat_weekly=satisfaction.weekly(filters),
         workload=workload.build(filters, first_response=first_response),
+        holds_by_kind=holds_by_kind(filters),
     )

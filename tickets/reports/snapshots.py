@@ -106,6 +106,7 @@ def to_payload(report: Report) -> dict:
         "breakdowns": {by: [row(e) for e in rows] for by, rows in report.breakdowns.items()},
         "csat_weekly": [[w.monday.isoformat(), w.rated, w.satisfied] for w in report.csat_weekly],
         "workload": [asdict(entry) for entry in report.workload],
+        "holds_by_kind": report.holds_by_kind,
     }
 
 
@@ -144,6 +145,7 @@ def from_payload(filters: ReportFilters, payload: dict) -> Report:
             for m, rated, satisfied in payload.get("csat_weekly", [])
         ],
         workload=[WorkloadRow(**entry) for entry in payload.get("workload", [])],
+        holds_by_kind=payload.get("holds_by_kind", {}),  # none in snapshots from before kinds
     )
 
 

@@ -5,8 +5,9 @@ from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.timesince import timesince, timeuntil
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 
-from tickets.status import Status
+from tickets.status import HoldKind, Status
 
 register = template.Library()
 # Closer than this to now, a moment reads "just now" rather than "0 minutes ago".
@@ -52,8 +53,15 @@ def is_closed(ticket) -> bool:
 
 @register.filter
 def sla_paused(ticket) -> bool:
-    """On hold, the service-level clock stops: the ticket waits for the customer."""
-    return ticket.status == Status.ON_HOLD
+    """On hold, the service-level clock stops (metrics.refresh leaves no due time), unless
+    the ticket waits on a third party under a policy whose clock keeps running."""
+    return ticket.status == Status.ON_HOLD and ticket.sla_due_at is None
+
+
+@register.filter
+def waits_for_customer(ticket) -> bool:
+    """On hold waiting for the customer: their reply puts it back to work."""
+    return ticket.status == Status.ON_HOLD and ticket.hold_kind != HoldKind.THIRD_PARTY
 
 
 # The design system's small pieces, written in Python: the queue shows each of them on every
@@ -84,6 +92,27 @@ def priority_mark(priority: str, label: str) -> str:
         priority,
         PRIORITY_SIGNS.get(priority, "•"),
         label,
+    )
+
+
+# What the queue says beside "On hold", by what the ticket waits for.
+HOLD_KIND_SHORT = {
+    HoldKind.CUSTOMER: _lazy("for customer"),
+    HoldKind.THIRD_PARTY: _lazy("3rd party"),
+}
+
+
+@register.simple_tag
+def hold_kind_label(ticket) -> str:
+    """A small label after the status of a ticket on hold: what it waits for."""
+    if ticket.status != Status.ON_HOLD:
+        return ""
+    kind = HoldKind(ticket.hold_kind or HoldKind.CUSTOMER)
+    return format_html(
+        '<span class="hold-kind hold-{}" title="{}">{}</span>',
+        kind.value,
+        kind.label,
+        HOLD_KIND_SHORT[kind],
     )
 
 

@@ -12,7 +12,7 @@ from django.views.decorators.http import require_POST
 
 from accounts.roles import agent_required
 from helpdesk.forms import add_service_errors
-from tickets import followers, limits, queries, services, timeline, versions, workflow
+from tickets import combined, followers, limits, queries, services, timeline, versions, workflow
 from tickets.errors import TicketError
 from tickets.forms import (
     ActionForm,
@@ -26,6 +26,7 @@ from tickets.forms import (
 from tickets.models import Ticket, TicketFollower
 from tickets.reports import figures
 from tickets.reports.filters import RESOLVED_BASIS
+from tickets.status import HoldKind
 
 QUEUE_PAGE_SIZE = 50
 
@@ -135,6 +136,8 @@ def _render_ticket(
         "other_tickets": queries.customer_other_tickets(ticket),
         "rating": queries.rating_seen_by(ticket=ticket, viewer=user),
         "actions": actions,
+        "moves": combined.move_choices(ticket=ticket, user=user),
+        "hold_kinds": HoldKind.choices,
         "version": versions.seen_by(ticket, user),
         "agents": _agents_if_chosen(actions),
         "reply_form": reply_form or AgentReplyForm(initial={"version": ticket.version}),
@@ -181,28 +184,61 @@ def _refused(
 @agent_required
 @require_POST
 def ticket_reply(request: HttpRequest, pk: int) -> HttpResponse:
+    """A reply or note, and with a "Send and …" button the status changes it needs, in one
+    move (tickets.combined)."""
     ticket = _ticket(request, pk)
     form = AgentReplyForm(request.POST, request.FILES)
     if form.is_valid():
-        internal = form.cleaned_data["visibility"] == "internal"
+        data = form.cleaned_data
+        internal = data["visibility"] == "internal"
         try:
-            services.comment_add(
+            moved = combined.reply_and_move(
                 ticket_id=ticket.pk,
-                author=request.user,
-                body=form.cleaned_data["body"],
-                internal=internal,
-                attachments=form.cleaned_data["attachments"],
-                expected_version=form.cleaned_data["version"],
+                actor=request.user,
+                body=data["body"],
+                public=not internal,
+                target=data["target"],
+                note=data["note"],
+                hold_kind=data["hold_kind"],
+                attachments=data["attachments"],
+                expected_version=data["version"],
             )
         except ValidationError as error:
             add_service_errors(form, error)
         except TicketError as error:
-            return _refused(request, pk, error, typed_reply=form.cleaned_data["body"])
+            return _reply_refused(request, pk, error, typed=data)
         else:
-            done = _("Internal note saved.") if internal else _("Reply sent to the customer.")
-            messages.success(request, done)
+            messages.success(request, _reply_done(internal=internal, moved=moved))
             return redirect("agent:ticket_detail", pk=ticket.pk)
     return _render_ticket(request, ticket, reply_form=form, status=400)
+
+
+def _reply_done(*, internal: bool, moved: combined.Moved) -> str:
+    if internal:
+        return _("Internal note saved.")
+    if moved.history:
+        status = moved.history[-1].get_to_status_display()
+        return _("Reply sent to the customer; the ticket is now %(status)s.") % {
+            "status": str(status).lower()
+        }
+    return _("Reply sent to the customer.")
+
+
+def _reply_refused(request, pk: int, error: TicketError, *, typed: dict) -> HttpResponse:
+    """The fresh ticket, with the composer keeping what was typed (on the fresh version) and
+    saying which step was refused and why."""
+    fresh = _ticket(request, pk)
+    form = AgentReplyForm(
+        data={
+            "body": typed["body"],
+            "note": typed["note"],
+            "version": versions.seen_by(fresh, request.user),
+            "visibility": typed["visibility"],
+        }
+    )
+    form.is_valid()
+    form.add_error(None, error.message)
+    return _render_ticket(request, fresh, reply_form=form, status=error.status_code)
 
 
 @agent_required
@@ -225,6 +261,7 @@ def ticket_action(request: HttpRequest, pk: int) -> HttpResponse:
             note_public=form.chosen_note_public(),
             assignee=assign.cleaned_data["assignee"] if assign else None,
             expected_version=form.cleaned_data["version"],
+            hold_kind=form.cleaned_data["hold_kind"] or None,
         )
     except TicketError as error:
         return _refused(request, pk, error, action_form=form)

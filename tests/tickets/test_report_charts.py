@@ -5,10 +5,10 @@ import re
 
 import pytest
 from django.conf import settings
-from django.db import connection
 from django.urls import reverse
 
 from tests.conftest import travelled
+from tests.report_queries import report_queries
 from tickets.reports import charts
 
 from .conftest import QUERY, at
@@ -84,6 +84,6 @@ def test_a_chart_takes_the_same_queries_however_many_tickets(
         life((at(2 + i % 20, 9), "report"), (at(2 + i % 20, 10), "take"))
     # session, user; backlog: by status, by age. weekly: a snapshot? (none), then the
     # report's numbers (as the summary CSV counts them).
-    expected = {"backlog": 4, "weekly": 16 if connection.vendor == "postgresql" else 20}[name]
+    expected = {"backlog": 4, "weekly": 2 + report_queries()}[name]
     with travelled(at(30, 12), mia), django_assert_num_queries(expected):
         svg(mia, name)

@@ -19,7 +19,7 @@ from django.utils import timezone
 
 from accounts.models import Role, User
 from tickets import metrics, workflow
-from tickets.models import Comment, Notification, StatusHistory, Ticket, TicketMetrics
+from tickets.models import Comment, Notification, Rating, StatusHistory, Ticket, TicketMetrics
 from tickets.status import STATUSES_WITH_ASSIGNEE, Priority, Status
 
 pytestmark = pytest.mark.django_db
@@ -195,6 +195,17 @@ def test_customers_write_only_public_replies_on_their_own_tickets(seeded):
             if author.is_customer:
                 assert not comment.is_internal, ticket.reference
                 assert comment.author_id == ticket.customer_id, ticket.reference
+
+
+def test_some_resolved_tickets_are_rated_by_their_customer_after_the_resolution(seeded):
+    ratings = list(Rating.objects.select_related("ticket"))
+    assert ratings, "the report's satisfaction section would be empty in the demo"
+    for rating in ratings:
+        assert rating.ticket.status in (Status.RESOLVED, Status.CLOSED)
+        assert rating.customer_id == rating.ticket.customer_id
+        assert rating.ticket.resolved_at <= rating.created_at <= timezone.now()
+    rated = dict(TicketMetrics.objects.filter(rating__isnull=False).values_list("ticket", "rating"))
+    assert rated == {r.ticket_id: r.score for r in ratings}
 
 
 def test_every_ticket_has_a_short_conversation(seeded):

@@ -16,6 +16,7 @@ from collections import Counter
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.utils import timezone
 
 from accounts.models import Role, User
 from tickets.demo.loading import DEFAULT_BATCH, seed_tickets
@@ -30,6 +31,7 @@ from tickets.demo.people import (
     ensure_users,
 )
 from tickets.demo.plans import COMMENTS
+from tickets.demo.ratings import rate_some
 from tickets.models import Ticket
 from tickets.status import Status
 
@@ -104,6 +106,7 @@ class Command(BaseCommand):
             workers=int(options["workers"]),
             progress=not options["no_progress"],
         )
+        rate_some(rng, now=timezone.now())
         self.report(cast, new_users, statuses)
 
     def report(self, cast: Cast, new_users: int, statuses: Counter[Status]) -> None:

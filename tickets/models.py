@@ -933,6 +933,17 @@ class TicketMetrics(models.Model):
             models.Index(fields=["first_resolved_at"], name="metrics_resolved_idx"),
             models.Index(fields=["final_resolved_at"], name="metrics_final_resolved_idx"),
             models.Index(fields=["assignee", "created_at"], name="metrics_assignee_idx"),
+            # The report's "needs attention": only the tickets concerned (reports.drill).
+            models.Index(
+                fields=["on_hold_since"],
+                condition=Q(status=Status.ON_HOLD),
+                name="metrics_waiting_idx",
+            ),
+            models.Index(
+                fields=["ticket"],
+                condition=Q(status__in=ACTIVE_STATUSES, reopen_count__gte=2),
+                name="metrics_reopened_idx",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -336,6 +336,6 @@ def test_the_report_page_takes_the_same_queries_however_many_agents(
     client.force_login(manager)
     # as test_reports' count, plus: the weekly CSAT; workload: assigned, resolved, replies and
     # notes, open load, names; the newest comments
-    expected = 2 + report_queries() + 5
+    expected = 2 + report_queries() + 7
     with travelled(at(30, 12), client), django_assert_num_queries(expected):
         client.get(reverse("reports:report"), QUERY)

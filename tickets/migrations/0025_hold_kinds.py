@@ -29,6 +29,7 @@ def guards_back(apps, schema_editor):
         return
     with schema_editor.connection.cursor() as cursor:
         for name in SQLITE_TRIGGERS:
+            # nosemgrep: helpdesk.raw-sql-formatted (the constant SQLITE_TRIGGERS, not input)
             cursor.execute(f"DROP TRIGGER IF EXISTS {name}")
         for statement in GUARDS.SQLITE:
             cursor.execute(statement)

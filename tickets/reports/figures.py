@@ -149,6 +149,10 @@ ATTENTION = {
 }
 
 
+# The reasons for attention read from the ticket itself; the others from its metrics row.
+ON_TICKET = {"breached", "soon"}
+
+
 def attention(name: str, *, now: datetime, prefix: str = "") -> Q:
     """An unfinished ticket that needs attention for this reason (Ticket fields; `prefix`
     reaches the ticket's metrics)."""

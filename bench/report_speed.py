@@ -13,9 +13,7 @@ request has had it built).
 
 import argparse
 import os
-import statistics
 import sys
-import time
 from datetime import timedelta
 from pathlib import Path
 
@@ -29,24 +27,13 @@ django.setup()
 
 from django.db import connection  # noqa: E402
 from django.test import Client  # noqa: E402
-from django.test.utils import CaptureQueriesContext  # noqa: E402
 from django.urls import reverse  # noqa: E402
 
 from accounts.models import Role, User  # noqa: E402
+from bench.measure import last_day, timed  # noqa: E402
 from tickets import reports  # noqa: E402
 from tickets.models import TicketMetrics  # noqa: E402
 from tickets.reports import snapshots as report_snapshots  # noqa: E402
-
-
-def timed(action, runs: int) -> tuple[float, float, int]:
-    times, queries = [], 0
-    for _ in range(runs):
-        with CaptureQueriesContext(connection) as captured:
-            started = time.perf_counter()
-            action()
-            times.append(time.perf_counter() - started)
-        queries = len(captured)
-    return min(times), statistics.median(times), queries
 
 
 def main() -> None:
@@ -54,12 +41,8 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=5)
     runs = parser.parse_args().runs
 
-    newest = TicketMetrics.objects.order_by("-created_at").values_list("created_at", flat=True)
-    last = newest.first()
-    if last is None:
-        sys.exit("No tickets: run manage.py seed_demo --tickets 1000000 first.")
     total = TicketMetrics.objects.count()
-    end = last.astimezone(reports.ReportFilters.within().zone).date()
+    end = last_day(seed_hint="manage.py seed_demo --tickets 1000000")
     agent = User.objects.filter(role=Role.AGENT).first()
     manager = User.objects.filter(role=Role.MANAGER).first()
     client = Client()
@@ -90,7 +73,7 @@ def main() -> None:
     print("| --- | ---: | ---: | ---: | ---: | ---: | --- | ---: |")
     for name, filters in cases:
         in_range = reports.cohort(filters).count()
-        best, median, _queries = timed(lambda f=filters: reports.build(f), runs)
+        best, median, _queries, _built = timed(lambda f=filters: reports.build(f), runs)
         params = {"start": filters.start.isoformat(), "end": filters.end.isoformat()}
         if filters.assignee_id:
             params["agent"] = filters.assignee_id
@@ -103,7 +86,7 @@ def main() -> None:
                 raise RuntimeError(f"the report answered {response.status_code}")
 
         page()  # a big range's first request has its snapshot built (Celery eager here)
-        page_best, page_median, page_queries = timed(page, runs)
+        page_best, page_median, page_queries, _response = timed(page, runs)
         served = "snapshot" if in_range > report_snapshots.live_limit() else "built"
         print(
             f"| {name} | {in_range:,} | {best * 1000:.0f} ms | {median * 1000:.0f} ms "

@@ -11,9 +11,7 @@ each whatever the number of agents), the CSAT per week, and the newest rating co
 
 import argparse
 import os
-import statistics
 import sys
-import time
 from datetime import timedelta
 from pathlib import Path
 
@@ -26,34 +24,19 @@ import django
 django.setup()
 
 from django.db import connection  # noqa: E402
-from django.test.utils import CaptureQueriesContext  # noqa: E402
 
 from accounts.models import STAFF_ROLES, User  # noqa: E402
+from bench.measure import last_day, timed  # noqa: E402
 from tickets import reports  # noqa: E402
 from tickets.models import TicketMetrics  # noqa: E402
 from tickets.reports import satisfaction, workload  # noqa: E402
-
-
-def timed(action, runs: int) -> tuple[float, float, int, object]:
-    times, queries, result = [], 0, None
-    for _ in range(runs):
-        with CaptureQueriesContext(connection) as captured:
-            started = time.perf_counter()
-            result = action()
-            times.append(time.perf_counter() - started)
-        queries = len(captured)
-    return min(times), statistics.median(times), queries, result
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=5)
     runs = parser.parse_args().runs
-    newest = TicketMetrics.objects.order_by("-created_at").values_list("created_at", flat=True)
-    last = newest.first()
-    if last is None:
-        sys.exit("No tickets: run manage.py seed_demo --agents 300 first.")
-    end = last.astimezone(reports.ReportFilters.within().zone).date()
+    end = last_day(seed_hint="manage.py seed_demo --agents 300")
     staff = User.objects.filter(role__in=STAFF_ROLES).count()
     print(
         f"{connection.vendor}, {TicketMetrics.objects.count():,} tickets, {staff} staff; "

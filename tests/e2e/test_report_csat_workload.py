@@ -11,31 +11,13 @@ from playwright.sync_api import expect
 
 from accounts.models import Role
 from accounts.services import user_create
-from tickets import services, workflow
+from tickets import services
 from tickets.models import Category
-from tickets.status import Status
 
 from .browsing import PASSWORD, SCREENSHOTS, sign_in
+from .histories import lived
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
-
-
-def resolved_and_rated(moment, customer, agent, category, score: int, comment: str) -> None:
-    with time_machine.travel(moment, tick=False):
-        ticket = services.ticket_create(
-            customer=customer,
-            created_by=customer,
-            subject="VPN drops",
-            description="Every hour",
-            category=category,
-        )
-    with time_machine.travel(moment + timedelta(minutes=10), tick=False):
-        services.ticket_take(ticket_id=ticket.pk, agent=agent)
-        services.comment_add(ticket_id=ticket.pk, author=agent, body="Looking into it")
-        workflow.transition(ticket_id=ticket.pk, to=Status.IN_PROGRESS, actor=agent)
-    with time_machine.travel(moment + timedelta(hours=1), tick=False):
-        workflow.transition(ticket_id=ticket.pk, to=Status.RESOLVED, actor=agent, note="Fixed.")
-        services.rating_add(ticket_id=ticket.pk, customer=customer, score=score, comment=comment)
 
 
 def test_satisfaction_and_workload_lead_to_their_tickets(site, new_page):
@@ -51,9 +33,33 @@ def test_satisfaction_and_workload_lead_to_their_tickets(site, new_page):
         email="mia@example.com", display_name="Mia Manager", role=Role.MANAGER, password=PASSWORD
     )
     now = timezone.now().replace(second=0, microsecond=0)
-    resolved_and_rated(now - timedelta(days=4), customer, alex, category, 5, "Quick and kind.")
-    resolved_and_rated(now - timedelta(days=3), customer, alex, category, 4, "")
-    resolved_and_rated(now - timedelta(days=2), customer, dee, category, 2, "Took two days.")
+    lived(
+        now - timedelta(days=4),
+        customer,
+        alex,
+        category,
+        resolve=True,
+        reply="Looking into it",
+        rating=(5, "Quick and kind."),
+    )
+    lived(
+        now - timedelta(days=3),
+        customer,
+        alex,
+        category,
+        resolve=True,
+        reply="Looking into it",
+        rating=(4, ""),
+    )
+    lived(
+        now - timedelta(days=2),
+        customer,
+        dee,
+        category,
+        resolve=True,
+        reply="Looking into it",
+        rating=(2, "Took two days."),
+    )
     with time_machine.travel(now - timedelta(days=1), tick=False):
         waiting = services.ticket_create(
             customer=customer, created_by=customer, subject="Mail", description="Bounced"

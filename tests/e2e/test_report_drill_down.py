@@ -4,39 +4,17 @@ import re
 from datetime import timedelta
 
 import pytest
-import time_machine
 from django.utils import timezone
 from playwright.sync_api import expect
 
 from accounts.models import Role
 from accounts.services import user_create
-from tickets import services, workflow
 from tickets.models import Category
-from tickets.status import Status
 
 from .browsing import PASSWORD, sign_in
+from .histories import lived
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
-
-
-def lived(moment, customer, agent, category, *, resolve: bool) -> None:
-    """A ticket reported at `moment`, taken and (if `resolve`) resolved an hour later."""
-    with time_machine.travel(moment, tick=False):
-        ticket = services.ticket_create(
-            customer=customer,
-            created_by=customer,
-            subject="VPN drops",
-            description="Every hour",
-            category=category,
-        )
-    with time_machine.travel(moment + timedelta(minutes=10), tick=False):
-        services.ticket_take(ticket_id=ticket.pk, agent=agent)
-        workflow.transition(ticket_id=ticket.pk, to=Status.IN_PROGRESS, actor=agent)
-    if resolve:
-        with time_machine.travel(moment + timedelta(hours=1), tick=False):
-            workflow.transition(
-                ticket_id=ticket.pk, to=Status.RESOLVED, actor=agent, note="Fixed the tunnel."
-            )
 
 
 def test_a_number_on_the_report_opens_exactly_its_tickets(site, new_page):

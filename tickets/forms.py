@@ -102,6 +102,29 @@ class TicketForm(forms.Form):
     attachments = _attachments_field()
 
 
+class AgentTicketForm(TicketForm):
+    """A ticket staff report for a customer (phone, walk-in): who it is for comes first."""
+
+    customer_email = forms.EmailField(
+        label=_("Customer's e-mail address"),
+        help_text=_("An existing customer, or a new one: they get an account and an e-mail."),
+    )
+    customer_name = OneLineFormField(
+        label=_("Customer's name"),
+        required=False,
+        max_length=150,
+        help_text=_("Only needed for a new customer."),
+    )
+    field_order = ["customer_email", "customer_name", "subject", "category", "priority"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["priority"].choices = Priority.choices
+        self.fields["priority"].help_text = ""
+        self.fields["description"].label = _("What the customer reports")
+        self.fields["description"].help_text = ""
+
+
 class ReplyForm(forms.Form):
     body = forms.CharField(
         label=_("Your reply"),
@@ -286,6 +309,7 @@ class FollowerForm(forms.Form):
 
 
 class TicketUpdateForm(forms.Form):
+    subject = forms.CharField(label=_("Subject"), max_length=limits.SUBJECT_MAX_LENGTH)
     priority = forms.ChoiceField(label=_("Priority"), choices=Priority.choices)
     category = forms.ModelChoiceField(
         label=_("Affected service"),

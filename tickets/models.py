@@ -19,6 +19,8 @@ from datetime import UTC, datetime
 from pathlib import PurePath
 
 from django.conf import settings
+from django.contrib.postgres.indexes import GinIndex
+from django.contrib.postgres.search import SearchVectorField
 from django.db import models
 from django.db.models import Case, Q, Value, When
 from django.db.models.functions import Coalesce, Now
@@ -443,18 +445,20 @@ class StatusHistory(AppendOnlyModel):
 
 
 class FieldChange(AppendOnlyModel):
-    """A recorded change that is not a status change: reassignment, priority, category."""
+    """A recorded change that is not a status change: reassignment, priority, category,
+    subject."""
 
     class Field(models.TextChoices):
         ASSIGNEE = "assignee", _("Assignee")
         PRIORITY = "priority", _("Priority")
         CATEGORY = "category", _("Affected service")
+        SUBJECT = "subject", _("Subject")
 
     ticket = models.ForeignKey(Ticket, on_delete=models.PROTECT, related_name="field_changes")
     field = models.CharField(max_length=16, choices=Field.choices)
-    # Raw values: a user or category id, or a priority code; empty for "none".
-    old_value = models.CharField(max_length=64, blank=True)
-    new_value = models.CharField(max_length=64, blank=True)
+    # Raw values: a user or category id, a priority code, a subject; empty for "none".
+    old_value = models.CharField(max_length=SUBJECT_MAX_LENGTH, blank=True)
+    new_value = models.CharField(max_length=SUBJECT_MAX_LENGTH, blank=True)
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
@@ -465,7 +469,7 @@ class FieldChange(AppendOnlyModel):
         ordering = ["created_at", "id"]
         constraints = [
             models.CheckConstraint(
-                condition=Q(field__in=["assignee", "priority", "category"]),
+                condition=Q(field__in=["assignee", "priority", "category", "subject"]),
                 name="field_change_field_valid",
             ),
             models.CheckConstraint(
@@ -498,6 +502,29 @@ class Comment(models.Model):
     def __str__(self) -> str:
         kind = "note" if self.is_internal else "reply"
         return f"{kind} by {self.author_id} on {self.ticket_id}"
+
+
+class TicketSearch(models.Model):
+    """What a search matches a ticket by, kept by PostgreSQL itself (migration 0027's
+    triggers, on every write to a ticket, its comments, its notes or its customer's name):
+    `staff` holds everything an agent may read, `customer` only what the customer may.
+
+    Unused on SQLite, which searches by LIKE (queries.search)."""
+
+    ticket = models.OneToOneField(
+        Ticket, on_delete=models.CASCADE, primary_key=True, related_name="search_document"
+    )
+    staff = SearchVectorField()
+    customer = SearchVectorField()
+
+    class Meta:
+        indexes = [
+            GinIndex(fields=["staff"], name="ticket_search_staff_idx"),
+            GinIndex(fields=["customer"], name="ticket_search_customer_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"search document of {self.ticket_id}"
 
 
 def attachment_path(instance: "Attachment", filename: str) -> str:

@@ -309,16 +309,26 @@ def ticket_take(
 
 
 @transaction.atomic
+def clean_subject(subject: str) -> str:
+    """A subject as the Ticket model keeps it (one line, not blank, not too long)."""
+    try:
+        return Ticket._meta.get_field("subject").clean(subject.strip(), None)
+    except ValidationError as error:
+        raise ValidationError({"subject": error.messages}) from error
+
+
 def ticket_update(
     *,
     ticket_id: int,
     actor: User,
     priority: Priority | str | None = None,
     category: Category | None = None,
+    subject: str | None = None,
     note: str = "",
     expected_version: int | None = None,
 ) -> Ticket:
-    """Staff change a ticket's priority or affected service; each change is recorded."""
+    """Staff change a ticket's priority, affected service or subject; each change is
+    recorded."""
     ticket = _lock(ticket_id, expected_version, actor)
     if not actor.is_agent:
         raise NotPermitted()
@@ -337,13 +347,16 @@ def ticket_update(
             (FieldChange.Field.CATEGORY, str(ticket.category_id or ""), str(category.pk))
         )
         ticket.category = category
+    if subject is not None and (subject := clean_subject(subject)) != ticket.subject:
+        changes.append((FieldChange.Field.SUBJECT, ticket.subject, subject))
+        ticket.subject = subject
     if not changes:
         return ticket
     FieldChange.objects.bulk_create(
         FieldChange(ticket=ticket, field=f, old_value=old, new_value=new, actor=actor, note=note)
         for f, old, new in changes
     )
-    # Both are on the customer's page.
+    # All are on the customer's page.
     _touch(ticket, *(field for field, _old, _new in changes), public=True)
     metrics.refresh_one(ticket.pk)  # another priority is another SLA
     return ticket

@@ -38,7 +38,14 @@ def describe(entry: StatusHistory, *, viewer: User) -> Entry:
     assignee = entry.assignee.display_name if entry.assignee else ""
     # The customer reads only the notes meant for them (workflow.note_audience).
     note = entry.note if entry.note_public or viewer.is_agent else ""
-    if source is None:
+    if source is None and entry.actor_id not in (None, entry.ticket.customer_id):
+        if not viewer.is_agent:
+            text = _("Reported for you by %(name)s") % {"name": actor}
+        elif by_viewer:
+            text = _("You reported it for the customer")
+        else:
+            text = _("Reported by %(name)s for the customer") % {"name": actor}
+    elif source is None:
         text = _("Ticket received")
     elif target == Status.ASSIGNED:
         text = _("Assigned to %(name)s") % {"name": assignee}
@@ -111,6 +118,7 @@ FIELD_TEXT = {
     FieldChange.Field.ASSIGNEE: _("Reassigned from %(old)s to %(new)s"),
     FieldChange.Field.PRIORITY: _("Priority changed from %(old)s to %(new)s"),
     FieldChange.Field.CATEGORY: _("Service changed from %(old)s to %(new)s"),
+    FieldChange.Field.SUBJECT: _("Subject changed from “%(old)s” to “%(new)s”"),
 }
 
 
@@ -150,6 +158,7 @@ def _display_names(changes: list[FieldChange]) -> dict[tuple[str, str], str]:
         for value in raw[FieldChange.Field.PRIORITY]
         if value in Priority.values
     }
+    names.update(((FieldChange.Field.SUBJECT, value), value) for value in raw["subject"])
     if ids := raw[FieldChange.Field.ASSIGNEE]:
         for pk, name in User.objects.filter(pk__in=ids).values_list("pk", "display_name"):
             names[(FieldChange.Field.ASSIGNEE, str(pk))] = name

@@ -7,6 +7,7 @@ app_name = "agent"
 urlpatterns = [
     path("", agent.queue, name="queue"),
     path("bulk/", agent.bulk, name="bulk"),
+    path("tickets/new/", agent.ticket_new, name="ticket_new"),
     path("tickets/<int:pk>/", agent.ticket_detail, name="ticket_detail"),
     path("tickets/<int:pk>/reply/", agent.ticket_reply, name="ticket_reply"),
     path("tickets/<int:pk>/action/", agent.ticket_action, name="ticket_action"),

@@ -107,6 +107,7 @@ ACCESS: dict[str, tuple[str, tuple[str, ...]]] = {
     # the agents' workspace
     "agent/": (GET, STAFF),
     "agent/bulk/": (POST, STAFF),
+    "agent/tickets/new/": (GET, STAFF),
     "agent/tickets/<int:pk>/": (GET, STAFF),
     "agent/tickets/<int:pk>/reply/": (POST, STAFF),
     "agent/tickets/<int:pk>/action/": (POST, STAFF),

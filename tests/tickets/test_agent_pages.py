@@ -274,7 +274,12 @@ def test_priority_and_category_changes_are_recorded_from_the_page(alex, make_tic
     email = Category.objects.create(name="E-mail")
     alex.post(
         reverse("agent:ticket_update", args=[ticket.pk]),
-        {"priority": "urgent", "category": email.pk, "version": ticket.version},
+        {
+            "subject": ticket.subject,
+            "priority": "urgent",
+            "category": email.pk,
+            "version": ticket.version,
+        },
     )
     assert set(FieldChange.objects.values_list("field", flat=True)) == {"priority", "category"}
     page = alex.get(detail(ticket)).content.decode()

@@ -12,11 +12,22 @@ from django.views.decorators.http import require_POST
 
 from accounts.roles import agent_required
 from helpdesk.forms import add_service_errors
-from tickets import combined, followers, limits, queries, services, timeline, versions, workflow
+from tickets import (
+    combined,
+    followers,
+    limits,
+    on_behalf,
+    queries,
+    services,
+    timeline,
+    versions,
+    workflow,
+)
 from tickets.errors import TicketError
 from tickets.forms import (
     ActionForm,
     AgentReplyForm,
+    AgentTicketForm,
     AssignForm,
     BulkForm,
     FollowerForm,
@@ -143,6 +154,7 @@ def _render_ticket(
         "reply_form": reply_form or AgentReplyForm(initial={"version": ticket.version}),
         "update_form": TicketUpdateForm(
             initial={
+                "subject": ticket.subject,
                 "priority": ticket.priority,
                 "category": ticket.category_id,
                 "version": ticket.version,
@@ -153,6 +165,39 @@ def _render_ticket(
         "now": timezone.now(),
     }
     return render(request, "agent/ticket.html", context, status=status)
+
+
+@agent_required
+def ticket_new(request: HttpRequest) -> HttpResponse:
+    """Report a problem for a customer who phoned or walked in."""
+    initial = {}
+    if customer := queries.customer_by_id(request.GET.get("customer", "")):
+        initial = {"customer_email": customer.email, "customer_name": customer.display_name}
+    form = AgentTicketForm(request.POST or None, request.FILES or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            ticket = on_behalf.ticket_create_on_behalf(
+                agent=request.user,
+                customer_email=data["customer_email"],
+                customer_name=data["customer_name"],
+                subject=data["subject"],
+                description=data["description"],
+                category=data["category"],
+                priority=data["priority"],
+                attachments=data["attachments"],
+            )
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(
+                request,
+                _("%(ref)s reported for %(name)s; they were sent its reference by e-mail.")
+                % {"ref": ticket.reference, "name": ticket.customer.display_name},
+            )
+            return redirect("agent:ticket_detail", pk=ticket.pk)
+    status = 400 if form.errors else 200
+    return render(request, "agent/ticket_new.html", {"form": form}, status=status)
 
 
 @agent_required
@@ -275,12 +320,13 @@ def ticket_update(request: HttpRequest, pk: int) -> HttpResponse:
     ticket = _ticket(request, pk)
     form = TicketUpdateForm(request.POST)
     if not form.is_valid():
-        messages.error(request, _("Choose a valid priority and service."))
+        messages.error(request, _("Give a subject and choose a valid priority and service."))
         return redirect("agent:ticket_detail", pk=ticket.pk)
     try:
         services.ticket_update(
             ticket_id=ticket.pk,
             actor=request.user,
+            subject=form.cleaned_data["subject"],
             priority=form.cleaned_data["priority"],
             category=form.cleaned_data["category"],
             expected_version=form.cleaned_data["version"],

@@ -592,6 +592,7 @@ class Notification(models.Model):
         RESOLVED = "resolved", _("Ticket resolved")
         REOPENED = "reopened", _("Ticket reopened")
         AUTO_CLOSED = "auto_closed", _("Ticket closed")
+        CLOSED = "closed", _("Ticket closed by the help desk")
         REPLY = "reply", _("New reply")
         SLA_WARNING = "sla_warning", _("SLA target due soon")
         SLA_BREACH = "sla_breach", _("SLA target breached")

@@ -33,7 +33,8 @@ State = Notification.State
 # Sent even to people who opted out of e-mail: they need these to get their problem solved
 # (or asked for them one by one, as a report digest).
 ESSENTIAL = frozenset(
-    {Event.RESOLVED, Event.ON_HOLD, Event.AUTO_CLOSED, Event.SLA_WARNING, Event.SLA_BREACH}
+    {Event.RESOLVED, Event.ON_HOLD, Event.AUTO_CLOSED, Event.CLOSED}
+    | {Event.SLA_WARNING, Event.SLA_BREACH}
     | {Event.REPORT_DIGEST}
     | Notification.ACCOUNT_EVENTS
 )
@@ -124,6 +125,8 @@ def status_changed(entry: StatusHistory, *, comment: Comment | None = None) -> N
         _queue(Event.REOPENED, ticket=ticket, recipient=ticket.assignee, history=entry)
     elif target == Status.CLOSED and entry.actor_id is None:
         _to_customer_side(Event.AUTO_CLOSED, ticket=ticket, history=entry)
+    elif target == Status.CLOSED and entry.actor_id != ticket.customer_id:
+        _to_customer_side(Event.CLOSED, ticket=ticket, history=entry)
 
 
 def _to_customer_side(
@@ -180,6 +183,7 @@ SUBJECTS = {
     Event.RESOLVED: _("Resolved"),
     Event.REOPENED: _("Reopened by the customer"),
     Event.AUTO_CLOSED: _("Closed"),
+    Event.CLOSED: _("Closed"),
     Event.REPLY: _("New reply"),
     Event.SLA_WARNING: _("SLA due soon"),
     Event.SLA_BREACH: _("SLA breached"),

@@ -204,9 +204,11 @@ ACTIONS: dict[str, ActionSpec] = {
         ActionSpec("resume", _("Resume"), bulk=True),
         _told_to_customer("resolve", _("Resolve"), note_label=_("Resolution")),
         ActionSpec("unassign", _("Unassign"), bulk=True),
+        # The customer reads why the help desk closed their ticket (and is sent it).
         ActionSpec(
             "close",
             _("Close"),
+            note_public=True,
             note_optional=True,
             confirm=True,
             destructive=True,

@@ -48,7 +48,6 @@ CASES = [
     *_staff_choice("unassign", S.ASSIGNED, "agent", ["api", "bulk"]),
     *_staff_choice("start", S.ASSIGNED, "agent", ["api", "bulk"]),
     *_staff_choice("resume", S.ON_HOLD, "agent", ["api", "bulk"]),
-    *_staff_choice("close", S.IN_PROGRESS, "manager", ["api", "bulk", "page"]),
     *_staff_choice("reopen", S.RESOLVED, "agent", ["api"]),
     # What the customer is told: always theirs to read.
     Case("hold", S.IN_PROGRESS, "agent", "api", None, CUSTOMER_READS),
@@ -57,6 +56,10 @@ CASES = [
     Case("resolve", S.IN_PROGRESS, "agent", "api", None, CUSTOMER_READS),
     Case("resolve", S.IN_PROGRESS, "agent", "bulk", None, CUSTOMER_READS),
     Case("resolve", S.IN_PROGRESS, "agent", "page", None, CUSTOMER_READS),
+    # Why the help desk closed a ticket before it was resolved.
+    Case("close", S.IN_PROGRESS, "manager", "api", None, CUSTOMER_READS),
+    Case("close", S.IN_PROGRESS, "manager", "bulk", None, CUSTOMER_READS),
+    Case("close", S.IN_PROGRESS, "manager", "page", None, CUSTOMER_READS),
     # The customer's own words.
     Case("reopen", S.RESOLVED, "customer", "api", None, CUSTOMER_READS),
     Case("reopen", S.RESOLVED, "customer", "page", None, CUSTOMER_READS),
@@ -180,7 +183,7 @@ RULE = {
     "resume": (False, True),
     "resolve": (True, False),
     "unassign": (False, True),
-    "close": (False, True),
+    "close": (True, False),
     "reopen": (False, True),
     "confirm": (True, False),
     "withdraw": (True, False),
@@ -301,8 +304,7 @@ def test_the_ticket_page_says_beside_each_note_who_reads_it(client, make_ticket,
     resolve = html[html.index('for="note-resolve"') :][:400]
     assert "(the customer reads this)" in resolve and 'name="note_public"' not in resolve
     close = html[html.index('for="note-close"') :][:600]
-    assert "(staff only)" in close
-    assert 'name="note_public"' in close and "Show this note to the customer" in close
+    assert "(the customer reads this)" in close and 'name="note_public"' not in close
 
 
 def test_the_customers_page_says_the_help_desk_reads_their_reason(client, make_ticket, customer):
@@ -319,7 +321,8 @@ def test_the_bulk_form_says_who_reads_each_actions_note(client, make_ticket, man
     html = client.get(reverse("agent:queue") + "?view=all").content.decode()
     hint = html[html.index('id="bulk-note-audience"') :]
     hint = hint[: hint.index("</p>")]
-    assert "Put on hold: the customer" in hint and "Resolve: the customer" in hint
-    for label in ["Assign to me", "Start work", "Resume", "Unassign", "Close"]:
+    for label in ["Put on hold", "Resolve", "Close"]:
+        assert f"{label}: the customer" in hint
+    for label in ["Assign to me", "Start work", "Resume", "Unassign"]:
         assert f"{label}: staff only" in hint
     assert 'name="note_public"' in html

@@ -2,6 +2,7 @@
 
 from datetime import timedelta
 
+import pytest
 from django.core import mail
 from django.utils import timezone
 
@@ -129,6 +130,11 @@ def test_no_internal_note_reaches_any_mail_of_any_kind(
             )
         Ticket.objects.filter(pk=ticket.pk).update(resolved_at=timezone.now() - timedelta(days=8))
         services.tickets_auto_close(older_than_days=7)
+        duplicate = make_ticket(Status.IN_PROGRESS)
+        services.comment_add(ticket_id=duplicate.pk, author=agent, body=SECRET, internal=True)
+        workflow.transition(
+            ticket_id=duplicate.pk, to=Status.CLOSED, actor=manager, note="A duplicate"
+        )
 
     assert set(Notification.objects.values_list("event", flat=True)) == TICKET_EVENTS
     for row in Notification.objects.all():
@@ -146,3 +152,24 @@ def test_markup_in_a_subject_is_escaped_in_the_html_mail(customer):
     html = html_of(notifications.render(only(Event.RECEIVED)))
     assert "<script>" not in html and "&lt;script&gt;" in html
     assert ticket.subject in notifications.render(only(Event.RECEIVED)).subject
+
+
+@pytest.mark.parametrize("source", [Status.IN_PROGRESS, Status.RESOLVED])
+def test_a_customer_is_told_why_the_help_desk_closed_their_ticket(
+    make_ticket, customer, manager, source, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        ticket = make_ticket(source)
+        workflow.transition(
+            ticket_id=ticket.pk,
+            to=Status.CLOSED,
+            actor=manager,
+            note="Reported twice; we work on it in the other ticket.",
+        )
+    told = Notification.objects.get(event=Notification.Event.CLOSED)
+    assert told.recipient == customer
+    message = delivery.compose(told)
+    assert "closed by the help desk" in message.body
+    assert ("before it was resolved" in message.body) == (source != Status.RESOLVED)
+    for text in (message.body, html_of(message)):
+        assert "Reported twice; we work on it in the other ticket." in text

@@ -40,6 +40,7 @@ BULK_TABLES = [
     "tickets_statushistory",
     "tickets_comment",
     "tickets_ticketmetrics",
+    "tickets_ticketsearch",
 ]
 
 

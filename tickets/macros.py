@@ -48,9 +48,13 @@ PLACEHOLDERS: dict[str, Callable[[Ticket, User], str]] = {
     "agent_first_name": lambda ticket, agent: _first_word(agent.display_name),
     "service": lambda ticket, agent: ticket.category.name if ticket.category_id else "",
 }
-PLACEHOLDER_HELP = gettext_lazy("Placeholders: %(names)s.") % {
-    "names": ", ".join("{{ %s }}" % name for name in PLACEHOLDERS)  # noqa: UP031
-}
+
+
+def placeholder_help() -> str:
+    names = ", ".join("{{ %s }}" % name for name in PLACEHOLDERS)  # noqa: UP031
+    return _("Placeholders: %(names)s.") % {"names": names}
+
+
 _PLACEHOLDER = re.compile(r"\{\{\s*([a-z_]+)\s*\}\}")
 
 

@@ -26,7 +26,7 @@ def macro_list(request: HttpRequest) -> HttpResponse:
             "q": q,
             "shared": [m for m in found if m.is_shared],
             "personal": [m for m in found if not m.is_shared],
-            "placeholder_help": macros.PLACEHOLDER_HELP,
+            "placeholder_help": macros.placeholder_help(),
         },
     )
 
@@ -35,7 +35,7 @@ def _form_page(request, form: MacroForm, macro: Macro | None, status: int = 200)
     return render(
         request,
         "agent/macro_form.html",
-        {"form": form, "macro": macro, "placeholder_help": macros.PLACEHOLDER_HELP},
+        {"form": form, "macro": macro, "placeholder_help": macros.placeholder_help()},
         status=status,
     )
 

@@ -276,6 +276,8 @@ class AgentReplyForm(forms.Form):
     )
     version = forms.IntegerField(min_value=1, widget=forms.HiddenInput)
     attachments = _attachments_field()
+    # The macro the reply was written from (tickets.macros): counted, and its priority set.
+    macro = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)
 
     def clean(self):
         data = super().clean()
@@ -402,3 +404,37 @@ class DigestSubscriptionForm(ReportFilterForm):
             "category_id": data["category"].pk if data.get("category") else None,
             "priority": data.get("priority") or "",
         }
+
+
+class MacroForm(forms.Form):
+    """A macro as its keeper writes it; tickets.macros.macro_save decides."""
+
+    title = OneLineFormField(label=_("Title"), max_length=120)
+    body = forms.CharField(
+        label=_("Text"),
+        widget=forms.Textarea(attrs={"rows": 8}),
+        max_length=limits.MESSAGE_MAX_LENGTH,
+    )
+    shared = forms.BooleanField(
+        label=_("Shared with every agent"), required=False, help_text=_("Managers only.")
+    )
+    set_priority = forms.ChoiceField(
+        label=_("Set the priority to"),
+        choices=[("", _("Leave as it is")), *Priority.choices],
+        required=False,
+    )
+    target_status = forms.ChoiceField(
+        label=_("Then move the ticket to"),
+        choices=[("", _("Leave as it is")), *Status.choices],
+        required=False,
+    )
+    hold_kind = forms.ChoiceField(
+        label=_("Waiting for (with On hold)"),
+        choices=[("", "—"), *HoldKind.choices],
+        required=False,
+    )
+
+
+class MacroSearchForm(forms.Form):
+    macro_q = forms.CharField(required=False, max_length=limits.SEARCH_MAX_LENGTH)
+    macro = forms.IntegerField(required=False, min_value=1)

@@ -30,7 +30,7 @@ from django.utils.translation import gettext_lazy as _
 from helpdesk.fields import OneLineCharField
 
 from .errors import TicketChanged
-from .limits import RATING_COMMENT_MAX_LENGTH, SUBJECT_MAX_LENGTH
+from .limits import MESSAGE_MAX_LENGTH, RATING_COMMENT_MAX_LENGTH, SUBJECT_MAX_LENGTH
 from .status import (
     ACTIVE_STATUSES,
     PRIORITY_RANK,
@@ -1146,3 +1146,60 @@ class DigestDelivery(models.Model):
 
     def __str__(self) -> str:
         return f"digest {self.subscription_id} for {self.period_start}"
+
+
+# --- Macros -------------------------------------------------------------------------------
+
+
+class Macro(models.Model):
+    """A canned response: a text with placeholders (tickets.macros renders them) and what the
+    reply sent from it may also do — set a priority, move the ticket (with a hold's kind).
+    Shared (no owner: managers keep them) or one agent's own."""
+
+    title = OneLineCharField(_("title"), max_length=120)
+    body = models.TextField(_("text"), max_length=MESSAGE_MAX_LENGTH)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="macros",
+        verbose_name=_("owner"),
+        help_text=_("Empty: shared with every agent."),
+    )
+    set_priority = models.CharField(
+        _("set priority"), max_length=16, choices=Priority.choices, blank=True, default=""
+    )
+    target_status = models.CharField(
+        _("then move to"), max_length=16, choices=Status.choices, blank=True, default=""
+    )
+    hold_kind = models.CharField(
+        _("waiting for"), max_length=16, choices=HoldKind.choices, blank=True, default=""
+    )
+    usage_count = models.PositiveIntegerField(_("times used"), default=0, editable=False)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    updated_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        ordering = ["title", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(hold_kind="") | Q(target_status=Status.ON_HOLD),
+                name="macro_hold_kind_only_with_hold",
+            ),
+        ]
+        indexes = [models.Index(fields=["owner", "title"], name="macro_owner_title_idx")]
+
+    def __str__(self) -> str:
+        return self.title
+
+    @property
+    def is_shared(self) -> bool:
+        return self.owner_id is None
+
+    @property
+    def then(self) -> str:
+        """The composer's "Send and …" value for the move (AgentReplyForm.then), or ""."""
+        if not self.target_status:
+            return ""
+        return f"{self.target_status}:{self.hold_kind}" if self.hold_kind else self.target_status

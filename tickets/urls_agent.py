@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import agent, files
+from .views import agent, files, macros
 
 app_name = "agent"
 
@@ -12,6 +12,15 @@ urlpatterns = [
     path("tickets/<int:pk>/reply/", agent.ticket_reply, name="ticket_reply"),
     path("tickets/<int:pk>/action/", agent.ticket_action, name="ticket_action"),
     path("tickets/<int:pk>/update/", agent.ticket_update, name="ticket_update"),
+    path(
+        "tickets/<int:pk>/macros/<int:macro_id>/",
+        macros.macro_preview,
+        name="macro_preview",
+    ),
+    path("macros/", macros.macro_list, name="macro_list"),
+    path("macros/new/", macros.macro_new, name="macro_new"),
+    path("macros/<int:pk>/", macros.macro_edit, name="macro_edit"),
+    path("macros/<int:pk>/delete/", macros.macro_delete, name="macro_delete"),
     path("emails/<int:pk>/", files.original_email, name="original_email"),
     path("tickets/<int:pk>/followers/", agent.follower_add, name="follower_add"),
     path(

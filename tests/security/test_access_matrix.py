@@ -34,7 +34,7 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 
 from accounts.tokens import api_token_create
-from tickets import services
+from tickets import macros, services
 from tickets.models import (
     DigestSubscription,
     Holiday,
@@ -116,6 +116,12 @@ ACCESS: dict[str, tuple[str, tuple[str, ...]]] = {
     "agent/emails/<int:pk>/": (GET, STAFF),
     "agent/tickets/<int:pk>/followers/": (POST, STAFF),
     "agent/tickets/<int:pk>/followers/<int:user_id>/remove/": (POST, STAFF),
+    # macros: a shared one is used by all staff and kept by managers (tests/tickets/test_macros.py)
+    "agent/tickets/<int:pk>/macros/<int:macro_id>/": (GET, STAFF),
+    "agent/macros/": (GET, STAFF),
+    "agent/macros/new/": (GET, STAFF),
+    "agent/macros/<int:pk>/": (GET, MANAGERS),
+    "agent/macros/<int:pk>/delete/": (POST, MANAGERS),
     # reports
     "reports/": (GET, MANAGERS),
     "reports/summary.csv": (GET, MANAGERS),
@@ -275,6 +281,7 @@ def world(customer, neighbour, agent, other_agent, manager, make_ticket, categor
         "workinghours": WorkingHours.objects.first(),
         "holiday": Holiday.objects.create(date="2030-12-25", name="Christmas"),
         "digest": DigestSubscription.objects.create(manager=manager, frequency="weekly"),
+        "macro": macros.macro_save(actor=manager, title="Thanks", body="Thank you", shared=True),
     }
     people = {
         "anonymous": None,
@@ -294,6 +301,8 @@ def _pk(objects: dict, route: str) -> str:
         return str(objects["email"].pk)
     if "tokens/<int:pk>" in route:
         return str(objects["token"].pk)
+    if "agent/macros/<int:pk>" in route:
+        return str(objects["macro"].pk)
     if "digests/<int:pk>" in route:
         return str(objects["digest"].pk)
     return str(objects["ticket"].pk)
@@ -315,6 +324,7 @@ def url_for(route: str, objects: dict) -> str:
     path = path.replace("<slug:name>", "weekly")
     path = path.replace("<id>", str(objects["user"].pk))
     path = path.replace("<int:user_id>", str(objects["user"].pk))
+    path = path.replace("<int:macro_id>", str(objects["macro"].pk))
     if "<path:content_type_id>" in path:
         ticket_type = ContentType.objects.get_for_model(objects["ticket"])
         path = path.replace("<path:content_type_id>", str(ticket_type.pk))

@@ -67,6 +67,7 @@ def test_the_rating_costs_the_agent_page_no_query(
     client = signed_in(agent)
     # session, user, ticket (+customer, assignee, service, and the rating: a one-to-one
     # join), followers, the e-mail that opened it, history, field changes, the customer's
-    # other tickets, opening attachments, comments (none: no attachments to fetch), services
-    with django_assert_num_queries(11):
+    # other tickets, opening attachments, comments (none: no attachments to fetch), services,
+    # the macros for the composer's picker
+    with django_assert_num_queries(12):
         client.get(reverse("agent:ticket_detail", args=[ticket.pk]))

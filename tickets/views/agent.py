@@ -1,5 +1,7 @@
 """The agent workspace: the queue, the ticket page, replies and notes, bulk actions."""
 
+from functools import partial
+
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
@@ -16,6 +18,7 @@ from tickets import (
     combined,
     followers,
     limits,
+    macros,
     on_behalf,
     queries,
     services,
@@ -31,6 +34,7 @@ from tickets.forms import (
     AssignForm,
     BulkForm,
     FollowerForm,
+    MacroSearchForm,
     QueueFilterForm,
     TicketUpdateForm,
 )
@@ -136,7 +140,14 @@ def _render_ticket(
 ) -> HttpResponse:
     user = request.user
     actions = workflow.available_actions(user=user, ticket=ticket)
+    picker = _macro_picker(request, ticket)
+    if reply_form is None:
+        initial = {"version": ticket.version}
+        if picker["preview"]:
+            initial.update(body=picker["preview"].body, macro=picker["preview"].macro.pk)
+        reply_form = AgentReplyForm(initial=initial)
     context = {
+        "macro_picker": picker,
         "ticket": ticket,
         "followers": list(followers.followers_of(ticket=ticket, viewer=user)),
         "follower_form": follower_form or FollowerForm(),
@@ -151,7 +162,7 @@ def _render_ticket(
         "hold_kinds": HoldKind.choices,
         "version": versions.seen_by(ticket, user),
         "agents": _agents_if_chosen(actions),
-        "reply_form": reply_form or AgentReplyForm(initial={"version": ticket.version}),
+        "reply_form": reply_form,
         "update_form": TicketUpdateForm(
             initial={
                 "subject": ticket.subject,
@@ -165,6 +176,22 @@ def _render_ticket(
         "now": timezone.now(),
     }
     return render(request, "agent/ticket.html", context, status=status)
+
+
+def _macro_picker(request: HttpRequest, ticket: Ticket) -> dict:
+    """The composer's macros: those matching ?macro_q=, and the one chosen by ?macro=
+    applied to this ticket (its preview), for pages without scripts."""
+    search = MacroSearchForm(request.GET)
+    data = search.cleaned_data if search.is_valid() else {}
+    q = data.get("macro_q") or ""
+    found = list(macros.macros_for(user=request.user, q=q)[: macros.PICKER_SIZE])
+    chosen = data.get("macro")
+    preview = None
+    if chosen and request.method == "GET":
+        macro = macros.macros_for(user=request.user).filter(pk=chosen).first()
+        if macro is not None:
+            preview = macros.macro_preview(macro=macro, ticket=ticket, agent=request.user)
+    return {"q": q, "macros": found, "preview": preview}
 
 
 @agent_required
@@ -236,8 +263,16 @@ def ticket_reply(request: HttpRequest, pk: int) -> HttpResponse:
     if form.is_valid():
         data = form.cleaned_data
         internal = data["visibility"] == "internal"
+        macro = (
+            macros.macros_for(user=request.user).filter(pk=data["macro"]).first()
+            if data["macro"]
+            else None
+        )
+        reply = combined.reply_and_move
+        if macro is not None:
+            reply = partial(macros.reply_from_macro, macro=macro)
         try:
-            moved = combined.reply_and_move(
+            moved = reply(
                 ticket_id=ticket.pk,
                 actor=request.user,
                 body=data["body"],
@@ -253,7 +288,10 @@ def ticket_reply(request: HttpRequest, pk: int) -> HttpResponse:
         except TicketError as error:
             return _reply_refused(request, pk, error, typed=data)
         else:
-            messages.success(request, _reply_done(internal=internal, moved=moved))
+            # "draft-sent" tells static/js/drafts.js to forget this ticket's draft.
+            messages.success(
+                request, _reply_done(internal=internal, moved=moved), extra_tags="draft-sent"
+            )
             return redirect("agent:ticket_detail", pk=ticket.pk)
     return _render_ticket(request, ticket, reply_form=form, status=400)
 
@@ -279,6 +317,7 @@ def _reply_refused(request, pk: int, error: TicketError, *, typed: dict) -> Http
             "note": typed["note"],
             "version": versions.seen_by(fresh, request.user),
             "visibility": typed["visibility"],
+            "macro": typed["macro"],
         }
     )
     form.is_valid()

@@ -142,7 +142,8 @@ def ticket_reply(request: HttpRequest, pk: int) -> HttpResponse:
                 request, ticket, reply_form=form, error=error.message, status=error.status_code
             )
         else:
-            messages.success(request, _("Your reply has been sent."))
+            # "draft-sent" tells static/js/drafts.js to forget this ticket's draft.
+            messages.success(request, _("Your reply has been sent."), extra_tags="draft-sent")
             return redirect("portal:ticket_detail", pk=ticket.pk)
     return _render_ticket(request, ticket, reply_form=form, status=400 if form.errors else 200)
 

@@ -1,6 +1,7 @@
 """Forms for the account pages. They parse and check what was typed; services do the writing."""
 
 from django import forms
+from django.conf import settings
 from django.contrib.auth import forms as auth_forms
 from django.contrib.auth.password_validation import password_validators_help_texts
 from django.core.exceptions import ValidationError
@@ -10,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from helpdesk.fields import OneLineFormField
 from helpdesk.forms import add_service_errors
 
+from . import time_zones
 from .models import DISPLAY_NAME_MAX_LENGTH, EMAIL_MAX_LENGTH, TOKEN_NAME_MAX_LENGTH, User
 
 
@@ -70,6 +72,11 @@ class ProfileForm(ServiceErrorsMixin, forms.Form):
             "ticket or a question we need answered, are sent even when this is off."
         ),
     )
+    time_zone = forms.ChoiceField(
+        label=_("Time zone"),
+        required=False,
+        help_text=_("Times on pages (on hover, beside “3 hours ago”) are shown in it."),
+    )
     current_password = forms.CharField(
         label=_("Current password"),
         required=False,
@@ -77,6 +84,13 @@ class ProfileForm(ServiceErrorsMixin, forms.Form):
         help_text=_("Needed only to change your e-mail address."),
         widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
     )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        default = _("The help desk's (%(zone)s)") % {"zone": settings.HELPDESK_TIME_ZONE}
+        self.fields["time_zone"].choices = [("", default)] + [
+            (name, name.replace("_", " ")) for name in time_zones.names()
+        ]
 
     @classmethod
     def initial_for(cls, user: User) -> dict:

@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from helpdesk.fields import OneLineCharField
 
+from . import time_zones
 from .identity import normalize_email, skeleton
 
 
@@ -83,6 +84,10 @@ class User(AbstractBaseUser, PermissionsMixin):
         help_text=_("Essential messages (such as a resolution) are sent regardless."),
     )
     date_joined = models.DateTimeField(_("date joined"), default=timezone.now)
+    # Blank: the help desk's own (HELPDESK_TIME_ZONE). Pages only; the API speaks UTC.
+    time_zone = models.CharField(
+        _("time zone"), max_length=64, blank=True, validators=[time_zones.validate]
+    )
 
     objects = UserManager()
 

@@ -27,7 +27,7 @@ EMAIL_CHANGE_NEEDS_PASSWORD = gettext_noop(
     "Enter your current password to change your e-mail address."
 )
 
-PROFILE_FIELDS = ("display_name", "email", "notify_by_email")
+PROFILE_FIELDS = ("display_name", "email", "notify_by_email", "time_zone")
 
 # How a user came to have a new password; also the reason logged. "first_password": a new
 # account's first one, chosen through the link of its welcome e-mail.
@@ -116,8 +116,10 @@ def user_update_profile(
     email: str,
     notify_by_email: bool,
     current_password: str | None = None,
+    time_zone: str | None = None,
 ) -> User:
     """Change what a user may change about themselves; the role is not among it.
+    `time_zone`: None leaves it as it is; "" is the help desk's.
 
     A new e-mail address (the login, and where password resets go) needs the current password,
     so that someone at an unattended session cannot take the account over.
@@ -130,6 +132,7 @@ def user_update_profile(
         "display_name": display_name.strip(),
         "email": email,
         "notify_by_email": bool(notify_by_email),
+        "time_zone": user.time_zone if time_zone is None else time_zone.strip(),
     }
     changed = [name for name in PROFILE_FIELDS if getattr(user, name) != values[name]]
     if not changed:

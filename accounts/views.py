@@ -186,6 +186,7 @@ class ProfileView(LoginRequiredMixin, FormView):
                 email=data["email"],
                 notify_by_email=data["notify_by_email"],
                 current_password=data["current_password"],
+                time_zone=data["time_zone"],
             )
         except ValidationError as error:
             form.add_service_error(error)

@@ -103,7 +103,7 @@ def ticket_created(ticket: Ticket, *, acknowledge: bool = True, detail: dict | N
 
 def tells_customer_side(target: Status | str | None) -> bool:
     """Whether a change to `target` by staff sends the customer side a message."""
-    return target in (Status.RESOLVED, Status.ON_HOLD)
+    return target in (Status.RESOLVED, Status.ON_HOLD, Status.CLOSED)
 
 
 def status_changed(entry: StatusHistory, *, comment: Comment | None = None) -> None:
@@ -126,7 +126,7 @@ def status_changed(entry: StatusHistory, *, comment: Comment | None = None) -> N
     elif target == Status.CLOSED and entry.actor_id is None:
         _to_customer_side(Event.AUTO_CLOSED, ticket=ticket, history=entry)
     elif target == Status.CLOSED and entry.actor_id != ticket.customer_id:
-        _to_customer_side(Event.CLOSED, ticket=ticket, history=entry)
+        _to_customer_side(Event.CLOSED, ticket=ticket, history=entry, comment=comment)
 
 
 def _to_customer_side(

@@ -261,8 +261,9 @@ def test_a_manager_sends_and_closes_and_the_customer_gets_the_reply(make_ticket,
 
     last = ticket.history.order_by("created_at", "id").last()
     assert (last.from_status, last.to_status, last.note) == ("in_progress", "closed", ANSWER)
-    assert not last.note_public  # a manager's close is for staff; the reply is the message
-    assert (Event.REPLY, customer.email) in sent_after_creation(ticket)
+    # The customer reads why: one message, the reply and the closing in one.
+    assert last.note_public
+    assert sent_after_creation(ticket) == [(Event.CLOSED, customer.email)]
 
 
 def test_a_manager_resolves_an_unassigned_ticket_by_taking_it(make_ticket, manager):

@@ -7,6 +7,7 @@ from django.utils.timesince import timesince, timeuntil
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 
+from accounts import time_zones
 from tickets.status import HoldKind, Status
 
 register = template.Library()
@@ -70,16 +71,18 @@ def waits_for_customer(ticket) -> bool:
 PRIORITY_SIGNS = {"urgent": "▲▲", "high": "▲", "low": "▽"}
 
 
-@register.simple_tag
-def time_ago(when: datetime) -> str:
-    """A moment as "3 hours ago", the exact time on hover and for machines."""
-    local = timezone.localtime(when)
+@register.simple_tag(takes_context=True)
+def time_ago(context, when: datetime) -> str:
+    """A moment as "3 hours ago"; on hover the exact time in the viewer's time zone (theirs
+    or the help desk's), and for machines with its offset."""
+    request = context.get("request")
+    local = timezone.localtime(when, time_zones.zone_for(getattr(request, "user", None)))
     # The exact time as digits (year first: unambiguous in any language, and without the
     # locale machinery, which costs more than the rest of the queue's row).
     return format_html(
         '<time datetime="{}" title="{}">{}</time>',
         local.isoformat(),
-        local.strftime("%Y-%m-%d %H:%M"),
+        local.strftime("%Y-%m-%d %H:%M %Z"),
         ago(when),
     )
 

@@ -334,6 +334,9 @@ class BulkForm(NoteAudienceMixin, forms.Form):
         label=_("Reason or note"), required=False, max_length=limits.NOTE_MAX_LENGTH
     )
     note_public = forms.BooleanField(label=NOTE_PUBLIC_LABEL, required=False)
+    hold_kind = forms.ChoiceField(
+        label=_("Waiting for (to hold)"), choices=HoldKind.choices, required=False
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -345,6 +348,9 @@ class BulkForm(NoteAudienceMixin, forms.Form):
         data = super().clean()
         if data.get("action") == "assign" and not data.get("assignee"):
             self.add_error("assignee", _("Choose the agent to assign the tickets to."))
+        # What a hold waits for goes with holding only; another action leaves it unsaid.
+        if data.get("action") != "hold":
+            data["hold_kind"] = ""
         return data
 
 

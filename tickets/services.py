@@ -428,6 +428,7 @@ def tickets_bulk_act(
     note: str = "",
     note_public: bool | None = None,
     assignee: User | None = None,
+    hold_kind: HoldKind | str | None = None,
 ) -> list[BulkOutcome]:
     """The same action on many tickets, each through its own service call and transaction:
     one ticket refusing does not undo the others, and each refusal says why.
@@ -462,6 +463,7 @@ def tickets_bulk_act(
                 note=note,
                 note_public=note_public,
                 assignee=assignee,
+                hold_kind=hold_kind,
             )
         except Ticket.DoesNotExist:
             outcomes.append(BulkOutcome(ticket_id, str(NO_SUCH_TICKET)))

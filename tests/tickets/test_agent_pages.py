@@ -333,6 +333,19 @@ def test_bulk_resolve_needs_the_note_for_each(alex, make_ticket):
     assert set(Ticket.objects.values_list("status", flat=True)) == {"resolved"}
 
 
+def test_bulk_hold_says_what_the_tickets_wait_for(alex, make_ticket):
+    a, b = make_ticket(Status.IN_PROGRESS), make_ticket(Status.IN_PROGRESS)
+    form = {"tickets": [a.pk, b.pk], "note": "Waiting for the supplier's part"}
+    alex.post(reverse("agent:bulk"), {**form, "action": "hold", "hold_kind": "third_party"})
+    assert set(Ticket.objects.values_list("status", "hold_kind")) == {("on_hold", "third_party")}
+    # With another action the choice is left unsaid, not refused.
+    response = alex.post(
+        reverse("agent:bulk"), {**form, "action": "start", "hold_kind": "third_party"}
+    )
+    assert response.status_code == 302
+    assert set(Ticket.objects.values_list("status", flat=True)) == {"in_progress"}
+
+
 def test_bulk_without_a_needed_reason_says_so_once_and_keeps_what_was_typed(alex, make_ticket):
     """The reason is checked before any ticket is tried: one message naming the tickets that
     need it, nothing changed, and the form comes back as it was sent."""

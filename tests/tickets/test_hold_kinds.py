@@ -243,6 +243,21 @@ def test_the_report_counts_holds_by_kind(make_ticket, agent):
     ]
 
 
+def test_the_summary_csv_and_the_api_count_holds_by_kind(client, make_ticket, agent, manager):
+    ticket = make_ticket(Status.IN_PROGRESS)
+    hold(ticket, agent, HoldKind.THIRD_PARTY)
+    day = ticket.created_at.date()
+    query = {"start": (day - ONE_DAY).isoformat(), "end": (day + ONE_DAY).isoformat()}
+    client.force_login(manager)
+
+    response = client.get(reverse("reports:summary_csv"), query)
+    csv = b"".join(response.streaming_content).decode()
+    api = client.get(reverse("api:report-summary"), query).json()
+
+    assert "holds_by_kind:customer,0," in csv and "holds_by_kind:third_party,1," in csv
+    assert api["holds_by_kind"] == {"customer": 0, "third_party": 1}
+
+
 def test_the_queue_labels_what_a_ticket_on_hold_waits_for(client, make_ticket, agent):
     ticket = make_ticket(Status.IN_PROGRESS)
     hold(ticket, agent, HoldKind.THIRD_PARTY)

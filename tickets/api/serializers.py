@@ -807,6 +807,10 @@ class ReportSummarySerializer(serializers.Serializer):
     reopen_rate = serializers.FloatField(allow_null=True, help_text="Percent.")
     response_sla_percent = serializers.FloatField(allow_null=True)
     resolution_sla_percent = serializers.FloatField(allow_null=True)
+    holds_by_kind = serializers.SerializerMethodField(
+        help_text="How many times the tickets reported in the range were put on hold, by what "
+        "they waited for (`customer`, `third_party`)."
+    )
     backlog_by_status = serializers.SerializerMethodField()
     backlog_by_age = serializers.SerializerMethodField()
     weekly = serializers.SerializerMethodField()
@@ -825,6 +829,10 @@ class ReportSummarySerializer(serializers.Serializer):
     def get_computed_at(self, report: reports.Report) -> str | None:
         when = self.context.get("computed_at")
         return serializers.DateTimeField().to_representation(when) if when else None
+
+    @extend_schema_field(serializers.DictField(child=serializers.IntegerField()))
+    def get_holds_by_kind(self, report: reports.Report) -> dict[str, int]:
+        return {kind: count for kind, _label, count in report.holds_by_kind_shown}
 
     @extend_schema_field(CountSerializer(many=True))
     def get_backlog_by_status(self, report: reports.Report) -> list[dict]:

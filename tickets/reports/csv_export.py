@@ -188,6 +188,8 @@ def summary_rows(report: Report, *, typed: bool = False) -> Iterator[list]:
         ("resolution_sla_percent", report.resolution_sla_percent),
     ]:
         yield [name, "", "", "", "", as_percent(value)]
+    for kind, _label, count in report.holds_by_kind_shown:
+        yield [f"holds_by_kind:{kind}", count, "", "", "", ""]
     for label, count in report.backlog_by_status:
         yield [f"backlog_status:{label}", count, "", "", "", ""]
     for label, count in report.backlog_by_age:

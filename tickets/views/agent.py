@@ -87,6 +87,7 @@ def queue(request: HttpRequest) -> HttpResponse:
             "bulk_draft": request.session.pop(BULK_DRAFT, None) or {},
             "bulk_actions": bulk_actions,
             "bulk_audiences": workflow.bulk_note_audiences(user=request.user),
+            "hold_kinds": HoldKind.choices,
             "agents": _agents_if_chosen(bulk_actions),
             "now": timezone.now(),
             "drill_down": _drill_down(request.user, filters, query),
@@ -439,6 +440,7 @@ def bulk(request: HttpRequest) -> HttpResponse:
             note=form.cleaned_data["note"],
             note_public=form.chosen_note_public(),
             assignee=form.cleaned_data["assignee"],
+            hold_kind=form.cleaned_data["hold_kind"] or None,
         )
     except ValidationError as error:
         for message in error.messages:
@@ -471,6 +473,7 @@ def _back_with_draft(request: HttpRequest, back: str, *, tickets: list[int] | No
         "assignee": request.POST.get("assignee", "")[:20],
         "note": request.POST.get("note", "")[: limits.NOTE_MAX_LENGTH],
         "note_public": bool(request.POST.get("note_public")),
+        "hold_kind": request.POST.get("hold_kind", "")[:20],
         "tickets": chosen[:QUEUE_PAGE_SIZE],
     }
     return redirect(back)

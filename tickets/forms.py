@@ -354,6 +354,11 @@ class BulkForm(NoteAudienceMixin, forms.Form):
         return data
 
 
+class SavedViewForm(forms.Form):
+    name = OneLineFormField(label=_("Name"), max_length=80)
+    shared = forms.BooleanField(label=_("Share with every agent"), required=False)
+
+
 class ReportFilterForm(forms.Form):
     """The report's range and slice, all in the URL so a view can be bookmarked."""
 

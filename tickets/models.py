@@ -23,7 +23,7 @@ from django.contrib.postgres.indexes import GinIndex
 from django.contrib.postgres.search import SearchVectorField
 from django.db import models
 from django.db.models import Case, Q, Value, When
-from django.db.models.functions import Coalesce, Now
+from django.db.models.functions import Coalesce, Lower, Now
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -1203,3 +1203,35 @@ class Macro(models.Model):
         if not self.target_status:
             return ""
         return f"{self.target_status}:{self.hold_kind}" if self.hold_kind else self.target_status
+
+
+class SavedView(models.Model):
+    """A queue view kept under a name: its tab, filters, search and sort as the queue's own
+    query string (tickets.saved_views keeps it clean). An agent's own, or shared (no owner:
+    managers keep them)."""
+
+    name = OneLineCharField(_("name"), max_length=80)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="saved_views",
+        help_text=_("Empty: shared with every agent."),
+    )
+    query = models.CharField(max_length=1000)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        ordering = ["name", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                "owner", Lower("name"), name="saved_view_name_unique_per_owner"
+            ),
+            models.UniqueConstraint(
+                Lower("name"), condition=Q(owner__isnull=True), name="saved_view_shared_unique"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name

@@ -4,7 +4,7 @@ from functools import partial
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -21,6 +21,7 @@ from tickets import (
     macros,
     on_behalf,
     queries,
+    saved_views,
     services,
     timeline,
     versions,
@@ -36,9 +37,10 @@ from tickets.forms import (
     FollowerForm,
     MacroSearchForm,
     QueueFilterForm,
+    SavedViewForm,
     TicketUpdateForm,
 )
-from tickets.models import Ticket, TicketFollower
+from tickets.models import SavedView, Ticket, TicketFollower
 from tickets.reports import figures
 from tickets.reports.filters import RESOLVED_BASIS
 from tickets.status import HoldKind
@@ -91,6 +93,9 @@ def queue(request: HttpRequest) -> HttpResponse:
             "agents": _agents_if_chosen(bulk_actions),
             "now": timezone.now(),
             "drill_down": _drill_down(request.user, filters, query),
+            "saved_views": _saved_views(request.user, query),
+            "sort_links": _sort_links(filters.sort, query),
+            "filters_active": any(query.get(key) for key in QUEUE_FILTER_KEYS),
         },
         status=200 if not form.errors else 400,
     )
@@ -110,6 +115,86 @@ def _drill_down(user, filters: queries.QueueFilters, query) -> dict | None:
         "count": queries.queue_tickets(user, filters).count(),
         "clear_query": without.urlencode(),
     }
+
+
+# The filters folded away under "Filters" (the search and the tabs stay in sight).
+QUEUE_FILTER_KEYS = ("status", "priority", "category", "assignee", "sla")
+
+# The sortable column headers, by the sort each stands for, and how aria-sort reads it (age:
+# oldest first is the greatest age first).
+SORTED_COLUMN = {"priority": "priority", "sla": "sla", "oldest": "age", "newest": "age"}
+SORT_DIRECTION = {
+    "priority": "ascending",
+    "sla": "ascending",
+    "oldest": "descending",
+    "newest": "ascending",
+}
+
+
+def _sort_links(current: str, query) -> dict[str, dict]:
+    """Each sortable column's link (Age: oldest first, then the other way round) and, on the
+    column sorted by, its aria-sort."""
+    targets = {
+        "priority": "priority",
+        "sla": "sla",
+        "age": "newest" if current == "oldest" else "oldest",
+    }
+    return {
+        column: {
+            "query": _with(query, sort=target),
+            "sorted": SORT_DIRECTION[current] if SORTED_COLUMN.get(current) == column else "",
+        }
+        for column, target in targets.items()
+    }
+
+
+def _saved_views(user, query) -> list[dict]:
+    """The views `user` can open, each marked when it is the queue shown now."""
+    try:
+        current = saved_views.clean_query(query)
+    except ValidationError:
+        current = None
+    return [
+        {"view": view, "current": view.query == current} for view in saved_views.views_for(user)
+    ]
+
+
+@agent_required
+@require_POST
+def saved_view_create(request: HttpRequest) -> HttpResponse:
+    """Keep the queue as it is shown (the query it was posted from) under a name."""
+    form = SavedViewForm(request.POST)
+    query = QueryDict(request.POST.get("query", "")[: limits.CURSOR_MAX_LENGTH * 2])
+    back = reverse("agent:queue") + "?" + query.urlencode()
+    if not form.is_valid():
+        messages.error(request, _("Give the view a name."))
+        return redirect(back)
+    try:
+        view = saved_views.save_view(
+            user=request.user,
+            name=form.cleaned_data["name"],
+            query=query,
+            shared=form.cleaned_data["shared"],
+        )
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+        return redirect(back)
+    except TicketError as error:
+        messages.error(request, str(error.message))
+        return redirect(back)
+    messages.success(request, _("View “%(name)s” saved.") % {"name": view.name})
+    return redirect(reverse("agent:queue") + "?" + view.query)
+
+
+@agent_required
+@require_POST
+def saved_view_delete(request: HttpRequest, pk: int) -> HttpResponse:
+    try:
+        saved_views.delete_view(user=request.user, view_id=pk)
+    except SavedView.DoesNotExist as error:
+        raise Http404 from error
+    messages.success(request, _("View deleted."))
+    return redirect("agent:queue")
 
 
 def _with(query, **changes) -> str:

@@ -46,8 +46,8 @@ def visible_to(user: User) -> QuerySet[Ticket]:
         return Ticket.objects.all()
     # One IN over a UNION, not an OR: the planner counts the customer's few tickets right
     # (an OR with a subquery it guesses at half the table) and reads them by their index.
-    own = Ticket.objects.filter(customer=user).values("pk")
-    followed = TicketFollower.objects.filter(user=user).values("ticket_id")
+    own = Ticket.objects.filter(customer=user).values("pk").order_by()
+    followed = TicketFollower.objects.filter(user=user).values("ticket_id").order_by()
     return Ticket.objects.filter(pk__in=own.union(followed))
 
 

@@ -30,11 +30,12 @@ import pytest
 from django.contrib.auth.models import Group
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.http import QueryDict
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 
 from accounts.tokens import api_token_create
-from tickets import macros, services
+from tickets import macros, saved_views, services
 from tickets.models import (
     DigestSubscription,
     Holiday,
@@ -107,6 +108,9 @@ ACCESS: dict[str, tuple[str, tuple[str, ...]]] = {
     # the agents' workspace
     "agent/": (GET, STAFF),
     "agent/bulk/": (POST, STAFF),
+    "agent/views/": (POST, STAFF),
+    # a shared view: a manager's to delete
+    "agent/views/<int:pk>/delete/": (POST, MANAGERS),
     "agent/tickets/new/": (GET, STAFF),
     "agent/tickets/<int:pk>/": (GET, STAFF),
     "agent/tickets/<int:pk>/reply/": (POST, STAFF),
@@ -282,6 +286,9 @@ def world(customer, neighbour, agent, other_agent, manager, make_ticket, categor
         "holiday": Holiday.objects.create(date="2030-12-25", name="Christmas"),
         "digest": DigestSubscription.objects.create(manager=manager, frequency="weekly"),
         "macro": macros.macro_save(actor=manager, title="Thanks", body="Thank you", shared=True),
+        "saved_view": saved_views.save_view(
+            user=manager, name="Breached", query=QueryDict("view=open&sla=breached"), shared=True
+        ),
     }
     people = {
         "anonymous": None,
@@ -303,6 +310,8 @@ def _pk(objects: dict, route: str) -> str:
         return str(objects["token"].pk)
     if "agent/macros/<int:pk>" in route:
         return str(objects["macro"].pk)
+    if "agent/views/<int:pk>" in route:
+        return str(objects["saved_view"].pk)
     if "digests/<int:pk>" in route:
         return str(objects["digest"].pk)
     return str(objects["ticket"].pk)

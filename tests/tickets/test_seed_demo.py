@@ -164,12 +164,12 @@ def test_ticket_fields_agree_with_the_database_rules_and_the_history(seeded):
 
 
 def test_notes_have_the_audience_their_action_has(seeded):
-    """The customer reads the notes of hold, resolve and their own steps; staff's others are
-    staff-only, as transition() would have recorded them."""
+    """The customer reads the notes of hold, resolve, close and their own steps; staff's
+    others are staff-only, as transition() would have recorded them."""
     for ticket in seeded.tickets:
         for row in seeded.history[ticket.pk][1:]:
             by_customer = row.actor_id == ticket.customer_id
-            told = row.to_status in (Status.ON_HOLD, Status.RESOLVED)
+            told = row.to_status in (Status.ON_HOLD, Status.RESOLVED, Status.CLOSED)
             auto_closed = row.actor_id is None and row.to_status == Status.CLOSED
             assert row.note_public == (by_customer or told or auto_closed), row
 

@@ -469,6 +469,8 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "StatusEnum": "tickets.status.Status",
         "PriorityEnum": "tickets.status.Priority",
+        "ArticleStatusEnum": "knowledge.models.ArticleStatus",
+        "ArticleVisibilityEnum": "knowledge.models.Visibility",
     },
     # Swagger UI and ReDoc are served from this app's static files: no CDN.
     "SWAGGER_UI_DIST": "SIDECAR",

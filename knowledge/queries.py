@@ -53,3 +53,8 @@ def article_for_reader(*, user: Reader, slug: str) -> tuple[Article | None, str 
     if moved is None:
         raise Http404
     return None, moved.article.slug
+
+
+def readable_by_customers(articles: QuerySet[Article]) -> QuerySet[Article]:
+    """What of `articles` a signed-in customer may read: what an agent may link in a reply."""
+    return articles.filter(visibility__in=[Visibility.PUBLIC, Visibility.CUSTOMERS])

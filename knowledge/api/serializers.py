@@ -68,6 +68,14 @@ class SearchParamsSerializer(serializers.Serializer):
     q = serializers.CharField(max_length=QUERY_MAX_LENGTH)
 
 
+class StaffSearchParamsSerializer(SearchParamsSerializer):
+    audience = serializers.ChoiceField(
+        choices=[("customers", "customers")],
+        required=False,
+        help_text="`customers`: only what a signed-in customer may read (to link in a reply).",
+    )
+
+
 class ListParamsSerializer(serializers.Serializer):
     q = serializers.CharField(max_length=QUERY_MAX_LENGTH, required=False)
     service = serializers.IntegerField(min_value=1, max_value=2**31 - 1, required=False)

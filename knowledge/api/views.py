@@ -26,7 +26,7 @@ from .serializers import (
     FeedbackSerializer,
     HitSerializer,
     ListParamsSerializer,
-    SearchParamsSerializer,
+    StaffSearchParamsSerializer,
     SuggestionsSerializer,
     SuggestParamsSerializer,
 )
@@ -173,12 +173,16 @@ class ArticleSearch(APIView):
         tags=["knowledge"],
         summary="Search articles",
         operation_id="kb_search",
-        parameters=[SearchParamsSerializer],
+        parameters=[StaffSearchParamsSerializer],
         responses={200: HitSerializer(many=True), **LIST_ERRORS},
     )
     def get(self, request: Request) -> Response:
-        q = strict_params(request, SearchParamsSerializer).validated_data["q"]
-        hits = search.search(queries.visible_to(request.user), q)
+        params = strict_params(request, StaffSearchParamsSerializer).validated_data
+        q = params["q"]
+        articles = queries.visible_to(request.user)
+        if params.get("audience") == "customers":
+            articles = queries.readable_by_customers(articles)
+        hits = search.search(articles, q)
         services.search_record(
             query=q, results=len(hits), source=SearchEvent.Source.API, user=request.user
         )

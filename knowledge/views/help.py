@@ -39,7 +39,11 @@ def help_home(request: HttpRequest) -> HttpResponse:
         .filter(shown__gt=0)
         .order_by("name")
     )
-    recent = visible.select_related("category").order_by("-updated_at", "id")[:RECENT]
+    recent = (
+        visible.select_related("category")
+        .defer("body_markdown", "body_html", "body_text")
+        .order_by("-updated_at", "id")[:RECENT]
+    )
     return render(
         request,
         "knowledge/home.html",
@@ -49,7 +53,13 @@ def help_home(request: HttpRequest) -> HttpResponse:
 
 def help_service(request: HttpRequest, pk: int) -> HttpResponse:
     category = get_object_or_404(Category, pk=pk)
-    articles = queries.visible_to(request.user).filter(category=category).order_by("title", "id")
+    articles = (
+        queries.visible_to(request.user)
+        .filter(category=category)
+        .select_related("category")
+        .defer("body_markdown", "body_html", "body_text")
+        .order_by("title", "id")
+    )
     page = Paginator(articles, PAGE_SIZE).get_page(request.GET.get("page"))
     if not page.object_list and page.number == 1:
         # A service with nothing this reader may see does not exist for them.

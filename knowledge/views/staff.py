@@ -179,7 +179,10 @@ def article_find(request: HttpRequest) -> HttpResponse:
     if form.is_valid():
         hits = [
             (hit, article_url(hit.article))
-            for hit in search.search(queries.visible_to(request.user), form.cleaned_data["q"])
+            for hit in search.search(
+                queries.readable_by_customers(queries.visible_to(request.user)),
+                form.cleaned_data["q"],
+            )
         ]
     return render(
         request,

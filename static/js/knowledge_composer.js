@@ -50,7 +50,7 @@
     event.preventDefault();
     var q = input.value.trim();
     if (!q) return;
-    fetch(url + "?q=" + encodeURIComponent(q), {
+    fetch(url + "&q=" + encodeURIComponent(q), {
       credentials: "same-origin",
       headers: { Accept: "application/json" },
     })

@@ -5,6 +5,7 @@ from django.urls import reverse
 from rest_framework import serializers
 
 from helpdesk.fields import OneLineSerializerField
+from tickets.api.serializers import StrictSerializer
 from tickets.models import Category
 
 from ..models import (
@@ -20,7 +21,9 @@ from ..models import (
 
 class ArticleSerializer(serializers.ModelSerializer):
     url = serializers.SerializerMethodField()
-    service = serializers.CharField(source="category.name", default=None, read_only=True)
+    service = serializers.CharField(
+        source="category.name", default=None, read_only=True, allow_null=True
+    )
     tags = serializers.ListField(child=serializers.CharField(), source="tag_list", read_only=True)
 
     class Meta:
@@ -50,7 +53,7 @@ class ArticleDetailSerializer(ArticleSerializer):
         read_only_fields = fields
 
 
-class ArticleWriteSerializer(serializers.Serializer):
+class ArticleWriteSerializer(StrictSerializer):
     title = OneLineSerializerField(max_length=TITLE_MAX_LENGTH)
     body_markdown = serializers.CharField(max_length=100_000)
     service = serializers.PrimaryKeyRelatedField(
@@ -64,7 +67,9 @@ class ArticleWriteSerializer(serializers.Serializer):
     )
 
 
-class SearchParamsSerializer(serializers.Serializer):
+class SearchParamsSerializer(StrictSerializer):
+    json_types = False  # a query string: every value is text
+
     q = serializers.CharField(max_length=QUERY_MAX_LENGTH)
 
 
@@ -76,7 +81,9 @@ class StaffSearchParamsSerializer(SearchParamsSerializer):
     )
 
 
-class ListParamsSerializer(serializers.Serializer):
+class ListParamsSerializer(StrictSerializer):
+    json_types = False  # a query string: every value is text
+
     q = serializers.CharField(max_length=QUERY_MAX_LENGTH, required=False)
     service = serializers.IntegerField(min_value=1, max_value=2**31 - 1, required=False)
     status = serializers.ChoiceField(
@@ -104,6 +111,6 @@ class SuggestionsSerializer(serializers.Serializer):
     results = HitSerializer(many=True)
 
 
-class FeedbackSerializer(serializers.Serializer):
+class FeedbackSerializer(StrictSerializer):
     helpful = serializers.BooleanField()
     reason = serializers.CharField(max_length=REASON_MAX_LENGTH, required=False, default="")

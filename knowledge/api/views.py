@@ -7,7 +7,7 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import exceptions, status
-from rest_framework.permissions import AllowAny, BasePermission
+from rest_framework.permissions import AllowAny, BasePermission, IsAuthenticatedOrReadOnly
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -70,7 +70,7 @@ def _refused(error: DjangoValidationError) -> exceptions.ValidationError:
 
 
 class ArticleList(APIView):
-    permission_classes = [StaffWrites]
+    permission_classes = [IsAuthenticatedOrReadOnly, StaffWrites]
 
     @extend_schema(
         tags=["knowledge"],
@@ -118,7 +118,7 @@ class ArticleList(APIView):
 
 
 class ArticleDetail(APIView):
-    permission_classes = [StaffWrites]
+    permission_classes = [IsAuthenticatedOrReadOnly, StaffWrites]
 
     def _article(self, request: Request, slug: str):
         if queries.is_staff(request.user):

@@ -4,13 +4,12 @@ one internal runbook each; some resolved tickets answered with a link to one."""
 from __future__ import annotations
 
 import random
-from datetime import timedelta
 
 from django.conf import settings
 from django.db.models import Q
 from django.urls import reverse
 
-from accounts.models import User
+from accounts.models import STAFF_ROLES, User
 from tickets.demo.content import SERVICES, Service
 from tickets.models import Category, Comment, Ticket
 from tickets.status import Status
@@ -109,22 +108,29 @@ def seed_articles(rng: random.Random) -> int:
 
 
 def _link_from_tickets(rng: random.Random) -> None:
-    """Some resolved tickets get a last public reply from their agent linking the article on
-    their subject (counted by knowledge.signals as an agent's link)."""
+    """Some resolved tickets' last public reply from staff ends with a link to the article on
+    their subject (counted as an agent's link). The reply is amended, not added: the demo's
+    conversations keep their shape (versions, first response, number of messages)."""
     articles = {a.title: a for a in Article.objects.filter(visibility=Visibility.PUBLIC)}
     tickets = list(
         Ticket.objects.filter(
-            Q(status=Status.RESOLVED) | Q(status=Status.CLOSED),
-            subject__in=list(articles),
-            assignee__isnull=False,
-        ).order_by("pk")[: LINKED_TICKETS * 3]
-    )
-    for ticket in rng.sample(tickets, min(LINKED_TICKETS, len(tickets))):
-        article = articles[ticket.subject]
-        url = settings.SITE_URL.rstrip("/") + reverse("help:article", args=[article.slug])
-        Comment.objects.create(
-            ticket=ticket,
-            author_id=ticket.assignee_id,
-            body=f"For next time, this article walks through it: {url}",
-            created_at=(ticket.resolved_at or ticket.updated_at) - timedelta(minutes=1),
+            Q(status=Status.RESOLVED) | Q(status=Status.CLOSED), subject__in=list(articles)
         )
+        .order_by("pk")
+        .values_list("pk", "subject")[: LINKED_TICKETS * 3]
+    )
+    for ticket_id, subject in rng.sample(tickets, min(LINKED_TICKETS, len(tickets))):
+        reply = (
+            Comment.objects.filter(
+                ticket_id=ticket_id, is_internal=False, author__role__in=STAFF_ROLES
+            )
+            .select_related("author")
+            .order_by("-created_at", "-id")
+            .first()
+        )
+        if reply is None:
+            continue
+        url = settings.SITE_URL.rstrip("/") + reverse("help:article", args=[articles[subject].slug])
+        reply.body = f"{reply.body}\n\nFor next time, this article walks through it: {url}"
+        Comment.objects.filter(pk=reply.pk).update(body=reply.body)
+        services.links_record(comment=reply)

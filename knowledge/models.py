@@ -13,6 +13,7 @@ from django.conf import settings
 from django.contrib.postgres.search import SearchVectorField
 from django.db import models
 from django.utils import timezone
+from django.utils.safestring import SafeString
 from django.utils.translation import gettext_lazy as _
 
 from helpdesk.fields import OneLineCharField
@@ -94,6 +95,13 @@ class Article(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+    @property
+    def body(self) -> SafeString:
+        """The text as HTML for a page (knowledge.rendering.safe_html)."""
+        from .rendering import safe_html
+
+        return safe_html(self.body_html)
 
     @property
     def tag_list(self) -> list[str]:

@@ -20,7 +20,7 @@ from tickets import queries as ticket_queries
 from .. import queries, reports, search, services
 from ..forms import ArticleForm, SearchForm
 from ..models import Article, ArticleStatus
-from ..rendering import markdown_to_html
+from ..rendering import markdown_to_html, safe_html
 
 PAGE_SIZE = 50
 STATUS_FILTERS = ["", *ArticleStatus.values]
@@ -131,7 +131,7 @@ def article_detail(request: HttpRequest, pk: int) -> HttpResponse:
     revisions = article.revisions.select_related("author")[:20]
     draft_html = ""
     if article.draft is not None:
-        draft_html = markdown_to_html(article.draft.body_markdown)
+        draft_html = safe_html(markdown_to_html(article.draft.body_markdown))
     return render(
         request,
         "knowledge/staff_detail.html",

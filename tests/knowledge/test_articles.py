@@ -130,3 +130,23 @@ def test_draft_from_ticket_takes_the_resolution_note(make_ticket):
     assert draft["title"] == ticket.subject
     assert "Re-issued your VPN certificate." in draft["body_markdown"]
     assert ticket.description in draft["body_markdown"]
+
+
+def test_html_written_around_the_services_is_cleaned_on_the_way_out(write, client):
+    from knowledge.models import Article
+
+    article = write("Tampered")
+    Article.objects.filter(pk=article.pk).update(
+        body_html='<p onclick="x()">Hi</p><script>1</script>'
+    )
+    page = client.get(f"/help/{article.slug}/").content.decode()
+    assert "<p>Hi</p>" in page
+    assert "onclick" not in page and "<script>1" not in page
+
+
+def test_snippets_escape_everything_but_their_own_marks():
+    from knowledge.search import START, STOP, highlight
+
+    assert (
+        highlight(f"<b>{START}vpn{STOP}</b> & co") == "&lt;b&gt;<mark>vpn</mark>&lt;/b&gt; &amp; co"
+    )

@@ -59,7 +59,7 @@ SEMGREP_STATE := $(VENV)/semgrep
 SEMGREP_ENV := SEMGREP_SEND_METRICS=off SEMGREP_ENABLE_VERSION_CHECK=0 \
 	SEMGREP_SETTINGS_FILE=$(SEMGREP_STATE)/settings.yml SEMGREP_LOG_FILE=$(SEMGREP_STATE)/semgrep.log \
 	SEMGREP_VERSION_CACHE_PATH=$(SEMGREP_STATE)/version
-SECURITY_PATHS := helpdesk accounts tickets
+SECURITY_PATHS := helpdesk accounts tickets knowledge
 
 security: $(STAMP)
 	$(BIN)/bandit -q -c .bandit.yml -r $(SECURITY_PATHS) --severity-level high --confidence-level high

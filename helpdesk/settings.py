@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "axes",
     "csp",
     "tickets",
+    "knowledge",
 ]
 
 MIDDLEWARE = [
@@ -399,6 +400,8 @@ REST_FRAMEWORK = {
     "DEFAULT_THROTTLE_RATES": {
         "anon": env.str("API_THROTTLE_ANON", default="60/minute"),
         "user": env.str("API_THROTTLE_USER", default="600/minute"),
+        # The new-ticket form's suggestions, asked while the subject is typed.
+        "kb_suggest": env.str("KB_SUGGEST_THROTTLE", default="30/minute"),
     },
     # How many reverse proxies sit in front of the app: 0 trusts no X-Forwarded-For, so a
     # client cannot pick its own throttling identity.
@@ -466,6 +469,8 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "StatusEnum": "tickets.status.Status",
         "PriorityEnum": "tickets.status.Priority",
+        "ArticleStatusEnum": "knowledge.models.ArticleStatus",
+        "ArticleVisibilityEnum": "knowledge.models.Visibility",
     },
     # Swagger UI and ReDoc are served from this app's static files: no CDN.
     "SWAGGER_UI_DIST": "SIDECAR",

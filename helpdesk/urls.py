@@ -11,6 +11,10 @@ urlpatterns = [
     path("agent/", include("tickets.urls_agent")),
     path("reports/", include("tickets.urls_reports")),
     path("attachments/<int:pk>/", files.attachment_download, name="attachment_download"),
+    path("help/staff/", include("knowledge.urls_staff")),
+    path("help/", include("knowledge.urls")),
+    # Before the tickets API: its last pattern answers every other path under api/v1/.
+    path("api/v1/kb/", include("knowledge.api.urls")),
     path("api/v1/", include("tickets.api.urls")),
     path("inbound/", include("tickets.inbound.webhooks")),
     # One way in, with the code step: the admin's own sign-in form would skip it.

@@ -35,6 +35,7 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 
 from accounts.tokens import api_token_create
+from knowledge.services import article_create
 from tickets import macros, saved_views, services
 from tickets.models import (
     DigestSubscription,
@@ -143,6 +144,22 @@ ACCESS: dict[str, tuple[str, tuple[str, ...]]] = {
     "reports/digests/<int:pk>/delete/": (POST, MANAGERS),
     # files
     "attachments/<int:pk>/": (GET, OWNER_OR_STAFF),
+    # the help centre: public articles for everyone (the article here is public; who reads
+    # which visibility is tests/knowledge/test_help_centre.py and test_isolation.py)
+    "help/": (GET, PUBLIC),
+    "help/search/": (GET, PUBLIC),
+    "help/service/<int:pk>/": (GET, PUBLIC),
+    "help/<slug:slug>/": (GET, PUBLIC),
+    "help/<slug:slug>/feedback/": (POST, PUBLIC),  # the empty form: 400 for everyone
+    # the knowledge base's staff pages; the report is for managers
+    "help/staff/": (GET, STAFF),
+    "help/staff/new/": (GET, STAFF),
+    "help/staff/find/": (GET, STAFF),
+    "help/staff/report/": (GET, MANAGERS),
+    "help/staff/<int:pk>/": (GET, STAFF),
+    "help/staff/<int:pk>/edit/": (GET, STAFF),
+    "help/staff/<int:pk>/publish/": (POST, STAFF),
+    "help/staff/<int:pk>/archive/": (POST, STAFF),
     # the API
     "api/v1/me/": (GET, API_SIGNED_IN),
     "api/v1/categories/": (GET, API_SIGNED_IN),
@@ -161,6 +178,13 @@ ACCESS: dict[str, tuple[str, tuple[str, ...]]] = {
     "api/v1/attachments/<int:pk>/": (GET, API_OWNER_OR_STAFF),
     "api/v1/attachments/<int:pk>/download/": (GET, API_OWNER_OR_STAFF),
     "api/v1/reports/summary/": (GET, API_MANAGERS),
+    # the knowledge base: read by everyone as visibility allows (the article is public),
+    # written by staff (the empty POSTs: 400 for staff, refused before for the others)
+    "api/v1/kb/articles/": (POST, (E401, "403", "403", IN, IN, IN)),
+    "api/v1/kb/articles/<slug:slug>/": (GET, PUBLIC),
+    "api/v1/kb/articles/<slug:slug>/feedback/": (POST, PUBLIC),
+    "api/v1/kb/search/": (GET, PUBLIC),
+    "api/v1/kb/suggestions/": (GET, PUBLIC),
     "api/v1/schema/": (GET, PUBLIC),  # the API's description is public, its data is not
     "api/v1/docs/": (GET, PUBLIC),
     "api/v1/redoc/": (GET, PUBLIC),
@@ -195,6 +219,7 @@ ADMIN_MODELS = {
     "tickets/workinghours": set(),
     "tickets/holiday": set(),
     "tickets/category": {"delete/"},  # retired, never deleted: tickets refer to them
+    "knowledge/article": {"add/", "delete/"},  # written on the staff pages, which keep revisions
     "tickets/ticket": {"add/", "delete/"},
     "tickets/statushistory": {"add/", "delete/"},
     "tickets/fieldchange": {"add/", "delete/"},
@@ -289,6 +314,13 @@ def world(customer, neighbour, agent, other_agent, manager, make_ticket, categor
         "saved_view": saved_views.save_view(
             user=manager, name="Breached", query=QueryDict("view=open&sla=breached"), shared=True
         ),
+        "article": article_create(
+            by=agent,
+            title="VPN drops",
+            body_markdown="Update the profile.",
+            category=category,
+            publish=True,
+        ),
     }
     people = {
         "anonymous": None,
@@ -314,6 +346,10 @@ def _pk(objects: dict, route: str) -> str:
         return str(objects["saved_view"].pk)
     if "digests/<int:pk>" in route:
         return str(objects["digest"].pk)
+    if route.startswith("help/staff/"):
+        return str(objects["article"].pk)
+    if route.startswith("help/service/"):
+        return str(objects["category"].pk)
     return str(objects["ticket"].pk)
 
 
@@ -331,6 +367,7 @@ def url_for(route: str, objects: dict) -> str:
     path = path.replace("<int:pk>", _pk(objects, route))
     path = path.replace("<uidb64>/<token>", "MQ/set-password")
     path = path.replace("<slug:name>", "weekly")
+    path = path.replace("<slug:slug>", objects["article"].slug)
     path = path.replace("<id>", str(objects["user"].pk))
     path = path.replace("<int:user_id>", str(objects["user"].pk))
     path = path.replace("<int:macro_id>", str(objects["macro"].pk))

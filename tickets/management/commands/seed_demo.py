@@ -19,6 +19,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 
 from accounts.models import Role, User
+from knowledge.demo import seed_articles
 from tickets.demo.loading import DEFAULT_BATCH, seed_tickets
 from tickets.demo.people import (
     AGENT_COUNT,
@@ -107,7 +108,10 @@ class Command(BaseCommand):
             progress=not options["no_progress"],
         )
         rate_some(rng, now=timezone.now())
+        articles = seed_articles(rng)
         self.report(cast, new_users, statuses)
+        if articles:
+            self.stdout.write(f"{articles} help-centre articles (/help/).")
 
     def report(self, cast: Cast, new_users: int, statuses: Counter[Status]) -> None:
         total = sum(statuses.values())

@@ -435,7 +435,10 @@ def ticket_action(request: HttpRequest, pk: int) -> HttpResponse:
         )
     except TicketError as error:
         return _refused(request, pk, error, action_form=form)
-    messages.success(request, _("Done: %(ref)s updated.") % {"ref": ticket.reference})
+    # "draft-sent": the reason typed for it was used (static/js/drafts.js forgets it).
+    messages.success(
+        request, _("Done: %(ref)s updated.") % {"ref": ticket.reference}, extra_tags="draft-sent"
+    )
     return redirect("agent:ticket_detail", pk=ticket.pk)
 
 

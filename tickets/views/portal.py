@@ -171,7 +171,8 @@ def ticket_action(request: HttpRequest, pk: int) -> HttpResponse:
             request, fresh, action_form=form, error=error.message, status=error.status_code
         )
     spec = workflow.ACTIONS.get(action)
-    messages.success(request, spec.done if spec and spec.done else _("Done."))
+    done = spec.done if spec and spec.done else _("Done.")
+    messages.success(request, done, extra_tags="draft-sent")  # the reason's draft is spent
     return redirect("portal:ticket_detail", pk=ticket.pk)
 
 

@@ -107,7 +107,8 @@ class User(AbstractBaseUser, PermissionsMixin):
         blank=True,
         validators=[MinValueValidator(0), MaxValueValidator(1000)],
         help_text=_(
-            "Tickets worked at once before automatic assignment skips them; empty: the team's default."
+            "Tickets worked at once before automatic assignment skips them; "
+            "empty: the team's default."
         ),
     )
 

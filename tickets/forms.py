@@ -23,8 +23,8 @@ from .queries import (
 )
 from .reports.filters import BASES, ReportRangeError, read_day, report_range
 from .services import SELECT_TICKETS
-from .teams import visible_teams
 from .status import HoldKind, Priority, Status
+from .teams import visible_teams
 
 
 class PlainSelect(forms.Select):

@@ -123,6 +123,9 @@ class TeamMembership(models.Model):
         ]
         indexes = [models.Index(fields=["agent", "team"], name="team_membership_agent_idx")]
 
+    def __str__(self) -> str:
+        return f"{self.agent_id} in {self.team_id}"
+
 
 class Category(models.Model):
     """The affected system or service a ticket is about ("E-mail", "VPN", "Billing")."""

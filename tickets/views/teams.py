@@ -92,11 +92,12 @@ def team_detail(request: HttpRequest, pk: int) -> HttpResponse:
             messages.success(request, _("Team saved."))
             return redirect("agent:team_detail", pk=team.pk)
         team.refresh_from_db()
-    else:
+    rows = teams.member_rows(team)
+    if request.method != "POST":
         form = TeamForm(
             initial={
                 "name": team.name,
-                "members": [m.pk for m in team.members.all()],
+                "members": [row.agent.pk for row in rows],
                 "strategy": team.strategy,
                 "default_capacity": team.default_capacity,
                 "restricted": team.restricted,
@@ -105,7 +106,7 @@ def team_detail(request: HttpRequest, pk: int) -> HttpResponse:
     context = {
         "team": team,
         "form": form,
-        "rows": teams.member_rows(team),
+        "rows": rows,
         "waiting": routing.waiting(team.pk).count(),
     }
     return render(request, "agent/team.html", context, status=400 if form.errors else 200)

@@ -28,6 +28,8 @@ class StaffOnly(BasePermission):
     def has_permission(self, request: Request, view: APIView) -> bool:
         if not request.user.is_authenticated:
             return False
+        if not hasattr(view, request.method.lower()):
+            return True  # an unsupported method: let the view answer 405 as for everyone
         if not request.user.is_agent:
             raise exceptions.NotFound()
         return True

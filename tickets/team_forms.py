@@ -23,7 +23,9 @@ class TeamForm(forms.Form):
         min_value=1,
         max_value=1000,
         initial=10,
-        help_text=_("Tickets assigned or in progress per member, unless their own is set."),
+        help_text=_(
+            "Unfinished tickets per member (assigned, in progress, on hold), unless their own is set."
+        ),
     )
     restricted = forms.BooleanField(
         label=_("Restricted to its members"),

@@ -26,10 +26,11 @@ from .status import STATUSES_WITH_ASSIGNEE, Status
 if TYPE_CHECKING:
     from accounts.models import User
 
-# What counts against an agent's capacity: tickets assigned to them and being worked. A ticket
-# on hold waits for someone else (the customer, a third party), so it leaves room for a new
-# one, as in Zendesk's omnichannel routing; it still shows in the agent's load.
-CAPACITY_STATUSES = (Status.ASSIGNED, Status.IN_PROGRESS)
+# What counts against an agent's capacity: every unfinished ticket they carry, on hold
+# included — a held ticket comes back to them when the customer answers, and counting it
+# keeps that return from pushing them over. Room is made by resolving, closing, unassigning
+# or a reassignment.
+CAPACITY_STATUSES = STATUSES_WITH_ASSIGNEE
 
 NOT_STAFF = _("Only agents and managers can be members of a team.")
 NAME_TAKEN = _("A team with this name exists already.")
@@ -82,7 +83,7 @@ class Load:
     @property
     def counted(self) -> int:
         """What counts against their capacity (CAPACITY_STATUSES)."""
-        return self.assigned + self.in_progress
+        return self.assigned + self.in_progress + self.on_hold
 
 
 def loads(agent_ids: Iterable[int] | None = None) -> dict[int, Load]:

@@ -108,11 +108,22 @@ def test_a_waiting_ticket_is_assigned_the_moment_someone_resolves_one(
     assert _fresh(waiting).assignee == agent
 
 
-def test_putting_a_ticket_on_hold_makes_room(make_team, category, agent, report):
+def test_a_ticket_on_hold_still_counts_so_its_return_never_overfills(
+    make_team, category, agent, report
+):
     make_team(members=[agent], capacity=1, category=category)
     first, waiting = report(category), report(category)
     _work(first, agent)
     workflow.transition(ticket_id=first.pk, to=Status.ON_HOLD, actor=agent, note="Which client?")
+    assert _fresh(waiting).status == Status.OPEN
+    workflow.transition(ticket_id=first.pk, to=Status.RESOLVED, actor=agent, note="Fixed.")
+    assert _fresh(waiting).assignee == agent
+
+
+def test_closing_a_ticket_makes_room(make_team, category, agent, manager, report):
+    make_team(members=[agent], capacity=1, category=category)
+    first, waiting = report(category), report(category)
+    workflow.transition(ticket_id=first.pk, to=Status.CLOSED, actor=manager, note="Duplicate")
     assert _fresh(waiting).assignee == agent
 
 

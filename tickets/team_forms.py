@@ -24,7 +24,8 @@ class TeamForm(forms.Form):
         max_value=1000,
         initial=10,
         help_text=_(
-            "Unfinished tickets per member (assigned, in progress, on hold), unless their own is set."
+            "Unfinished tickets per member (assigned, in progress, on hold), "
+            "unless their own is set."
         ),
     )
     restricted = forms.BooleanField(

@@ -1,5 +1,6 @@
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone
@@ -15,6 +16,14 @@ class Role(models.TextChoices):
     CUSTOMER = "customer", _("Customer")
     AGENT = "agent", _("Agent")
     MANAGER = "manager", _("Manager")
+
+
+class Availability(models.TextChoices):
+    """Whether automatic assignment (tickets.routing) may give an agent new tickets."""
+
+    AVAILABLE = "available", _("Available")
+    AWAY = "away", _("Away")
+    OFF = "off", _("Off")
 
 
 # Staff: the roles that work tickets (see User.is_agent). The only list of them.
@@ -88,8 +97,28 @@ class User(AbstractBaseUser, PermissionsMixin):
     time_zone = models.CharField(
         _("time zone"), max_length=64, blank=True, validators=[time_zones.validate]
     )
+    # Routing (tickets.routing): staff set their own availability from the header; managers
+    # set a capacity (how many tickets being worked at once; empty: the team's default).
+    availability = models.CharField(
+        _("availability"),
+        max_length=16,
+        choices=Availability.choices,
+        default=Availability.AVAILABLE,
+        db_default=Availability.AVAILABLE,
+    )
+    capacity = models.PositiveSmallIntegerField(
+        _("capacity"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(0), MaxValueValidator(1000)],
+        help_text=_(
+            "Tickets worked at once before automatic assignment skips them; "
+            "empty: the team's default."
+        ),
+    )
 
     objects = UserManager()
+    AVAILABILITY_CHOICES = Availability.choices  # for templates (the header's switch)
 
     USERNAME_FIELD = "email"
     EMAIL_FIELD = "email"
@@ -102,6 +131,10 @@ class User(AbstractBaseUser, PermissionsMixin):
             models.UniqueConstraint(Lower("email"), name="user_email_unique_ci"),
             models.CheckConstraint(
                 condition=models.Q(role__in=Role.values), name="user_role_valid"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(availability__in=Availability.values),
+                name="user_availability_valid",
             ),
         ]
         indexes = [models.Index(fields=["role", "is_active"], name="user_role_active_idx")]

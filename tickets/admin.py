@@ -89,7 +89,7 @@ class HolidayAdmin(RecomputesDueTimes):
 
 @admin.register(Category)
 class CategoryAdmin(admin.ModelAdmin):
-    list_display = ("name", "description", "is_active")
+    list_display = ("name", "description", "default_team", "is_active")
     list_filter = ("is_active",)
     search_fields = ("name",)
 

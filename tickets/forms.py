@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from helpdesk.fields import OneLineFormField
 
 from . import limits, uploads, workflow
-from .models import Category, DigestSubscription
+from .models import Category, DigestSubscription, Team
 from .queries import (
     INVALID_CURSOR,
     QUEUE_FIGURES,
@@ -24,6 +24,7 @@ from .queries import (
 from .reports.filters import BASES, ReportRangeError, read_day, report_range
 from .services import SELECT_TICKETS
 from .status import HoldKind, Priority, Status
+from .teams import visible_teams
 
 
 class PlainSelect(forms.Select):
@@ -224,6 +225,9 @@ class QueueFilterForm(forms.Form):
         empty_label=_("Any"),
     )
     assignee = staff_filter_choice(label=_("Assignee"), required=False, empty_label=_("Anyone"))
+    team = forms.ModelChoiceField(
+        label=_("Team"), queryset=Team.objects.none(), required=False, empty_label=_("Any")
+    )
     sla = forms.ChoiceField(label=_("SLA"), required=False)
     sort = forms.ChoiceField(label=_("Sort"), choices=[], required=False)
     cursor = forms.CharField(
@@ -235,8 +239,10 @@ class QueueFilterForm(forms.Form):
     start = ReportDayField(required=False, widget=forms.HiddenInput)
     end = ReportDayField(required=False, widget=forms.HiddenInput)
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, user=None, **kwargs):
         super().__init__(*args, **kwargs)
+        if user is not None:
+            self.fields["team"].queryset = visible_teams(user)
         self.fields["sla"].choices = [("", _("Any")), *QUEUE_SLA_FILTERS.items()]
         self.fields["view"].choices = list(QUEUE_VIEWS.items())
         self.fields["sort"].choices = [(key, label) for key, (label, _o) in QUEUE_SORTS.items()]

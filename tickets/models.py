@@ -21,6 +21,7 @@ from pathlib import PurePath
 from django.conf import settings
 from django.contrib.postgres.indexes import GinIndex
 from django.contrib.postgres.search import SearchVectorField
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Case, Q, Value, When
 from django.db.models.functions import Coalesce, Lower, Now
@@ -55,6 +56,79 @@ class AppendOnlyError(Exception):
     pass
 
 
+class Team(models.Model):
+    """Agents who work one kind of ticket together (tickets.routing assigns among them).
+
+    A restricted team's tickets are for its members (and managers) only: other agents do not
+    see them at all (queries.visible_to).
+    """
+
+    class Strategy(models.TextChoices):
+        OFF = "off", _("Off: people take tickets themselves")
+        ROUND_ROBIN = "round_robin", _("Round robin")
+        LEAST_LOADED = "least_loaded", _("Least loaded")
+
+    name = OneLineCharField(_("name"), max_length=100, unique=True)
+    members = models.ManyToManyField(
+        settings.AUTH_USER_MODEL,
+        through="TeamMembership",
+        related_name="teams",
+        blank=True,
+        verbose_name=_("members"),
+    )
+    strategy = models.CharField(
+        _("automatic assignment"),
+        max_length=16,
+        choices=Strategy.choices,
+        default=Strategy.OFF,
+    )
+    default_capacity = models.PositiveSmallIntegerField(
+        _("default capacity"),
+        default=10,
+        validators=[MinValueValidator(1), MaxValueValidator(1000)],
+        help_text=_("Tickets a member works at once, unless their own capacity is set."),
+    )
+    restricted = models.BooleanField(
+        _("restricted to its members"),
+        default=False,
+        help_text=_("Agents outside the team neither see nor take its tickets."),
+    )
+
+    class Meta:
+        verbose_name = _("team")
+        verbose_name_plural = _("teams")
+        ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(strategy__in=["off", "round_robin", "least_loaded"]),
+                name="team_strategy_valid",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class TeamMembership(models.Model):
+    """An agent in a team; when routing last gave them one of its tickets (round robin and
+    the least-loaded tie-break read it)."""
+
+    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="memberships")
+    agent = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="team_memberships"
+    )
+    last_assigned_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["team", "agent"], name="team_membership_unique"),
+        ]
+        indexes = [models.Index(fields=["agent", "team"], name="team_membership_agent_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.agent_id} in {self.team_id}"
+
+
 class Category(models.Model):
     """The affected system or service a ticket is about ("E-mail", "VPN", "Billing")."""
 
@@ -64,6 +138,15 @@ class Category(models.Model):
         _("active"),
         default=True,
         help_text=_("Inactive categories are not offered for new tickets."),
+    )
+    default_team = models.ForeignKey(
+        Team,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="categories",
+        verbose_name=_("default team"),
+        help_text=_("New tickets for this service go to this team."),
     )
 
     class Meta:
@@ -136,6 +219,14 @@ class Ticket(models.Model):
     )
     priority = models.CharField(
         _("priority"), max_length=16, choices=Priority.choices, default=Priority.NORMAL
+    )
+    team = models.ForeignKey(
+        Team,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="tickets",
+        verbose_name=_("team"),
     )
     status = models.CharField(
         _("status"), max_length=16, choices=Status.choices, default=Status.OPEN, editable=False
@@ -260,6 +351,8 @@ class Ticket(models.Model):
             models.Index(priority_rank(), "created_at", "id", name="ticket_priority_idx"),
             models.Index(sla_sort_key(), "id", name="ticket_sla_sort_idx"),
             models.Index(fields=["-updated_at", "-id"], name="ticket_updated_idx"),
+            # A team's tickets waiting for automatic assignment, and its queue filter.
+            models.Index(fields=["team", "status"], name="ticket_team_status_idx"),
             # The dashboard's unfinished tickets by status and priority: read in order, so
             # counted without hashing a row (tickets.reports.dashboard).
             models.Index(
@@ -412,6 +505,9 @@ class StatusHistory(AppendOnlyModel):
         max_length=16, choices=HoldKind.choices, null=True, blank=True
     )
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    # The automatic rule that made the change ("routing:least_loaded:team=3"), empty when a
+    # person did or the change needs no rule to explain it.
+    rule = models.CharField(max_length=200, blank=True, default="", db_default="")
 
     class Meta:
         verbose_name = _("status change")

@@ -16,7 +16,7 @@ from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from . import versions
+from . import teams, versions
 from .models import (
     Attachment,
     Comment,
@@ -39,11 +39,14 @@ if TYPE_CHECKING:
 
 def visible_to(user: User) -> QuerySet[Ticket]:
     """Tickets `user` may know exist: a customer's own and those they follow (exactly those
-    tickets, nothing else of their customers'), every ticket for staff, else none."""
+    tickets, nothing else of their customers'); every ticket for managers; for agents every
+    ticket but those of a restricted team they are not in (tickets.teams); else none."""
     if not user.is_authenticated or not user.is_active:
         return Ticket.objects.none()
-    if user.is_agent:
+    if user.is_manager:
         return Ticket.objects.all()
+    if user.is_agent:
+        return Ticket.objects.filter(teams.visible_tickets(user))
     # One IN over a UNION, not an OR: the planner counts the customer's few tickets right
     # (an OR with a subquery it guesses at half the table) and reads them by their index.
     own = Ticket.objects.filter(customer=user).values("pk").order_by()
@@ -173,6 +176,7 @@ def attachments_visible_to(user: User) -> QuerySet[Attachment]:
 QUEUE_VIEWS = {
     "unassigned": _("Unassigned"),
     "mine": _("Mine"),
+    "my_teams": _("My teams"),
     "open": _("All open"),
     "on_hold": _("On hold"),
     "resolved": _("Recently resolved"),
@@ -203,6 +207,7 @@ class QueueFilters:
     priority: str = ""
     category_id: int | None = None
     assignee_id: int | None = None
+    team_id: int | None = None
     q: str = ""
     sla: str = ""
     # Drill-down from the report: the tickets behind one of its numbers (reports.figures), or
@@ -244,6 +249,8 @@ def _view_filter(view: str, user: User) -> Q:
         return Q(status=Status.OPEN)
     if view == "mine":
         return Q(assignee=user, status__in=ACTIVE_STATUSES)
+    if view == "my_teams":
+        return Q(team_id__in=teams.teams_of(user).values("pk"), status__in=ACTIVE_STATUSES)
     if view == "on_hold":
         return Q(status=Status.ON_HOLD)
     if view == "resolved":
@@ -324,6 +331,8 @@ def queue_tickets(user: User, filters: QueueFilters) -> QuerySet[Ticket]:
         tickets = tickets.filter(category_id=filters.category_id)
     if filters.assignee_id:
         tickets = tickets.filter(assignee_id=filters.assignee_id)
+    if filters.team_id:
+        tickets = tickets.filter(team_id=filters.team_id)
     return search(tickets, filters.q, user=user)
 
 

@@ -21,7 +21,7 @@ if TYPE_CHECKING:
     from accounts.models import User
 
 # What a saved view keeps, in the queue's URL order.
-KEPT = ("view", "q", "status", "priority", "category", "assignee", "sla", "sort")
+KEPT = ("view", "q", "status", "priority", "category", "assignee", "team", "sla", "sort")
 PER_PERSON = 30  # an agent's own views; shared ones are for managers to keep tidy
 
 NAME_TAKEN = _("There is already a view with this name.")

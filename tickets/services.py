@@ -19,7 +19,17 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from . import followers, metrics, notifications, uploads, versions, workflow
+from . import (
+    followers,
+    metrics,
+    notifications,
+    queries,
+    routing,
+    teams,
+    uploads,
+    versions,
+    workflow,
+)
 from .errors import (
     AssigneeInvalid,
     NotPermitted,
@@ -126,6 +136,7 @@ def ticket_create(
         category=category,
         priority=priority,
         follow_up_to=follow_up_to,
+        team_id=category.default_team_id if category is not None else None,
     )
     # The constraints hold by construction here (a new ticket is open and unassigned), and the
     # database checks them anyway; validating them in Python costs a query each.
@@ -135,6 +146,7 @@ def ticket_create(
     _store_attachments(ticket=ticket, comment=None, files=attachments, uploader=created_by)
     notifications.ticket_created(ticket, acknowledge=acknowledge, detail=acknowledgement)
     metrics.refresh_one(ticket.pk)
+    routing.offer_locked(ticket=ticket)  # its team's strategy, if any, assigns it now
     return ticket
 
 
@@ -260,6 +272,8 @@ def ticket_assign(
         raise NotPermitted()
     if not (assignee.is_active and assignee.is_agent):
         raise AssigneeInvalid()
+    if not teams.may_work(ticket=ticket, agent=assignee):
+        raise AssigneeInvalid()
     workflow.note_is_public(
         spec=workflow.ACTIONS[workflow.REASSIGN.action],
         actor=workflow.REASSIGN.actor,
@@ -275,10 +289,15 @@ def ticket_assign(
         actor=actor,
         note=note.strip(),
     )
+    previous_assignee_id = ticket.assignee_id
     ticket.assignee = assignee
     _touch(ticket, "assignee", public=True)  # the customer's page names their agent
     notifications.ticket_reassigned(ticket)
     metrics.refresh_one(ticket.pk)
+    if ticket.team_id is not None:
+        teams.membership_touch(team_id=ticket.team_id, agent_id=assignee.pk, when=timezone.now())
+    if ticket.status in teams.CAPACITY_STATUSES:
+        routing.agent_freed(agent_id=previous_assignee_id)
     return ticket
 
 
@@ -438,7 +457,8 @@ def tickets_bulk_act(
     on a ticket on hold resumes it (workflow.bulk_action_for)."""
     if not ticket_ids:
         raise ValidationError({"tickets": SELECT_TICKETS})
-    selected = Ticket.objects.in_bulk(list(dict.fromkeys(ticket_ids)))
+    # Only what the actor may see: a restricted team's ticket is no one else's to touch.
+    selected = queries.visible_to(actor).in_bulk(list(dict.fromkeys(ticket_ids)))
     actions = {
         pk: workflow.bulk_action_for(action, status=ticket.status)
         for pk, ticket in selected.items()
@@ -455,6 +475,9 @@ def tickets_bulk_act(
             )
     outcomes = []
     for ticket_id in dict.fromkeys(ticket_ids):
+        if ticket_id not in selected:
+            outcomes.append(BulkOutcome(ticket_id, str(NO_SUCH_TICKET)))
+            continue
         try:
             ticket_act(
                 ticket_id=ticket_id,

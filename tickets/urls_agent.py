@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import agent, files, macros
+from .views import agent, files, macros, teams
 
 app_name = "agent"
 
@@ -10,6 +10,15 @@ urlpatterns = [
     path("views/", agent.saved_view_create, name="saved_view_create"),
     path("views/<int:pk>/delete/", agent.saved_view_delete, name="saved_view_delete"),
     path("tickets/new/", agent.ticket_new, name="ticket_new"),
+    path("availability/", teams.availability, name="availability"),
+    path("teams/", teams.team_list, name="teams"),
+    path("teams/new/", teams.team_new, name="team_new"),
+    path("teams/<int:pk>/", teams.team_detail, name="team_detail"),
+    path(
+        "teams/<int:pk>/capacity/<int:user_id>/",
+        teams.agent_capacity,
+        name="agent_capacity",
+    ),
     path("tickets/<int:pk>/", agent.ticket_detail, name="ticket_detail"),
     path("tickets/<int:pk>/reply/", agent.ticket_reply, name="ticket_reply"),
     path("tickets/<int:pk>/action/", agent.ticket_action, name="ticket_action"),

@@ -20,7 +20,7 @@ from django.utils.translation import gettext_lazy as _
 
 from helpdesk.security_log import log_transition_refused
 
-from . import metrics, notifications, versions
+from . import metrics, notifications, routing, teams, versions
 from .errors import (
     AssigneeInvalid,
     HoldKindInvalid,
@@ -90,7 +90,13 @@ S = Status
 RULES: dict[tuple[Status, Status], Rule] = {
     (rule.source, rule.target): rule
     for rule in [
-        *_rules([S.OPEN], S.ASSIGNED, Grant(Actor.AGENT, "take"), Grant(Actor.MANAGER, "assign")),
+        *_rules(
+            [S.OPEN],
+            S.ASSIGNED,
+            Grant(Actor.AGENT, "take"),
+            Grant(Actor.MANAGER, "assign"),
+            Grant(Actor.SYSTEM, "auto_assign"),  # routing (tickets.routing)
+        ),
         *_rules(
             [S.ASSIGNED],
             S.OPEN,
@@ -246,6 +252,7 @@ ACTIONS: dict[str, ActionSpec] = {
             note_public=True,
         ),
         ActionSpec("auto_close", _("Close automatically"), note_public=True),
+        ActionSpec("auto_assign", _("Assign automatically"), note_may_be_public=False),
     ]
 }
 
@@ -439,9 +446,15 @@ def check(
         # tickets for themselves.
         if assignee is None or not assignee.is_active or not assignee.is_agent:
             raise AssigneeInvalid()
-        if assignee != user and not any(g.actor == Actor.MANAGER for g in grants):
+        if assignee != user and not any(g.actor in ASSIGN_OTHERS for g in grants):
             raise TransitionNotAllowed(source=ticket.status, target=target)
+        if not teams.may_work(ticket=ticket, agent=assignee):
+            raise AssigneeInvalid()
     return grants[0]
+
+
+# Who may put someone other than themselves on a ticket.
+ASSIGN_OTHERS = (Actor.MANAGER, Actor.SYSTEM)
 
 
 def _grants(rule: Rule, *, user: User | None, ticket: Ticket, action: str | None) -> list[Grant]:
@@ -591,10 +604,12 @@ def transition_locked(
     note_public: bool | None = None,
     hold_kind: HoldKind | str | None = None,
     comment: Comment | None = None,
+    rule: str = "",
 ) -> StatusHistory:
     """`transition()` for a service that has already locked the ticket's row (select_for_update,
     in the caller's transaction) and checked its version. `comment`: the reply sent with this
-    change in one move (tickets.combined), which its message to the customer carries."""
+    change in one move (tickets.combined), which its message to the customer carries. `rule`:
+    the automatic rule that made the change (routing), kept in the history."""
     note = note.strip()
     try:
         grant = check(
@@ -614,6 +629,7 @@ def transition_locked(
 
     now = timezone.now()
     source, target = Status(ticket.status), Status(to)
+    previous_assignee_id = ticket.assignee_id
     changed = apply_effects(ticket, source, target, assignee=assignee, now=now, hold_kind=kind)
     ticket._workflow_may_save_status = True
     ticket.save(update_fields=changed)
@@ -628,9 +644,11 @@ def transition_locked(
         note_public=public,
         hold_kind=kind,
         created_at=now,
+        rule=rule,
     )
     notifications.status_changed(entry, comment=comment)
     metrics.refresh_one(ticket.pk)
+    routing.after_transition(ticket=ticket, entry=entry, previous_assignee_id=previous_assignee_id)
     return entry
 
 

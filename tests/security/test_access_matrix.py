@@ -44,6 +44,7 @@ from tickets.models import (
     Notification,
     SlaPolicy,
     StatusHistory,
+    Team,
     WorkingHours,
 )
 from tickets.status import Status
@@ -69,6 +70,7 @@ MANAGERS = (LOGIN, E404, E404, E404, E404, IN)
 API_SIGNED_IN = (E401, IN, IN, IN, IN, IN)
 API_OWNER_OR_STAFF = (E401, IN, E404, IN, IN, IN)
 API_MANAGERS = (E401, E404, E404, E404, E404, IN)
+API_STAFF = (E401, E404, E404, IN, IN, IN)
 ADMIN = (LOGIN, LOGIN, LOGIN, LOGIN, LOGIN, IN)  # only managers are staff
 # Staff inside the admin, refused by the admin's own permissions (read-only records).
 ADMIN_403 = (LOGIN, LOGIN, LOGIN, LOGIN, LOGIN, "403")
@@ -113,6 +115,12 @@ ACCESS: dict[str, tuple[str, tuple[str, ...]]] = {
     # a shared view: a manager's to delete
     "agent/views/<int:pk>/delete/": (POST, MANAGERS),
     "agent/tickets/new/": (GET, STAFF),
+    "agent/availability/": (POST, STAFF),
+    # teams: managers' pages
+    "agent/teams/": (GET, MANAGERS),
+    "agent/teams/new/": (GET, MANAGERS),
+    "agent/teams/<int:pk>/": (GET, MANAGERS),
+    "agent/teams/<int:pk>/capacity/<int:user_id>/": (POST, MANAGERS),
     "agent/tickets/<int:pk>/": (GET, STAFF),
     "agent/tickets/<int:pk>/reply/": (POST, STAFF),
     "agent/tickets/<int:pk>/action/": (POST, STAFF),
@@ -163,6 +171,10 @@ ACCESS: dict[str, tuple[str, tuple[str, ...]]] = {
     # the API
     "api/v1/me/": (GET, API_SIGNED_IN),
     "api/v1/categories/": (GET, API_SIGNED_IN),
+    # Teams are staff's to read (agents: those not restricted, and their own), managers' to
+    # change (tests/routing/test_api.py).
+    "api/v1/teams/": (GET, API_STAFF),
+    "api/v1/teams/<int:pk>/": (GET, API_STAFF),
     "api/v1/tickets/": (GET, API_SIGNED_IN),
     "api/v1/tickets/<int:pk>/": (GET, API_OWNER_OR_STAFF),
     "api/v1/tickets/<int:pk>/comments/": (GET, API_OWNER_OR_STAFF),
@@ -321,7 +333,9 @@ def world(customer, neighbour, agent, other_agent, manager, make_ticket, categor
             category=category,
             publish=True,
         ),
+        "team": Team.objects.create(name="Network"),
     }
+    objects["team"].members.add(agent)
     people = {
         "anonymous": None,
         "customer": customer,
@@ -350,6 +364,8 @@ def _pk(objects: dict, route: str) -> str:
         return str(objects["article"].pk)
     if route.startswith("help/service/"):
         return str(objects["category"].pk)
+    if "teams/<int:pk>" in route:
+        return str(objects["team"].pk)
     return str(objects["ticket"].pk)
 
 
@@ -369,7 +385,8 @@ def url_for(route: str, objects: dict) -> str:
     path = path.replace("<slug:name>", "weekly")
     path = path.replace("<slug:slug>", objects["article"].slug)
     path = path.replace("<id>", str(objects["user"].pk))
-    path = path.replace("<int:user_id>", str(objects["user"].pk))
+    user_id = objects["team"].members.get() if "capacity/" in route else objects["user"]
+    path = path.replace("<int:user_id>", str(user_id.pk))
     path = path.replace("<int:macro_id>", str(objects["macro"].pk))
     if "<path:content_type_id>" in path:
         ticket_type = ContentType.objects.get_for_model(objects["ticket"])
@@ -437,3 +454,31 @@ def test_an_authorization_header_that_is_not_a_token_is_401_on_every_api_url(rou
         for persona, response in answers.items()
     }
     assert set(got.values()) == {E401}, f"{request}: {got}"
+
+
+# --- A restricted team's tickets ------------------------------------------------------------
+# Carla's ticket moved into a team restricted to its members, Alex among them: to Bo, outside
+# the team, it and everything on it are as foreign as to a neighbour (404), on pages, files
+# and the API alike; Alex and Mia are let in as before.
+TICKET_ROUTES = sorted(
+    route
+    for route, (_method, outcomes) in ACCESS.items()
+    if route.startswith(("agent/tickets/", "agent/emails/", "attachments/", "api/v1/tickets/<"))
+    or route.startswith("api/v1/attachments/")
+    if outcomes[PERSONAS.index("other_agent")] == IN
+)
+
+
+@pytest.mark.parametrize("route", TICKET_ROUTES)
+def test_a_restricted_teams_ticket_is_404_to_an_agent_outside_the_team(route, world):
+    from tickets.models import Ticket
+
+    objects, _people = world
+    team = objects["team"]
+    team.restricted = True
+    team.save(update_fields=["restricted"])
+    Ticket.objects.filter(pk=objects["ticket"].pk).update(team=team)
+    request, answers = ask(route, world)
+    got = {persona: outcome(response) for persona, response in answers.items()}
+    expected = dict(zip(PERSONAS, ACCESS[route][1], strict=True))
+    assert got == {**expected, "other_agent": E404}, f"{request}: {got}"

@@ -131,8 +131,8 @@ def test_the_queue_takes_the_same_queries_however_many_tickets(
     for i in range(count):
         make_ticket(Status.ASSIGNED if i % 2 else Status.OPEN)
     # session, user, the page of tickets (+customer, assignee, service), the filter form's
-    # services and agents, the saved views
-    with django_assert_num_queries(6):
+    # services, agents and teams, the saved views
+    with django_assert_num_queries(7):
         response = queue(alex)
     assert len(response.context["page"].tickets) == count
 

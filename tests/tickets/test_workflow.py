@@ -25,7 +25,7 @@ ROLES = ["customer", "neighbour", "assignee", "other_agent", "manager", "system"
 # The README, "The workflow": (from, to) → who may. "assignee" on an open ticket means an
 # agent taking it for themselves (there is no assignee yet).
 README_TABLE = {
-    (S.OPEN, S.ASSIGNED): {"assignee", "other_agent", "manager"},
+    (S.OPEN, S.ASSIGNED): {"assignee", "other_agent", "manager", "system"},
     (S.ASSIGNED, S.OPEN): {"assignee", "manager"},
     (S.ASSIGNED, S.IN_PROGRESS): {"assignee", "manager"},
     (S.IN_PROGRESS, S.ON_HOLD): {"assignee", "manager"},

@@ -132,7 +132,16 @@ class MeSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = User
-        fields = ["id", "email", "display_name", "role", "is_agent", "is_manager"]
+        fields = [
+            "id",
+            "email",
+            "display_name",
+            "role",
+            "is_agent",
+            "is_manager",
+            "availability",
+            "capacity",
+        ]
         read_only_fields = fields
 
 
@@ -227,6 +236,12 @@ class TicketSerializer(serializers.ModelSerializer):
     updated_at = serializers.SerializerMethodField(
         help_text="The last change you can see (for a customer: public activity only)."
     )
+    team = serializers.IntegerField(
+        source="team_id",
+        read_only=True,
+        allow_null=True,
+        help_text="The team it belongs to (/api/v1/teams/), or null.",
+    )
     hold_kind = serializers.SerializerMethodField(
         help_text="On hold: what it waits for, as its last hold recorded (`customer`: their "
         "reply resumes work; `third_party`: it does not). Null when not on hold."
@@ -251,6 +266,7 @@ class TicketSerializer(serializers.ModelSerializer):
             "closed_at",
             "version",
             "hold_kind",
+            "team",
         ]
         read_only_fields = fields
 
@@ -359,6 +375,7 @@ class TicketFilterSerializer(StrictSerializer):
     priority = serializers.ChoiceField(choices=Priority.choices, required=False)
     category = serializers.IntegerField(min_value=1, max_value=MAX_ID, required=False)
     assignee = serializers.IntegerField(min_value=1, max_value=MAX_ID, required=False)
+    team = serializers.IntegerField(min_value=1, max_value=MAX_ID, required=False)
     sla = serializers.ChoiceField(
         choices=list(queries.QUEUE_SLA_FILTERS.items()),
         required=False,
@@ -410,6 +427,7 @@ class TicketFilterSerializer(StrictSerializer):
             priority=data.get("priority", ""),
             category_id=data.get("category"),
             assignee_id=data.get("assignee"),
+            team_id=data.get("team"),
             q=data.get("q", ""),
             sla=data.get("sla", ""),
             figure=data.get("figure", ""),

@@ -3,13 +3,15 @@
 from django.urls import path, re_path
 from drf_spectacular.views import SpectacularAPIView
 
-from . import docs, views
+from . import docs, teams, views
 
 app_name = "api"
 
 urlpatterns = [
     path("me/", views.MeView.as_view(), name="me"),
     path("categories/", views.CategoryList.as_view(), name="category-list"),
+    path("teams/", teams.TeamList.as_view(), name="team-list"),
+    path("teams/<int:pk>/", teams.TeamDetail.as_view(), name="team-detail"),
     path("tickets/", views.TicketList.as_view(), name="ticket-list"),
     path("tickets/<int:pk>/", views.TicketDetail.as_view(), name="ticket-detail"),
     path("tickets/<int:pk>/comments/", views.CommentList.as_view(), name="ticket-comments"),

@@ -182,6 +182,9 @@ def log_uniform(rng: random.Random, low: float, high: float) -> float:
 def possible(grant: Grant, rule: Rule, assignee: int | None, may_auto_close: bool) -> bool:
     if grant.actor == Actor.ASSIGNEE and assignee is None:
         return False
+    if grant.action == "auto_assign":
+        return False  # the demo's services have no teams, so nothing routes
+
     return not (grant.actor == Actor.SYSTEM and rule.target == S.CLOSED and not may_auto_close)
 
 

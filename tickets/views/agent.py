@@ -23,6 +23,7 @@ from tickets import (
     queries,
     saved_views,
     services,
+    teams,
     timeline,
     versions,
     workflow,
@@ -50,7 +51,7 @@ QUEUE_PAGE_SIZE = 50
 
 @agent_required
 def queue(request: HttpRequest) -> HttpResponse:
-    form = QueueFilterForm(request.GET or None)
+    form = QueueFilterForm(request.GET or None, user=request.user)
     # What is valid stays in force; what is refused (a stale cursor, say) is named on the form.
     form.is_valid()
     data = getattr(form, "cleaned_data", {})
@@ -61,6 +62,7 @@ def queue(request: HttpRequest) -> HttpResponse:
         priority=data.get("priority") or "",
         category_id=data["category"].pk if data.get("category") else None,
         assignee_id=data["assignee"].pk if data.get("assignee") else None,
+        team_id=data["team"].pk if data.get("team") else None,
         q=data.get("q") or "",
         sla=data.get("sla") or "",
         figure=data.get("figure") or "",
@@ -90,7 +92,7 @@ def queue(request: HttpRequest) -> HttpResponse:
             "bulk_actions": bulk_actions,
             "bulk_audiences": workflow.bulk_note_audiences(user=request.user),
             "hold_kinds": HoldKind.choices,
-            "agents": _agents_if_chosen(bulk_actions),
+            "agents": _agents_if_chosen(bulk_actions, user=request.user),
             "now": timezone.now(),
             "drill_down": _drill_down(request.user, filters, query),
             "saved_views": _saved_views(request.user, query),
@@ -118,7 +120,7 @@ def _drill_down(user, filters: queries.QueueFilters, query) -> dict | None:
 
 
 # The filters folded away under "Filters" (the search and the tabs stay in sight).
-QUEUE_FILTER_KEYS = ("status", "priority", "category", "assignee", "sla")
+QUEUE_FILTER_KEYS = ("status", "priority", "category", "assignee", "team", "sla")
 
 # The sortable column headers, by the sort each stands for, and how aria-sort reads it (age:
 # oldest first is the greatest age first).
@@ -204,10 +206,21 @@ def _with(query, **changes) -> str:
     return query.urlencode()
 
 
-def _agents_if_chosen(actions) -> list:
-    """The agents to choose from, if one of these actions is done with a choice of agent."""
+def _agents_if_chosen(actions, *, user) -> list:
+    """The agents to choose from, if one of these actions is done with a choice of agent;
+    for a manager, each named with their load (`choice_label`, one query for all)."""
     chosen = any(getattr(action, "spec", action).assignee_label for action in actions)
-    return list(queries.active_agents()) if chosen else []
+    if not chosen:
+        return []
+    agents = list(queries.active_agents())
+    by_agent = teams.loads() if user.is_manager else {}
+    for agent in agents:
+        agent.choice_label = (
+            teams.load_label(agent, by_agent.get(agent.pk, teams.Load()))
+            if user.is_manager
+            else agent.display_name
+        )
+    return agents
 
 
 def _ticket(request: HttpRequest, pk: int) -> Ticket:
@@ -247,7 +260,7 @@ def _render_ticket(
         "moves": combined.move_choices(ticket=ticket, user=user),
         "hold_kinds": HoldKind.choices,
         "version": versions.seen_by(ticket, user),
-        "agents": _agents_if_chosen(actions),
+        "agents": _agents_if_chosen(actions, user=user),
         "reply_form": reply_form,
         "update_form": TicketUpdateForm(
             initial={

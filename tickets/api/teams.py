@@ -1,0 +1,172 @@
+"""/api/v1/teams/: teams with their members' load (staff read; managers write)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db.models import Prefetch
+from django.shortcuts import get_object_or_404
+from drf_spectacular.utils import extend_schema, extend_schema_field
+from rest_framework import exceptions, serializers, status
+from rest_framework.permissions import BasePermission
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from accounts.models import Availability, User
+from tickets import queries, teams
+from tickets.models import Team
+
+from .schema import READ_ERRORS, WRITE_ERRORS
+from .serializers import MAX_ID, StrictSerializer
+
+
+class StaffOnly(BasePermission):
+    """Teams are staff's; to a customer they do not exist (404, as on the pages)."""
+
+    def has_permission(self, request: Request, view: APIView) -> bool:
+        if not request.user.is_authenticated:
+            return False
+        if not hasattr(view, request.method.lower()):
+            return True  # an unsupported method: let the view answer 405 as for everyone
+        if not request.user.is_agent:
+            raise exceptions.NotFound()
+        return True
+
+
+class LoadSerializer(serializers.Serializer):
+    assigned = serializers.IntegerField()
+    in_progress = serializers.IntegerField()
+    on_hold = serializers.IntegerField()
+    due_soon = serializers.IntegerField(help_text="Due within the SLA warning time, or past due.")
+
+
+class MemberSerializer(serializers.Serializer):
+    id = serializers.IntegerField(source="agent.pk")
+    display_name = serializers.CharField(source="agent.display_name")
+    availability = serializers.ChoiceField(
+        source="agent.availability", choices=Availability.choices
+    )
+    capacity = serializers.IntegerField(help_text="Their own capacity, else the team's default.")
+    own_capacity = serializers.BooleanField()
+    load = LoadSerializer()
+
+
+class TeamSerializer(serializers.ModelSerializer):
+    members = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Team
+        fields = ["id", "name", "strategy", "default_capacity", "restricted", "members"]
+        read_only_fields = fields
+
+    @extend_schema_field(serializers.ListField(child=serializers.IntegerField()))
+    def get_members(self, team: Team) -> list[int]:
+        return [member.pk for member in team.members.all()]
+
+
+class TeamDetailSerializer(TeamSerializer):
+    members = serializers.SerializerMethodField()
+    waiting = serializers.SerializerMethodField(help_text="Open tickets waiting for an agent.")
+
+    class Meta(TeamSerializer.Meta):
+        fields = [*TeamSerializer.Meta.fields, "waiting"]
+        read_only_fields = fields
+
+    @extend_schema_field(MemberSerializer(many=True))
+    def get_members(self, team: Team) -> list[dict[str, Any]]:
+        return MemberSerializer(teams.member_rows(team), many=True).data
+
+    def get_waiting(self, team: Team) -> int:
+        from tickets import routing
+
+        return routing.waiting(team.pk).count()
+
+
+class TeamWriteSerializer(StrictSerializer):
+    name = serializers.CharField(max_length=100)
+    members = serializers.ListField(
+        child=serializers.IntegerField(min_value=1, max_value=MAX_ID), max_length=1000
+    )
+    strategy = serializers.ChoiceField(choices=Team.Strategy.choices)
+    default_capacity = serializers.IntegerField(min_value=1, max_value=1000)
+    restricted = serializers.BooleanField()
+
+
+def _save(request: Request, team: Team | None, *, partial: bool) -> Team:
+    data = TeamWriteSerializer(data=request.data, partial=partial)
+    data.is_valid(raise_exception=True)
+    values = data.validated_data
+    if "members" in values:
+        ids = set(values["members"])
+        members = list(queries.active_agents().filter(pk__in=ids))
+        if len(members) != len(ids):
+            raise serializers.ValidationError({"members": ["Each member must be an active agent."]})
+    else:
+        members = list(team.members.all()) if team else []
+    try:
+        return teams.team_save(
+            by=request.user,
+            team=team,
+            name=values.get("name", team.name if team else ""),
+            members=members,
+            strategy=values.get("strategy", team.strategy if team else Team.Strategy.OFF),
+            default_capacity=values.get("default_capacity", team.default_capacity if team else 10),
+            restricted=values.get("restricted", team.restricted if team else False),
+        )
+    except DjangoValidationError as error:
+        raise serializers.ValidationError(error.message_dict) from None
+
+
+def _members() -> Prefetch:
+    return Prefetch("members", queryset=User.objects.order_by("display_name", "id"))
+
+
+class TeamList(APIView):
+    permission_classes = (StaffOnly,)
+
+    @extend_schema(
+        tags=["teams"],
+        summary="List teams",
+        description="Managers see every team; agents those not restricted and their own.",
+        responses={200: TeamSerializer(many=True), **READ_ERRORS},
+    )
+    def get(self, request: Request) -> Response:
+        found = teams.visible_teams(request.user).prefetch_related(_members())
+        return Response(TeamSerializer(found, many=True).data)
+
+    @extend_schema(
+        tags=["teams"],
+        summary="Create a team (managers)",
+        request=TeamWriteSerializer,
+        responses={201: TeamDetailSerializer, **WRITE_ERRORS},
+    )
+    def post(self, request: Request) -> Response:
+        team = _save(request, None, partial=False)
+        return Response(TeamDetailSerializer(team).data, status=status.HTTP_201_CREATED)
+
+
+class TeamDetail(APIView):
+    permission_classes = (StaffOnly,)
+
+    def _team(self, request: Request, pk: int) -> Team:
+        return get_object_or_404(teams.visible_teams(request.user), pk=pk)
+
+    @extend_schema(
+        tags=["teams"],
+        summary="A team, with each member's availability, capacity and load",
+        responses={200: TeamDetailSerializer, **READ_ERRORS},
+    )
+    def get(self, request: Request, pk: int) -> Response:
+        return Response(TeamDetailSerializer(self._team(request, pk)).data)
+
+    @extend_schema(
+        tags=["teams"],
+        summary="Change a team (managers): any of its fields",
+        request=TeamWriteSerializer(partial=True),
+        responses={200: TeamDetailSerializer, **WRITE_ERRORS},
+    )
+    def patch(self, request: Request, pk: int) -> Response:
+        team = _save(request, self._team(request, pk), partial=True)
+        return Response(TeamDetailSerializer(team).data)

@@ -262,18 +262,27 @@ def _view_filter(view: str, user: User) -> Q:
     return Q(status__in=ACTIVE_STATUSES)
 
 
+EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+
+
 def search_terms(text: str) -> list[str]:
-    """The words of a search, as typed: letters and digits, punctuation dropped."""
-    return re.findall(r"\w+", text)
+    """The words of a search, as typed: an e-mail address whole (one term, as the search
+    document keeps it: its parts are everywhere), else letters and digits."""
+    addresses = EMAIL.findall(text)
+    return addresses + re.findall(r"\w+", EMAIL.sub(" ", text))
 
 
 def prefix_query(terms: list[str]) -> SearchQuery:
     """Every word, the last one also as the start of a longer one (it may still be being
     typed: "mailb" finds "mailbox"), in the `helpdesk` configuration (English, accents
     folded: migration 0027). Whole words elsewhere keep the planner's estimates exact."""
+    return SearchQuery(prefix_raw(terms), config="helpdesk", search_type="raw")
+
+
+def prefix_raw(terms: list[str]) -> str:
+    """prefix_query()'s text, as to_tsquery reads it."""
     *whole, last = terms
-    raw = " & ".join([*(f"'{term}'" for term in whole), f"'{last}':*"])
-    return SearchQuery(raw, config="helpdesk", search_type="raw")
+    return " & ".join([*(f"'{term}'" for term in whole), f"'{last}':*"])
 
 
 def search(tickets: QuerySet[Ticket], text: str, *, user: User) -> QuerySet[Ticket]:
@@ -311,7 +320,7 @@ def search(tickets: QuerySet[Ticket], text: str, *, user: User) -> QuerySet[Tick
     return tickets.filter(matches)
 
 
-def queue_tickets(user: User, filters: QueueFilters) -> QuerySet[Ticket]:
+def queue_tickets(user: User, filters: QueueFilters, *, searched: bool = True) -> QuerySet[Ticket]:
     """The queue's rows before paging: one view, the filters, the search, the sort."""
     tickets = (
         visible_to(user)
@@ -333,7 +342,7 @@ def queue_tickets(user: User, filters: QueueFilters) -> QuerySet[Ticket]:
         tickets = tickets.filter(assignee_id=filters.assignee_id)
     if filters.team_id:
         tickets = tickets.filter(team_id=filters.team_id)
-    return search(tickets, filters.q, user=user)
+    return search(tickets, filters.q, user=user) if searched else tickets
 
 
 def _sla_filter(name: str) -> Q:
@@ -401,7 +410,7 @@ def cursor_fits(cursor: str, *, sort: str) -> bool:
 def queue_page(user: User, filters: QueueFilters, *, cursor: str = "", size: int = 50) -> QueuePage:
     """One page of the queue by keyset: no OFFSET scan and no COUNT(*), however deep."""
     keys = _ordering(filters.sort, user)
-    tickets = queue_tickets(user, filters)
+    tickets = queue_tickets(user, filters, searched=False)
     decoded = _decode(cursor, keys) if cursor else None
     backwards = bool(decoded and decoded[1])
     if backwards:
@@ -412,7 +421,7 @@ def queue_page(user: User, filters: QueueFilters, *, cursor: str = "", size: int
         if decoded:
             tickets = tickets.filter(_after(keys, decoded[0]))
         ordering = [f"{'-' if d else ''}{name}" for name, d in keys]
-    rows = list(tickets.order_by(*ordering)[: size + 1])
+    rows = _page_rows(tickets, ordering, user=user, text=filters.q, limit=size + 1)
     more = len(rows) > size
     rows = rows[:size]
     if backwards:
@@ -425,6 +434,79 @@ def queue_page(user: User, filters: QueueFilters, *, cursor: str = "", size: int
     if rows and has_previous:
         page.previous_cursor = _encode([getattr(rows[0], n) for n, _d in keys], backwards=True)
     return page
+
+
+# A searched page first reads this many tickets in its own order (_page_rows), and at most
+# WALK_MAX if the matches it found there say that more would fill the page; past that, it
+# takes the matches from the index if there are at most MATCHES_MAX of them.
+SEARCH_WALK = 2_000
+WALK_MAX = 20_000
+MATCHES_MAX = 5_000
+# Which of the given tickets match: each one's document read by its key and checked (the
+# "|| ''" keeps the planner off the GIN index, whose every match would be read). A few
+# microseconds a ticket, whatever the words.
+MATCHING_AMONG = {
+    "staff": "SELECT ticket_id FROM tickets_ticketsearch WHERE ticket_id = ANY(%s)"
+    " AND (staff || ''::tsvector) @@ to_tsquery('helpdesk', %s)",
+    "customer": "SELECT ticket_id FROM tickets_ticketsearch WHERE ticket_id = ANY(%s)"
+    " AND (customer || ''::tsvector) @@ to_tsquery('helpdesk', %s)",
+}
+# Every match, from the GIN index, up to a bound.
+MATCHING = {
+    "staff": "SELECT ticket_id FROM tickets_ticketsearch"
+    " WHERE staff @@ to_tsquery('helpdesk', %s) LIMIT %s",
+    "customer": "SELECT ticket_id FROM tickets_ticketsearch"
+    " WHERE customer @@ to_tsquery('helpdesk', %s) LIMIT %s",
+}
+
+
+def _page_rows(
+    tickets: QuerySet[Ticket], ordering: list[str], *, user: User, text: str, limit: int
+) -> list[Ticket]:
+    """The first `limit` of `tickets` in `ordering` that match the search `text`.
+
+    Which is cheaper depends on how common the words are, and the planner cannot tell for
+    words that go together ("printer offline") or for a word's start: reading the page's
+    order and keeping the matches is quick when they are common and reads the whole table
+    when they are rare; reading every match from the search index is quick when they are
+    rare and slow when they are common. So on PostgreSQL the first SEARCH_WALK tickets in
+    order are read (their ids, from the sort index) and checked; if the matches there fill
+    the page, or that is all there is, the page is those. If they show that a walk of up to
+    WALK_MAX would fill it, that walk is made. Else the matches are rare: up to MATCHES_MAX
+    of them are read from the index, and the page is the first of those in order (more
+    than that, rare on this page but common elsewhere: the planner decides).
+    """
+    terms = search_terms(text.strip())
+    if connection.vendor != "postgresql" or not terms:
+        return list(search(tickets, text, user=user).order_by(*ordering)[:limit])
+    document = "staff" if user.is_agent else "customer"
+    raw = prefix_raw(terms)
+    reference = parse_reference(text.strip())
+    ordered = tickets.order_by(*ordering).values_list("pk", flat=True)
+
+    def walk(size: int) -> tuple[list[int], bool]:
+        """The matches among the first `size` in order, and whether that was all of them."""
+        window = list(ordered[:size])
+        with connection.cursor() as cursor:
+            cursor.execute(MATCHING_AMONG[document], [window, raw])
+            hits = {pk for (pk,) in cursor.fetchall()} | {reference}
+        return [pk for pk in window if pk in hits][:limit], len(window) < size
+
+    found, everything = walk(SEARCH_WALK)
+    if len(found) < limit and not everything:
+        # Half as many again as the matches seen so far say would fill the page.
+        needed = limit * SEARCH_WALK * 3 // (2 * (len(found) + 1))
+        if needed <= WALK_MAX:
+            found, everything = walk(needed)
+    if len(found) == limit or everything:
+        rows = tickets.in_bulk(found)
+        return [rows[pk] for pk in found if pk in rows]
+    with connection.cursor() as cursor:
+        cursor.execute(MATCHING[document], [raw, MATCHES_MAX + 1])
+        matches = [pk for (pk,) in cursor.fetchall()]
+    if len(matches) > MATCHES_MAX:
+        return list(search(tickets, text, user=user).order_by(*ordering)[:limit])
+    return list(tickets.filter(pk__in=[*matches, reference]).order_by(*ordering)[:limit])
 
 
 def customer_other_tickets(ticket: Ticket, *, limit: int = 10) -> list[Ticket]:

@@ -36,16 +36,16 @@ def views_for(user: User) -> QuerySet[SavedView]:
     )
 
 
-def clean_query(query: QueryDict) -> str:
-    """The part of a queue URL a view keeps, checked by the queue's form (ValidationError
-    keyed "query" when it would not be understood)."""
+def clean_query(query: QueryDict, *, user: User) -> str:
+    """The part of a queue URL a view keeps, checked by the queue's form as `user` would
+    send it (ValidationError keyed "query" when it would not be understood)."""
     from .forms import QueueFilterForm
 
     kept = QueryDict(mutable=True)
     for key in KEPT:
         if value := query.get(key, "").strip():
             kept[key] = value
-    if not QueueFilterForm(kept).is_valid():
+    if not QueueFilterForm(kept, user=user).is_valid():
         raise ValidationError({"query": NOT_UNDERSTOOD})
     return kept.urlencode()
 
@@ -58,7 +58,7 @@ def save_view(*, user: User, name: str, query: QueryDict, shared: bool = False) 
     owner = None if shared else user
     if owner is not None and SavedView.objects.filter(owner=owner).count() >= PER_PERSON:
         raise ValidationError({"name": TOO_MANY % {"count": PER_PERSON}})
-    view = SavedView(name=name.strip(), owner=owner, query=clean_query(query))
+    view = SavedView(name=name.strip(), owner=owner, query=clean_query(query, user=user))
     view.full_clean(validate_constraints=False)
     try:
         with transaction.atomic():

@@ -153,7 +153,7 @@ def _sort_links(current: str, query) -> dict[str, dict]:
 def _saved_views(user, query) -> list[dict]:
     """The views `user` can open, each marked when it is the queue shown now."""
     try:
-        current = saved_views.clean_query(query)
+        current = saved_views.clean_query(query, user=user)
     except ValidationError:
         current = None
     return [

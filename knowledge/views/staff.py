@@ -7,6 +7,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
+from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -56,30 +57,20 @@ def article_new(request: HttpRequest) -> HttpResponse:
     ticket = _ticket_or_none(request)
     initial = services.draft_from_ticket(ticket=ticket) if ticket else {}
     form = ArticleForm(request.POST or None, initial=initial)
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        try:
-            article = services.article_create(
-                by=request.user,
-                title=data["title"],
-                body_markdown=data["body_markdown"],
-                category=data["category"],
-                tags=data["tags"],
-                visibility=data["visibility"],
-                publish="publish" in request.POST,
-                source_ticket=ticket,
-            )
-        except ValidationError as error:
-            add_service_errors(form, error)
-        else:
-            messages.success(request, _("Article saved."))
-            return redirect("help_staff:detail", pk=article.pk)
-    return render(
-        request,
-        "knowledge/staff_edit.html",
-        {"form": form, "ticket": ticket, "article": None},
-        status=400 if form.errors else 200,
-    )
+
+    def create(data: dict) -> int:
+        return services.article_create(
+            by=request.user,
+            title=data["title"],
+            body_markdown=data["body_markdown"],
+            category=data["category"],
+            tags=data["tags"],
+            visibility=data["visibility"],
+            publish="publish" in request.POST,
+            source_ticket=ticket,
+        ).pk
+
+    return _saved(request, form, create) or _edit_page(request, form, article=None, ticket=ticket)
 
 
 @agent_required
@@ -95,9 +86,9 @@ def article_edit(request: HttpRequest, pk: int) -> HttpResponse:
         "slug": article.slug,
     }
     form = ArticleForm(request.POST or None, initial=initial)
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        try:
+
+    def edit(data: dict) -> int:
+        with transaction.atomic():  # the edit and its publication, or neither
             services.article_edit(
                 article_id=article.pk,
                 by=request.user,
@@ -110,15 +101,30 @@ def article_edit(request: HttpRequest, pk: int) -> HttpResponse:
             )
             if "publish" in request.POST:
                 services.article_publish(article_id=article.pk, by=request.user)
-        except ValidationError as error:
-            add_service_errors(form, error)
-        else:
-            messages.success(request, _("Article saved."))
-            return redirect("help_staff:detail", pk=article.pk)
+        return article.pk
+
+    return _saved(request, form, edit) or _edit_page(request, form, article=article, ticket=None)
+
+
+def _saved(request: HttpRequest, form: ArticleForm, save) -> HttpResponse | None:
+    """The article page once `save` has kept the posted form's data; None (the form showing
+    what was refused) if nothing was posted or it was refused."""
+    if request.method != "POST" or not form.is_valid():
+        return None
+    try:
+        pk = save(form.cleaned_data)
+    except ValidationError as error:
+        add_service_errors(form, error)
+        return None
+    messages.success(request, _("Article saved."))
+    return redirect("help_staff:detail", pk=pk)
+
+
+def _edit_page(request: HttpRequest, form: ArticleForm, *, article, ticket) -> HttpResponse:
     return render(
         request,
         "knowledge/staff_edit.html",
-        {"form": form, "article": article, "ticket": None},
+        {"form": form, "article": article, "ticket": ticket},
         status=400 if form.errors else 200,
     )
 

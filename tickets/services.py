@@ -148,8 +148,10 @@ def comment_add(
     internal: bool = False,
     attachments: Sequence[UploadedFile] = (),
     expected_version: int | None = None,
+    seen_at: datetime | None = None,
 ) -> Comment:
-    """Add a public reply or (staff only) an internal note.
+    """Add a public reply or (staff only) an internal note. `seen_at`: the last update the
+    writer's page showed; comments added since do not make the reply stale (versions.lock).
 
     The first public reply from staff is the ticket's first response. A customer's reply to a
     ticket waiting for them (on hold for the customer) or resolved puts it back to work: the
@@ -157,7 +159,12 @@ def comment_add(
     follower's reply (tickets.followers) is a public reply by them, with no effect on the
     workflow.
     """
-    ticket = _lock(ticket_id, expected_version, author)
+    ticket = versions.lock(
+        ticket_id=ticket_id,
+        user=author,
+        expected_version=expected_version,
+        replying_since=seen_at,
+    )
     return comment_add_locked(
         ticket=ticket, author=author, body=body, internal=internal, attachments=attachments
     )

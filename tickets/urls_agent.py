@@ -1,17 +1,19 @@
 from django.urls import path
 
-from .views import agent, files, macros
+from .views import agent, files, live, macros
 
 app_name = "agent"
 
 urlpatterns = [
     path("", agent.queue, name="queue"),
     path("bulk/", agent.bulk, name="bulk"),
+    path("news/", live.queue_news, name="queue_news"),
     path("tickets/new/", agent.ticket_new, name="ticket_new"),
     path("tickets/<int:pk>/", agent.ticket_detail, name="ticket_detail"),
     path("tickets/<int:pk>/reply/", agent.ticket_reply, name="ticket_reply"),
     path("tickets/<int:pk>/action/", agent.ticket_action, name="ticket_action"),
     path("tickets/<int:pk>/update/", agent.ticket_update, name="ticket_update"),
+    path("tickets/<int:pk>/presence/", live.ticket_presence, name="ticket_presence"),
     path(
         "tickets/<int:pk>/macros/<int:macro_id>/",
         macros.macro_preview,

@@ -107,11 +107,13 @@ ACCESS: dict[str, tuple[str, tuple[str, ...]]] = {
     # the agents' workspace
     "agent/": (GET, STAFF),
     "agent/bulk/": (POST, STAFF),
+    "agent/news/": (GET, STAFF),
     "agent/tickets/new/": (GET, STAFF),
     "agent/tickets/<int:pk>/": (GET, STAFF),
     "agent/tickets/<int:pk>/reply/": (POST, STAFF),
     "agent/tickets/<int:pk>/action/": (POST, STAFF),
     "agent/tickets/<int:pk>/update/": (POST, STAFF),
+    "agent/tickets/<int:pk>/presence/": (POST, STAFF),
     # the e-mail a ticket or reply came from, as it arrived: staff only, never its customer
     "agent/emails/<int:pk>/": (GET, STAFF),
     "agent/tickets/<int:pk>/followers/": (POST, STAFF),

@@ -27,7 +27,7 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
-POLL_SECONDS = 4  # how often a ticket page or the queue asks (presence.js)
+POLL_SECONDS = 3  # how often a ticket page or the queue asks (presence.js)
 VIEWING_SECONDS = 15  # a page that stopped asking is gone after this (a few missed polls)
 TYPING_SECONDS = 8  # "typing" outlasts the last key by about two polls
 

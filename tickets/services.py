@@ -19,7 +19,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from . import followers, metrics, notifications, uploads, versions, workflow
+from . import changes, followers, metrics, notifications, uploads, versions, workflow
 from .errors import (
     AssigneeInvalid,
     NotPermitted,
@@ -58,6 +58,7 @@ REASON_NEEDED_IN_BULK = _(
     "Type a reason or note first: it is needed for %(references)s. Nothing was changed."
 )
 TAKEN_ALREADY = _("This ticket changed: someone else has already taken it. Reload to see it.")
+TAKEN_BY = _("This ticket changed: %(change)s Reload to see it.")
 
 
 def _lock(ticket_id: int, expected_version: int | None, user: User) -> Ticket:
@@ -302,7 +303,10 @@ def ticket_take(
     agent is told the ticket changed rather than that the step is not allowed."""
     ticket = _lock(ticket_id, expected_version, agent)
     if ticket.status != Status.OPEN:
-        raise TicketChanged(TAKEN_ALREADY)
+        change = changes.latest_of(ticket_id=ticket.pk, viewer=agent)
+        if change is None or change.kind != "status":
+            raise TicketChanged(TAKEN_ALREADY)
+        raise TicketChanged(TAKEN_BY % {"change": changes.sentence(change, viewer=agent)})
     workflow.transition_locked(
         ticket=ticket,
         to=Status.ASSIGNED,

@@ -9,11 +9,14 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
+from hypothesis import HealthCheck, given
+from hypothesis import settings as hypothesis_settings
+from hypothesis import strategies as st
 
 from tests.conftest import travelled
-from tickets import changes, presence, services, workflow
+from tickets import changes, combined, presence, services, workflow
 from tickets.errors import TicketChanged
-from tickets.models import Comment
+from tickets.models import Comment, Ticket
 from tickets.status import Status
 
 pytestmark = pytest.mark.django_db
@@ -370,3 +373,67 @@ def test_the_settings_keep_presence_in_a_shared_cache():
         assert backend == "django.core.cache.backends.redis.RedisCache"
     else:  # one development process
         assert backend == "django.core.cache.backends.locmem.LocMemCache"
+
+
+def test_taking_a_ticket_someone_took_names_them(make_ticket, agent, other_agent):
+    ticket = make_ticket(Status.OPEN)
+    services.ticket_take(ticket_id=ticket.pk, agent=other_agent)
+
+    with pytest.raises(TicketChanged, match=r"This ticket changed: Bo Agent took it just now\."):
+        services.ticket_take(ticket_id=ticket.pk, agent=agent)
+
+
+# What may happen to a ticket between loading its page and sending from it, each through the
+# services: a customer's reply, a colleague's internal note (neither moves the status or a
+# field), a priority change, and a hold and resume (the status moves, and comes back).
+EVENTS = ("customer_reply", "internal_note", "priority", "hold_and_resume")
+
+
+def happen(event: str, ticket, *, customer, other_agent, manager) -> None:
+    if event == "customer_reply":
+        services.comment_add(ticket_id=ticket.pk, author=customer, body="Any news?")
+    elif event == "internal_note":
+        services.comment_add(ticket_id=ticket.pk, author=other_agent, body="FYI", internal=True)
+    elif event == "priority":
+        current = Ticket.objects.get(pk=ticket.pk).priority
+        services.ticket_update(
+            ticket_id=ticket.pk, actor=manager, priority="high" if current != "high" else "low"
+        )
+    else:
+        workflow.transition(ticket_id=ticket.pk, to=Status.ON_HOLD, actor=manager, note="Wait.")
+        workflow.transition(ticket_id=ticket.pk, to=Status.IN_PROGRESS, actor=manager)
+
+
+@hypothesis_settings(
+    max_examples=25,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(
+    events=st.lists(st.sampled_from(EVENTS), max_size=3),
+    then=st.sampled_from(["", "resolved", "on_hold"]),
+)
+def test_only_a_plain_reply_after_mere_comments_survives_a_stale_page(
+    events, then, make_ticket, agent, other_agent, manager, customer
+):
+    ticket = make_ticket(Status.IN_PROGRESS)  # the page Alex loaded
+    for event in events:
+        happen(event, ticket, customer=customer, other_agent=other_agent, manager=manager)
+    moved = bool(set(events) & {"priority", "hold_and_resume"})
+
+    try:
+        combined.reply_and_move(
+            ticket_id=ticket.pk,
+            actor=agent,
+            body="Try the new client.",
+            target=then or None,
+            note="Done." if then else "",
+            expected_version=ticket.version,
+            seen_at=ticket.updated_at,
+        )
+    except TicketChanged:
+        accepted = False
+    else:
+        accepted = True
+
+    assert accepted == (not events or (not then and not moved)), (events, then)

@@ -80,7 +80,13 @@
     return form;
   }
 
+  var viewersSaid = "";
+
   function showViewers(viewers) {
+    // Rewritten only when it changes: a screen reader hears each change once, not every poll.
+    var said = JSON.stringify(viewers);
+    if (said === viewersSaid) return;
+    viewersSaid = said;
     viewersBox.textContent = "";
     if (!viewers.length) {
       viewersBox.hidden = true;

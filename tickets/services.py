@@ -58,7 +58,7 @@ REASON_NEEDED_IN_BULK = _(
     "Type a reason or note first: it is needed for %(references)s. Nothing was changed."
 )
 TAKEN_ALREADY = _("This ticket changed: someone else has already taken it. Reload to see it.")
-TAKEN_BY = _("This ticket changed: %(change)s Reload to see it.")
+TAKEN_BY = _("This ticket changed, it is already taken: %(change)s Reload to see it.")
 
 
 def _lock(ticket_id: int, expected_version: int | None, user: User) -> Ticket:

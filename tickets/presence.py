@@ -5,11 +5,12 @@ web process sees the same agents), never in a process's memory, and only for sec
 agent is "viewing" while their page polls (static/js/presence.js) and for VIEWING_SECONDS
 after, "typing" for TYPING_SECONDS after the poll that said so.
 
-Per ticket, one key per viewing agent (written by that agent alone, with its own expiry)
-and a roster: the ids of the agents who may be viewing, so that readers know which keys to
-read. The roster is read and written back whole, so two agents arriving in the same instant
-can drop each other from it; each poll puts its agent back in, so the roster is right again
-one poll later. A presence the cache cannot give (Redis down) is an empty one, not an error.
+Per ticket one key: who is there, each with when they last polled and until when they type;
+every poll reads it, drops whoever stopped polling, puts its agent in and writes it back, with
+the key's expiry renewed (two round trips to the cache). Two agents polling the same ticket
+in the same millisecond can overwrite each other's entry; the one dropped is put back by its
+next poll, a few seconds later. A presence the cache cannot give (Redis down) is an empty
+one, not an error.
 """
 
 from __future__ import annotations
@@ -43,46 +44,45 @@ def _cache():
     return caches[settings.PRESENCE_CACHE]
 
 
-def _roster_key(ticket_id: int) -> str:
-    return f"ticket:{ticket_id}:viewers"
-
-
-def _viewer_key(ticket_id: int, user_id: int) -> str:
-    return f"ticket:{ticket_id}:viewer:{user_id}"
+def _key(ticket_id: int) -> str:
+    return f"ticket:{ticket_id}:presence"
 
 
 def presence_touch(
     *, ticket_id: int, user: User, typing: bool = False, now: float | None = None
 ) -> list[Viewer]:
     """`user` is viewing the ticket (and typing, if so): recorded for the next seconds.
-    Returns the other agents viewing it now, by name. Three round trips to the cache."""
+    Returns the other agents viewing it now, by name."""
     now = time.time() if now is None else now
     cache = _cache()
-    mine = {"name": user.display_name, "typing_until": now + TYPING_SECONDS if typing else 0}
     try:
-        roster = [uid for uid in cache.get(_roster_key(ticket_id)) or [] if uid != user.pk]
-        keys = {_viewer_key(ticket_id, uid): uid for uid in roster}
-        found = cache.get_many(list(keys)) if keys else {}
-        cache.set_many(
-            {
-                _viewer_key(ticket_id, user.pk): mine,
-                _roster_key(ticket_id): sorted([user.pk, *(keys[key] for key in found)]),
-            },
-            VIEWING_SECONDS,
-        )
+        others = {
+            user_id: entry
+            for user_id, entry in (cache.get(_key(ticket_id)) or {}).items()
+            if user_id != user.pk and entry["seen"] > now - VIEWING_SECONDS
+        }
+        mine = {
+            "name": user.display_name,
+            "seen": now,
+            "typing_until": now + TYPING_SECONDS if typing else 0,
+        }
+        cache.set(_key(ticket_id), {**others, user.pk: mine}, VIEWING_SECONDS)
     except Exception:  # the cache's own errors (redis.RedisError, OSError, …)
         logger.warning("presence unavailable", exc_info=True)
         return []
     viewers = [
-        Viewer(user_id=keys[key], name=entry["name"], typing=entry["typing_until"] > now)
-        for key, entry in found.items()
+        Viewer(user_id=user_id, name=entry["name"], typing=entry["typing_until"] > now)
+        for user_id, entry in others.items()
     ]
     return sorted(viewers, key=lambda viewer: (viewer.name.casefold(), viewer.user_id))
 
 
 def presence_leave(*, ticket_id: int, user: User) -> None:
     """`user` left the ticket's page: no longer shown as viewing it."""
+    cache = _cache()
     try:
-        _cache().delete(_viewer_key(ticket_id, user.pk))
+        present = cache.get(_key(ticket_id)) or {}
+        if present.pop(user.pk, None) is not None:
+            cache.set(_key(ticket_id), present, VIEWING_SECONDS)
     except Exception:
         logger.warning("presence unavailable", exc_info=True)

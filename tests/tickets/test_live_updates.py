@@ -360,7 +360,7 @@ def test_presence_is_shared_through_redis_when_there_is_one(
     presence.presence_touch(ticket_id=ticket.pk, user=other_agent, typing=True)
     # A second process's own client to the same Redis.
     other_process = RedisCache(settings.REDIS_URL, options)
-    assert other_process.get(f"ticket:{ticket.pk}:viewers") == [other_agent.pk]
+    assert list(other_process.get(f"ticket:{ticket.pk}:presence")) == [other_agent.pk]
 
     seen = presence.presence_touch(ticket_id=ticket.pk, user=agent)
     assert [(v.name, v.typing) for v in seen] == [("Bo Agent", True)]

@@ -91,6 +91,12 @@ def test_a_colleague_viewing_typing_and_replying_is_seen_live(site, new_page, ti
     assert DRAFT in drafts_kept(bo)
     expect(bo.locator("[data-live-notice]")).to_be_hidden()
 
+    # Alex leaves the ticket: his page says so as it goes, and Bo sees him gone at once (not
+    # only when his presence runs out, 15 seconds later).
+    expect(live_status(bo)).to_contain_text("Alex Agent is also viewing", timeout=SECONDS_5)
+    alex.goto("/agent/")
+    expect(live_status(bo)).to_be_hidden(timeout=SECONDS_5)
+
 
 def test_a_stale_action_says_who_changed_what(site, new_page, ticket):
     alex, bo = new_page(), new_page()

@@ -438,3 +438,24 @@ def test_only_a_plain_reply_after_mere_comments_survives_a_stale_page(
         accepted = True
 
     assert accepted == (not events or (not then and not moved)), (events, then)
+
+
+def test_an_api_reply_sent_with_the_time_it_saw_survives_a_customers_comment(
+    make_ticket, agent, customer
+):
+    ticket = make_ticket(Status.IN_PROGRESS)
+    alex = client_for(agent)
+    seen = alex.get(f"/api/v1/tickets/{ticket.pk}/").json()
+    services.comment_add(ticket_id=ticket.pk, author=customer, body="Any news?")
+    url = f"/api/v1/tickets/{ticket.pk}/comments/"
+
+    stale = alex.post(url, {"body": "On it.", "version": seen["version"]}, "application/json")
+    accepted = alex.post(
+        url,
+        {"body": "On it.", "version": seen["version"], "seen_at": seen["updated_at"]},
+        "application/json",
+    )
+
+    assert stale.status_code == 409
+    assert "Carla Customer replied just now." in stale.json()["detail"]
+    assert accepted.status_code == 201

@@ -60,7 +60,7 @@ def lock(
     ticket = Ticket.objects.select_for_update().get(pk=ticket_id)
     if expected_version is None or seen_by(ticket, user) == expected_version:
         return ticket
-    from . import changes
+    from . import changes  # here: it imports this module
 
     fresh = changes.with_latest(Ticket.objects.filter(pk=ticket_id), viewer=user).first()
     if replying_since is not None and not changes.status_or_fields_since(fresh, replying_since):

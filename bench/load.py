@@ -306,9 +306,19 @@ class Server:
         self.process.wait(timeout=30)
 
 
-def run_wrk(wrk: str, page: Page, who: Identity, *, duration: int, connections: int) -> dict:
+def run_wrk(
+    wrk: str,
+    page: Page,
+    who: Identity,
+    *,
+    duration: int,
+    connections: int,
+    lua: str = WRK_SCRIPT,
+) -> dict:
+    """`lua`: WRK_SCRIPT, or a script built on it that makes its own requests
+    (bench/presence_load.py)."""
     with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
-        script.write(WRK_SCRIPT)
+        script.write(lua)
         if page.method != "GET":
             body = page.body.replace("\\", "\\\\").replace('"', '\\"')
             script.write(f'\nwrk.method = "{page.method}"\nwrk.body = "{body}"\n')

@@ -24,6 +24,9 @@ SANE_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{8,64}$")
 # Session keys written at sign-in (accounts.signals) and kept up to date here.
 SESSION_LOGIN_AT = "hd_login_at"
 SESSION_SEEN_AT = "hd_seen_at"
+# Sent by a page's own polling (static/js/presence.js): not a person's activity, so a tab left
+# open does not keep its session alive past the idle timeout.
+BACKGROUND_HEADER = "X-Helpdesk-Poll"
 
 
 class RequestIdMiddleware:
@@ -53,7 +56,8 @@ class SessionTimeoutMiddleware:
     """Signs a session out after SESSION_IDLE_TIMEOUT seconds without a request, and after
     SESSION_MAX_AGE seconds since sign-in however active it is.
 
-    Sliding: each request counts as activity, but the session is written at most once every
+    Sliding: each request counts as activity (a page's own polling, BACKGROUND_HEADER, does
+    not), but the session is written at most once every
     SESSION_ACTIVITY_PRECISION seconds, so reading pages does not turn into a write each time.
     Works on the session alone (no user query); sits between the session and auth middleware.
     """
@@ -81,7 +85,10 @@ class SessionTimeoutMiddleware:
                 )
                 session.flush()
             else:
-                if seen is None or now - seen >= settings.SESSION_ACTIVITY_PRECISION:
+                by_person = BACKGROUND_HEADER not in request.headers
+                if seen is None or (
+                    by_person and now - seen >= settings.SESSION_ACTIVITY_PRECISION
+                ):
                     session[SESSION_SEEN_AT] = now
                 if started is None:
                     session[SESSION_LOGIN_AT] = now

@@ -412,6 +412,9 @@ REST_FRAMEWORK = {
 API_THROTTLE_CACHE = "api-throttle"
 # Sign-in failures (django-axes) and the password reset and sign-up limits (accounts.throttle).
 SECURITY_CACHE = "security"
+# Who is viewing or typing on which ticket (tickets.presence): short-lived, and shared by every
+# web process so that agents on different nodes see each other.
+PRESENCE_CACHE = "presence"
 
 
 def _shared_cache(prefix: str) -> dict:
@@ -431,6 +434,7 @@ CACHES = {
     "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
     API_THROTTLE_CACHE: _shared_cache("api-throttle"),
     SECURITY_CACHE: _shared_cache("security"),
+    PRESENCE_CACHE: _shared_cache("presence"),
 }
 AXES_HANDLER = "axes.handlers.cache.AxesCacheHandler"
 AXES_CACHE = SECURITY_CACHE

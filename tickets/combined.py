@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections import deque
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import TYPE_CHECKING
 
 from django.core.exceptions import ValidationError
@@ -181,11 +182,21 @@ def reply_and_move(
     hold_kind: HoldKind | str | None = None,
     attachments: Sequence[UploadedFile] = (),
     expected_version: int | None = None,
+    seen_at: datetime | None = None,
 ) -> Moved:
     """Reply as staff and move the ticket to `target` (None: only what replying needs) in one
     transaction. The last step's note is `note`, or the reply if none is typed; `hold_kind`
-    goes with a hold. Nothing is written if a step is refused."""
-    ticket = versions.lock(ticket_id=ticket_id, user=actor, expected_version=expected_version)
+    goes with a hold. Nothing is written if a step is refused.
+
+    `seen_at`: the last update the page showed. A plain reply (no `target`) written on it is
+    accepted when only comments came since (versions.lock); a move is refused on any change.
+    """
+    ticket = versions.lock(
+        ticket_id=ticket_id,
+        user=actor,
+        expected_version=expected_version,
+        replying_since=seen_at if not target else None,
+    )
     if not actor.is_agent:
         raise NotPermitted()
     if hold_kind and target != Status.ON_HOLD:

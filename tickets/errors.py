@@ -133,6 +133,19 @@ class TicketChanged(WorkflowError):
     def default_message(self) -> str:
         return _("This ticket changed since you loaded it. Reload to see the latest state.")
 
+    @classmethod
+    def after(cls, change, *, viewer=None) -> "TicketChanged":
+        """Refused, saying who changed what and when (a tickets.changes.Change; None: the
+        plain refusal)."""
+        if change is None:
+            return cls()
+        from .changes import sentence
+
+        return cls(
+            _("This ticket changed since you loaded it: %(change)s Reload to see the latest state.")
+            % {"change": sentence(change, viewer=viewer)}
+        )
+
 
 class TicketClosed(TicketError):
     code = "ticket_closed"

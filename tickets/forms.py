@@ -4,6 +4,8 @@ from datetime import date
 
 from django import forms
 from django.forms.utils import flatatt
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
@@ -281,9 +283,19 @@ class AgentReplyForm(forms.Form):
         max_length=limits.NOTE_MAX_LENGTH,
     )
     version = forms.IntegerField(min_value=1, widget=forms.HiddenInput)
+    # The ticket's last update as the page showed it (ISO 8601, to the microsecond): a plain
+    # reply is not stale for comments added after it (versions.lock). Missing: any change is.
+    seen_at = forms.CharField(required=False, max_length=40, widget=forms.HiddenInput)
     attachments = _attachments_field()
     # The macro the reply was written from (tickets.macros): counted, and its priority set.
     macro = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)
+
+    def clean_seen_at(self):
+        try:
+            moment = parse_datetime(self.cleaned_data["seen_at"])
+        except ValueError:
+            moment = None
+        return moment if moment is not None and timezone.is_aware(moment) else None
 
     def clean(self):
         data = super().clean()
@@ -455,3 +467,27 @@ class MacroForm(forms.Form):
 class MacroSearchForm(forms.Form):
     macro_q = forms.CharField(required=False, max_length=limits.SEARCH_MAX_LENGTH)
     macro = forms.IntegerField(required=False, min_value=1)
+
+
+class PresenceForm(forms.Form):
+    """A ticket page's poll (tickets.views.live): the version it shows, whether its agent
+    typed since the last poll, or that they are leaving the page."""
+
+    version = forms.IntegerField(min_value=1)
+    typing = forms.BooleanField(required=False)
+    leaving = forms.BooleanField(required=False)
+
+
+class QueueNewsForm(forms.Form):
+    """The queue's poll: the moment the page was rendered (ISO 8601, with its offset)."""
+
+    since = forms.CharField(max_length=40)
+
+    def clean_since(self):
+        try:
+            moment = parse_datetime(self.cleaned_data["since"])
+        except ValueError:
+            moment = None
+        if moment is None or not timezone.is_aware(moment):
+            raise forms.ValidationError(_("Give a date and time with its offset (ISO 8601)."))
+        return moment

@@ -537,3 +537,14 @@ def rating_seen_by(*, ticket: Ticket, viewer: User | None) -> Rating | None:
         return ticket.rating
     except Rating.DoesNotExist:
         return None
+
+
+NEW_TICKETS_LIMIT = 100
+
+
+def new_tickets_count(*, user: User, since: datetime) -> int:
+    """How many tickets `user` may see were reported after `since` and are still waiting to
+    be worked (the queue's "3 new tickets — show"); counted up to NEW_TICKETS_LIMIT, on the
+    newest-first index, so an old `since` costs no more than a recent one."""
+    new = visible_to(user).filter(created_at__gt=since, status__in=ACTIVE_STATUSES)
+    return new.order_by("-created_at", "-id")[:NEW_TICKETS_LIMIT].count()

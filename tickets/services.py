@@ -20,6 +20,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from . import (
+    changes,
     followers,
     metrics,
     notifications,
@@ -68,6 +69,7 @@ REASON_NEEDED_IN_BULK = _(
     "Type a reason or note first: it is needed for %(references)s. Nothing was changed."
 )
 TAKEN_ALREADY = _("This ticket changed: someone else has already taken it. Reload to see it.")
+TAKEN_BY = _("This ticket changed, it is already taken: %(change)s Reload to see it.")
 
 
 def _lock(ticket_id: int, expected_version: int | None, user: User) -> Ticket:
@@ -160,8 +162,10 @@ def comment_add(
     internal: bool = False,
     attachments: Sequence[UploadedFile] = (),
     expected_version: int | None = None,
+    seen_at: datetime | None = None,
 ) -> Comment:
-    """Add a public reply or (staff only) an internal note.
+    """Add a public reply or (staff only) an internal note. `seen_at`: the last update the
+    writer's page showed; comments added since do not make the reply stale (versions.lock).
 
     The first public reply from staff is the ticket's first response. A customer's reply to a
     ticket waiting for them (on hold for the customer) or resolved puts it back to work: the
@@ -169,7 +173,12 @@ def comment_add(
     follower's reply (tickets.followers) is a public reply by them, with no effect on the
     workflow.
     """
-    ticket = _lock(ticket_id, expected_version, author)
+    ticket = versions.lock(
+        ticket_id=ticket_id,
+        user=author,
+        expected_version=expected_version,
+        replying_since=seen_at,
+    )
     return comment_add_locked(
         ticket=ticket, author=author, body=body, internal=internal, attachments=attachments
     )
@@ -314,7 +323,10 @@ def ticket_take(
     agent is told the ticket changed rather than that the step is not allowed."""
     ticket = _lock(ticket_id, expected_version, agent)
     if ticket.status != Status.OPEN:
-        raise TicketChanged(TAKEN_ALREADY)
+        change = changes.latest_of(ticket_id=ticket.pk, viewer=agent)
+        if change is None or change.kind != "status":
+            raise TicketChanged(TAKEN_ALREADY)
+        raise TicketChanged(TAKEN_BY % {"change": changes.sentence(change, viewer=agent)})
     workflow.transition_locked(
         ticket=ticket,
         to=Status.ASSIGNED,

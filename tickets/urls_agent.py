@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import agent, files, macros, teams
+from .views import agent, files, live, macros, teams
 
 app_name = "agent"
 
@@ -9,6 +9,7 @@ urlpatterns = [
     path("bulk/", agent.bulk, name="bulk"),
     path("views/", agent.saved_view_create, name="saved_view_create"),
     path("views/<int:pk>/delete/", agent.saved_view_delete, name="saved_view_delete"),
+    path("news/", live.queue_news, name="queue_news"),
     path("tickets/new/", agent.ticket_new, name="ticket_new"),
     path("availability/", teams.availability, name="availability"),
     path("teams/", teams.team_list, name="teams"),
@@ -23,6 +24,7 @@ urlpatterns = [
     path("tickets/<int:pk>/reply/", agent.ticket_reply, name="ticket_reply"),
     path("tickets/<int:pk>/action/", agent.ticket_action, name="ticket_action"),
     path("tickets/<int:pk>/update/", agent.ticket_update, name="ticket_update"),
+    path("tickets/<int:pk>/presence/", live.ticket_presence, name="ticket_presence"),
     path(
         "tickets/<int:pk>/macros/<int:macro_id>/",
         macros.macro_preview,

@@ -42,13 +42,30 @@ def updated_field_for(user: User | None) -> str:
     return "updated_at" if sees_everything(user) else "public_updated_at"
 
 
-def lock(*, ticket_id: int, user: User | None, expected_version: int | None) -> Ticket:
+def lock(
+    *,
+    ticket_id: int,
+    user: User | None,
+    expected_version: int | None,
+    replying_since: datetime | None = None,
+) -> Ticket:
     """The ticket's row, locked for this transaction; TicketChanged if `user` acted on a
-    version (as seen_by gives it) that is no longer current. The one check of staleness."""
+    version (as seen_by gives it) that is no longer current. The one check of staleness.
+
+    `replying_since`: the caller only adds a plain reply (no status change with it), written
+    on the page `user` loaded when the ticket's last update was at that moment. Such a reply
+    cannot conflict with comments added since (a customer answering meanwhile), so only a
+    status or field change since refuses it; it still does, since what the page showed (the
+    status, who works on it) may be what the reply was written for."""
     ticket = Ticket.objects.select_for_update().get(pk=ticket_id)
-    if expected_version is not None and seen_by(ticket, user) != expected_version:
-        raise TicketChanged()
-    return ticket
+    if expected_version is None or seen_by(ticket, user) == expected_version:
+        return ticket
+    from . import changes  # here: it imports this module
+
+    fresh = changes.with_latest(Ticket.objects.filter(pk=ticket_id), viewer=user).first()
+    if replying_since is not None and not changes.status_or_fields_since(fresh, replying_since):
+        return ticket
+    raise TicketChanged.after(changes.latest(fresh), viewer=user)
 
 
 def touch_fields(*, public: bool) -> list[str]:

@@ -114,6 +114,7 @@ ACCESS: dict[str, tuple[str, tuple[str, ...]]] = {
     "agent/views/": (POST, STAFF),
     # a shared view: a manager's to delete
     "agent/views/<int:pk>/delete/": (POST, MANAGERS),
+    "agent/news/": (GET, STAFF),
     "agent/tickets/new/": (GET, STAFF),
     "agent/availability/": (POST, STAFF),
     # teams: managers' pages
@@ -125,6 +126,7 @@ ACCESS: dict[str, tuple[str, tuple[str, ...]]] = {
     "agent/tickets/<int:pk>/reply/": (POST, STAFF),
     "agent/tickets/<int:pk>/action/": (POST, STAFF),
     "agent/tickets/<int:pk>/update/": (POST, STAFF),
+    "agent/tickets/<int:pk>/presence/": (POST, STAFF),
     # the e-mail a ticket or reply came from, as it arrived: staff only, never its customer
     "agent/emails/<int:pk>/": (GET, STAFF),
     "agent/tickets/<int:pk>/followers/": (POST, STAFF),

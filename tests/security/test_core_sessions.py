@@ -91,3 +91,18 @@ def test_the_session_cookie_ends_with_the_browser(client, db):
     response = client.post(reverse("login"), {"username": "dana@example.com", "password": PASSWORD})
     cookie = response.cookies["__Host-sessionid"]
     assert cookie.value and cookie["max-age"] == "" and cookie["expires"] == ""
+
+
+def test_a_pages_own_polling_does_not_keep_an_idle_session_alive(client, agent, start):
+    """A ticket left open polls every few seconds (static/js/presence.js); only a person's
+    requests count as activity."""
+    news = reverse("agent:queue_news")
+    poll = {"since": start.isoformat()}
+    with time_machine.travel(start, tick=False):
+        client.force_login(agent)
+    for minutes in (10, 20, 29):
+        with time_machine.travel(start + timedelta(minutes=minutes), tick=False):
+            assert client.get(news, poll, headers={"X-Helpdesk-Poll": "1"}).status_code == 200
+    with time_machine.travel(start + timedelta(minutes=31), tick=False):
+        response = client.get(news, poll, headers={"X-Helpdesk-Poll": "1"})
+    assert response.status_code == 302 and reverse("login") in response.url

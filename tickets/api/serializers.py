@@ -514,6 +514,12 @@ class CommentCreateSerializer(VersionedSerializer):
     attachments = serializers.ListField(
         child=serializers.FileField(), required=False, help_text="multipart/form-data only."
     )
+    seen_at = serializers.DateTimeField(
+        required=False,
+        help_text="With `version`, for a reply without `then`: the ticket's `updated_at` you "
+        "saw. Comments added since then do not make the reply stale (a customer answered "
+        "meanwhile); a status or field change since still gives 409 `ticket_changed`.",
+    )
 
     def validate(self, data: dict[str, Any]) -> dict[str, Any]:
         for field in ("note", "hold_kind"):

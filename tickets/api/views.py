@@ -475,6 +475,7 @@ class CommentList(generics.ListCreateAPIView):
                 internal=values["internal"],
                 attachments=values.get("attachments", []),
                 expected_version=expected_version(request, values.get("version")),
+                seen_at=values.get("seen_at"),
             )
         created = queries.conversation(request.user, ticket).get(pk=comment.pk)
         return Response(

@@ -1,5 +1,6 @@
 """The agent workspace: the queue, the ticket page, replies and notes, bulk actions."""
 
+from datetime import UTC
 from functools import partial
 
 from django.contrib import messages
@@ -241,7 +242,7 @@ def _render_ticket(
     actions = workflow.available_actions(user=user, ticket=ticket)
     picker = _macro_picker(request, ticket)
     if reply_form is None:
-        initial = {"version": ticket.version}
+        initial = {"version": ticket.version, "seen_at": _seen_at(ticket)}
         if picker["preview"]:
             initial.update(body=picker["preview"].body, macro=picker["preview"].macro.pk)
         reply_form = AgentReplyForm(initial=initial)
@@ -275,6 +276,11 @@ def _render_ticket(
         "now": timezone.now(),
     }
     return render(request, "agent/ticket.html", context, status=status)
+
+
+def _seen_at(ticket: Ticket) -> str:
+    """The last update the page shows, sent back with a reply (AgentReplyForm.seen_at)."""
+    return ticket.updated_at.astimezone(UTC).isoformat()
 
 
 def _macro_picker(request: HttpRequest, ticket: Ticket) -> dict:
@@ -338,7 +344,9 @@ def _refused(
     that carry the fresh version: sending again is a decision made with the news in view."""
     fresh = _ticket(request, pk)
     reply_form = (
-        AgentReplyForm(initial={"body": typed_reply, "version": fresh.version})
+        AgentReplyForm(
+            initial={"body": typed_reply, "version": fresh.version, "seen_at": _seen_at(fresh)}
+        )
         if typed_reply
         else None
     )
@@ -381,6 +389,7 @@ def ticket_reply(request: HttpRequest, pk: int) -> HttpResponse:
                 hold_kind=data["hold_kind"],
                 attachments=data["attachments"],
                 expected_version=data["version"],
+                seen_at=data["seen_at"],
             )
         except ValidationError as error:
             add_service_errors(form, error)
@@ -415,6 +424,7 @@ def _reply_refused(request, pk: int, error: TicketError, *, typed: dict) -> Http
             "body": typed["body"],
             "note": typed["note"],
             "version": versions.seen_by(fresh, request.user),
+            "seen_at": _seen_at(fresh),
             "visibility": typed["visibility"],
             "macro": typed["macro"],
         }

@@ -6,6 +6,7 @@ Dovecot comes from Debian's dovecot-imapd, which .ci/install-dovecot installs.
 
 from __future__ import annotations
 
+import imaplib
 import os
 import pwd
 import shutil
@@ -113,6 +114,20 @@ service stats {{
   }}
 }}
 """
+
+
+def logged_in(connect, *, seconds: float = 10):
+    """`connect()` (an IMAP login), tried again for a few seconds while Dovecot says its
+    authentication is not ready ("BYE Auth process broken": the master is restarting an auth
+    process it stopped), so that a test is not set up against a server still starting one."""
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            return connect()
+        except (imaplib.IMAP4.abort, ConnectionError):
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.2)
 
 
 def free_port() -> int:

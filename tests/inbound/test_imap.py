@@ -14,6 +14,7 @@ import pytest
 from django.db import connection
 from imap_tools import MailBoxUnencrypted
 
+from tests import dovecot
 from tickets import tasks
 from tickets.inbound import imap
 from tickets.models import InboundMessage, Ticket
@@ -28,8 +29,8 @@ def mailbox(imap_server, settings):
     """The test's mailbox, emptied; settings point the fetcher at it."""
     settings.INBOUND_IMAP_URL = imap_server
     account = imap.Mailbox.from_url(imap_server)
-    with MailBoxUnencrypted(account.host, account.port).login(
-        account.user, account.password
+    with dovecot.logged_in(
+        lambda: MailBoxUnencrypted(account.host, account.port).login(account.user, account.password)
     ) as box:
         for folder in FOLDERS:
             if not box.folder.exists(folder):

@@ -19,6 +19,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import quote
 
+from tests import real_clock
+
 DOVECOT = Path("/usr/sbin/dovecot")
 MAILBOX_USER = "support@helpdesk.example"
 MAILBOX_PASSWORD = "inbound-test-secret"
@@ -65,6 +67,7 @@ def running_dovecot() -> Iterator[str]:
         [str(DOVECOT), "-F", "-c", str(home / "dovecot.conf")],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
+        env=real_clock.environment(),
     )
     try:
         _wait_for_port(port, process, log=home / "dovecot.log")

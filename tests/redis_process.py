@@ -14,6 +14,8 @@ from contextlib import contextmanager
 
 import redis
 
+from tests import real_clock
+
 
 def free_port() -> int:
     with socket.socket() as probe:
@@ -54,18 +56,11 @@ def redis_process() -> Iterator[RedisProcess]:
     if binary is None:
         raise FileNotFoundError("redis-server is not on the PATH")
     port = free_port()
-    # Under a shifted clock (make test-shifted) redis-server must not load libfaketime: it
-    # cannot start with it. Its own clock plays no part in what the tests measure.
-    environment = {
-        name: value
-        for name, value in os.environ.items()
-        if name != "LD_PRELOAD" and not name.startswith("FAKETIME")
-    }
     process = subprocess.Popen(
         [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
-        env=environment,
+        env=real_clock.environment(),
     )
     server = RedisProcess(process, port)
     try:

@@ -13,11 +13,8 @@ from tickets.status import Status
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-def test_fifty_tickets_at_once_fill_five_agents_exactly_to_capacity(
-    postgres, make_team, make_agent, category, customer
-):
-    people = [make_agent() for _ in range(5)]
-    make_team(members=people, capacity=10, category=category)
+def arrivals(count, *, customer, category):
+    """`count` customers' tickets to report at the same instant (tests/concurrency.race)."""
 
     def arrive(n):
         return lambda: services.ticket_create(
@@ -28,7 +25,16 @@ def test_fifty_tickets_at_once_fill_five_agents_exactly_to_capacity(
             category=category,
         )
 
-    results = race(*(arrive(n) for n in range(50)))
+    return [arrive(n) for n in range(count)]
+
+
+def test_fifty_tickets_at_once_fill_five_agents_exactly_to_capacity(
+    postgres, make_team, make_agent, category, customer
+):
+    people = [make_agent() for _ in range(5)]
+    make_team(members=people, capacity=10, category=category)
+
+    results = race(*arrivals(50, customer=customer, category=category))
 
     assert all(isinstance(r, Ticket) for r in results), [
         r for r in results if not isinstance(r, Ticket)
@@ -46,16 +52,7 @@ def test_more_tickets_than_room_leave_the_rest_waiting_never_overfilling(
     people = [make_agent() for _ in range(3)]
     make_team(members=people, capacity=4, category=category)
 
-    def arrive(n):
-        return lambda: services.ticket_create(
-            customer=customer,
-            subject=f"VPN {n}",
-            description="Down",
-            created_by=customer,
-            category=category,
-        )
-
-    results = race(*(arrive(n) for n in range(20)))
+    results = race(*arrivals(20, customer=customer, category=category))
     assert all(isinstance(r, Ticket) for r in results)
     tickets = Ticket.objects.filter(pk__in=[r.pk for r in results])
     per_agent = Counter(tickets.exclude(assignee=None).values_list("assignee_id", flat=True))

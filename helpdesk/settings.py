@@ -68,6 +68,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Remembers who wrote, so that their next reads come from the primary (helpdesk/replica.py).
+    "helpdesk.replica.ReplicaPinMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     # Staff with a second factor must have passed it; the 2FA policy sends others to enrol.
     "accounts.middleware.TwoFactorMiddleware",
@@ -104,6 +106,23 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         {"timeout": 20, "transaction_mode": "IMMEDIATE"}
     )
     DATABASES["default"]["CONN_MAX_AGE"] = 0
+
+# A streaming replica for the heavy reads (helpdesk/replica.py): reports, exports, searches, the
+# API's lists. Everything else, and a user who has just written, reads from the primary.
+if env.str("DATABASE_REPLICA_URL", default=""):
+    DATABASES["replica"] = env.db("DATABASE_REPLICA_URL")
+    DATABASES["replica"]["CONN_MAX_AGE"] = DATABASES["default"]["CONN_MAX_AGE"]
+    DATABASES["replica"]["CONN_HEALTH_CHECKS"] = True
+    DATABASES["replica"].setdefault("OPTIONS", {}).setdefault("connect_timeout", 2)
+    # Tests get no database of its own: they point it at a real standby (tests/replica/).
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+DATABASE_ROUTERS = ["helpdesk.db_router.PrimaryReplicaRouter"]
+# Beyond this lag the replica is not read; a user who wrote is pinned to the primary for
+# REPLICA_PIN_SECONDS (longer than the lag allowed, so they always see their own change).
+REPLICA_MAX_LAG_SECONDS = env.float("REPLICA_MAX_LAG_SECONDS", default=5.0)
+REPLICA_PIN_SECONDS = env.int("REPLICA_PIN_SECONDS", default=15)
+REPLICA_CHECK_SECONDS = env.float("REPLICA_CHECK_SECONDS", default=2.0)
+REPLICA_PIN_CACHE = "replica-pins"
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
@@ -435,6 +454,7 @@ CACHES = {
     API_THROTTLE_CACHE: _shared_cache("api-throttle"),
     SECURITY_CACHE: _shared_cache("security"),
     PRESENCE_CACHE: _shared_cache("presence"),
+    REPLICA_PIN_CACHE: _shared_cache("replica-pins"),
 }
 AXES_HANDLER = "axes.handlers.cache.AxesCacheHandler"
 AXES_CACHE = SECURITY_CACHE

@@ -16,6 +16,8 @@ from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from helpdesk import replica
+
 from . import teams, versions
 from .models import (
     Attachment,
@@ -408,7 +410,15 @@ def cursor_fits(cursor: str, *, sort: str) -> bool:
 
 
 def queue_page(user: User, filters: QueueFilters, *, cursor: str = "", size: int = 50) -> QueuePage:
-    """One page of the queue by keyset: no OFFSET scan and no COUNT(*), however deep."""
+    """One page of the queue by keyset: no OFFSET scan and no COUNT(*), however deep. A search
+    reads from the replica when there is one (helpdesk.replica); the plain queue, which agents
+    act on at once, from the primary."""
+    if filters.q:
+        return replica.call(_queue_page, user, filters, cursor=cursor, size=size)
+    return _queue_page(user, filters, cursor=cursor, size=size)
+
+
+def _queue_page(user: User, filters: QueueFilters, *, cursor: str, size: int) -> QueuePage:
     keys = _ordering(filters.sort, user)
     tickets = queue_tickets(user, filters, searched=False)
     decoded = _decode(cursor, keys) if cursor else None
@@ -487,7 +497,7 @@ def _page_rows(
     def walk(size: int) -> tuple[list[int], bool]:
         """The matches among the first `size` in order, and whether that was all of them."""
         window = list(ordered[:size])
-        with connection.cursor() as cursor:
+        with replica.read_connection().cursor() as cursor:
             cursor.execute(MATCHING_AMONG[document], [window, raw])
             hits = {pk for (pk,) in cursor.fetchall()} | {reference}
         return [pk for pk in window if pk in hits][:limit], len(window) < size
@@ -501,7 +511,7 @@ def _page_rows(
     if len(found) == limit or everything:
         rows = tickets.in_bulk(found)
         return [rows[pk] for pk in found if pk in rows]
-    with connection.cursor() as cursor:
+    with replica.read_connection().cursor() as cursor:
         cursor.execute(MATCHING[document], [raw, MATCHES_MAX + 1])
         matches = [pk for (pk,) in cursor.fetchall()]
     if len(matches) > MATCHES_MAX:

@@ -25,6 +25,7 @@ from rest_framework.response import Response
 from rest_framework.utils.urls import replace_query_param
 from rest_framework.views import APIView
 
+from helpdesk.replica import reads_from_replica
 from tickets import combined, followers, limits, queries, services, versions, workflow
 from tickets.models import Attachment, Category, Comment, Ticket
 from tickets.reports import drill, satisfaction
@@ -189,6 +190,7 @@ class TicketList(APIView):
         parameters=[TicketFilterSerializer],
         responses={200: TicketPageSerializer, **LIST_ERRORS},
     )
+    @reads_from_replica
     def get(self, request: Request) -> Response:
         params = strict_params(request, TicketFilterSerializer)
         filters = params.queue_filters()
@@ -446,6 +448,7 @@ class CommentList(generics.ListCreateAPIView):
         ticket = visible_ticket(self.request, self.kwargs["pk"])
         return queries.conversation(self.request.user, ticket)
 
+    @reads_from_replica
     def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         strict_params(request, PageParamsSerializer)
         return super().list(request, *args, **kwargs)
@@ -498,6 +501,7 @@ class TicketAttachmentList(generics.ListAPIView):
         ticket = visible_ticket(self.request, self.kwargs["pk"])
         return queries.attachments_visible_to(self.request.user).filter(ticket=ticket)
 
+    @reads_from_replica
     def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         strict_params(request, PageParamsSerializer)
         return super().list(request, *args, **kwargs)
@@ -589,6 +593,7 @@ class ReportSummary(APIView):
 
     permission_classes = (ManagersOnly,)
 
+    @reads_from_replica
     def get(self, request: Request) -> Response:
         params = strict_params(request, ReportParamsSerializer)
         filters = params.report_filters()

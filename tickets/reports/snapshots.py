@@ -26,6 +26,8 @@ from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
+from helpdesk import replica
+
 from ..models import ReportSnapshot
 from . import aggregates
 from .aggregates import BreakdownRow, Report, Stat
@@ -217,7 +219,7 @@ def build(*, key: str, now: datetime | None = None) -> bool:
         return False
     snapshot = ReportSnapshot.objects.get(key=key)
     try:
-        report = aggregates.build(filters_from_json(snapshot.filters), now=now)
+        report = replica.call(aggregates.build, filters_from_json(snapshot.filters), now=now)
     except BaseException:
         ReportSnapshot.objects.filter(key=key, claimed_at=now).update(claimed_at=None)
         raise

@@ -11,11 +11,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.db import connection
 from django.db.models import Count, F, IntegerField, Q, QuerySet
 from django.db.models.functions import Cast
 
 from accounts.models import STAFF_ROLES, User
+from helpdesk import replica
 
 from ..models import Comment, FieldChange, StatusHistory, Ticket
 from ..status import Status
@@ -84,7 +84,7 @@ def assigned(filters: ReportFilters) -> dict[int, int]:
         .values(agent=Cast("new_value", IntegerField()), ticket_no=F("ticket_id"))
     )
     sql, params = _grouped_sql([by_status, by_reassignment])
-    with connection.cursor() as cursor:
+    with replica.read_connection().cursor() as cursor:
         cursor.execute(sql, params)
         return dict(cursor.fetchall())
 

@@ -8,6 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.roles import manager_required
+from helpdesk.replica import reads_from_replica
 from tickets import reports
 from tickets.forms import ReportFilterForm
 from tickets.reports import charts, csv_export, drill, presets, satisfaction, snapshots
@@ -37,6 +38,7 @@ PREPARING_RETRY_SECONDS = 3
 
 
 @manager_required
+@reads_from_replica
 def report(request: HttpRequest) -> HttpResponse:
     form, filters = _filters(request)
     if filters is None:
@@ -97,6 +99,7 @@ def _summary(filters: reports.ReportFilters) -> reports.Report:
 
 
 @manager_required
+@reads_from_replica
 def export_summary(request: HttpRequest) -> HttpResponse:
     form, filters = _filters(request)
     if filters is None:
@@ -106,6 +109,7 @@ def export_summary(request: HttpRequest) -> HttpResponse:
 
 
 @manager_required
+@reads_from_replica
 def export_summary_xlsx(request: HttpRequest) -> HttpResponse:
     form, filters = _filters(request)
     if filters is None:
@@ -116,6 +120,7 @@ def export_summary_xlsx(request: HttpRequest) -> HttpResponse:
 
 
 @manager_required
+@reads_from_replica
 def export_tickets(request: HttpRequest) -> HttpResponse:
     form, filters = _filters(request)
     if filters is None:
@@ -126,6 +131,7 @@ def export_tickets(request: HttpRequest) -> HttpResponse:
 
 
 @manager_required
+@reads_from_replica
 def export_tickets_xlsx(request: HttpRequest) -> HttpResponse:
     form, filters = _filters(request)
     if filters is None:
@@ -136,6 +142,7 @@ def export_tickets_xlsx(request: HttpRequest) -> HttpResponse:
 
 
 @manager_required
+@reads_from_replica
 def chart(request: HttpRequest, name: str) -> HttpResponse:
     """A chart as an SVG image (no script, no CDN); the page shows the same numbers in a table."""
     _form, filters = _filters(request)
@@ -159,6 +166,7 @@ def chart(request: HttpRequest, name: str) -> HttpResponse:
 
 
 @manager_required
+@reads_from_replica
 def satisfaction_comments(request: HttpRequest) -> HttpResponse:
     """All the comments customers wrote with their ratings, for the report's filters, paged."""
     form, filters = _filters(request)
@@ -182,6 +190,7 @@ def satisfaction_comments(request: HttpRequest) -> HttpResponse:
 
 
 @manager_required
+@reads_from_replica
 def export_workload(request: HttpRequest) -> HttpResponse:
     form, filters = _filters(request)
     if filters is None:

@@ -35,19 +35,28 @@ PIN_KEY = "replica-pin:{user_id}"
 
 logger = logging.getLogger("helpdesk.replica")
 
-# Whether the code running now may read from the replica, and whether it did.
-_allowed: ContextVar[bool] = ContextVar("replica_allowed", default=False)
-_used: ContextVar[bool] = ContextVar("replica_used", default=False)
+
+@dataclass
+class _Block:
+    """Code that may read from the replica: where its reads go is decided at its first read and
+    kept, so that one page does not mix what the replica and the primary say."""
+
+    alias: str | None = None
+
+
+_block: ContextVar[_Block | None] = ContextVar("replica_block", default=None)
 # The request being served (set by ReplicaPinMiddleware), for the read-your-writes pin.
 _request: ContextVar[HttpRequest | None] = ContextVar("replica_request", default=None)
 
-LAG_SQL = """
-    SELECT CASE
-        WHEN NOT pg_is_in_recovery() THEN 0
-        WHEN pg_last_wal_receive_lsn() = pg_last_wal_replay_lsn() THEN 0
-        ELSE COALESCE(EXTRACT(EPOCH FROM now() - pg_last_xact_replay_timestamp()), 0)
-    END
+# Whether the standby has replayed the primary's position read a moment before, and how long
+# ago the last transaction it replayed was committed (its lag, when it has not caught up).
+REPLAYED_SQL = """
+    SELECT NOT pg_is_in_recovery() OR pg_last_wal_replay_lsn() >= %s::pg_lsn,
+           COALESCE(EXTRACT(EPOCH FROM now() - pg_last_xact_replay_timestamp()), 0)
 """
+# WAL in flight when the check ran (an idle primary's first write in a while) is replayed in
+# milliseconds: the standby gets this long before it counts as behind.
+CATCH_UP_SECONDS = 0.05
 
 
 def configured() -> bool:
@@ -67,16 +76,31 @@ _health = _Health()
 _health_lock = threading.Lock()
 
 
+def _lag() -> float:
+    """Seconds the replica is behind the primary; 0 when it has replayed where the primary was
+    when asked (an idle primary's last commit may be old: that is no lag)."""
+    primary, standby = connections[DEFAULT_DB_ALIAS], connections[REPLICA]
+    if standby.vendor != "postgresql" or primary.vendor != "postgresql":
+        return 0.0
+    with primary.cursor() as cursor:
+        cursor.execute("SELECT pg_current_wal_lsn()")
+        (position,) = cursor.fetchone()
+    with standby.cursor() as cursor:
+        for attempt in range(2):
+            cursor.execute(REPLAYED_SQL, [position])
+            caught_up, since_last_replayed = cursor.fetchone()
+            if caught_up:
+                return 0.0
+            if attempt == 0:
+                time.sleep(CATCH_UP_SECONDS)
+    return max(float(since_last_replayed), CATCH_UP_SECONDS)
+
+
 def _measure() -> tuple[bool, float | None, str]:
-    connection = connections[REPLICA]
     try:
-        with connection.cursor() as cursor:
-            if connection.vendor != "postgresql":
-                return True, 0.0, ""
-            cursor.execute(LAG_SQL)
-            lag = float(cursor.fetchone()[0])
+        lag = _lag()
     except DatabaseError as error:
-        connection.close()
+        connections[REPLICA].close()
         return False, None, f"unreachable ({error.__class__.__name__}: {str(error).strip()[:200]})"
     if lag > settings.REPLICA_MAX_LAG_SECONDS:
         return False, lag, f"{lag:.1f} s behind the primary"
@@ -147,12 +171,12 @@ def _pinned() -> bool:
 
 
 def alias_for_read() -> str:
-    if not _allowed.get() or not configured():
+    block = _block.get()
+    if block is None or not configured() or connections[DEFAULT_DB_ALIAS].in_atomic_block:
         return DEFAULT_DB_ALIAS
-    if connections[DEFAULT_DB_ALIAS].in_atomic_block or _pinned() or not usable():
-        return DEFAULT_DB_ALIAS
-    _used.set(True)
-    return REPLICA
+    if block.alias is None:
+        block.alias = DEFAULT_DB_ALIAS if _pinned() or not usable() else REPLICA
+    return block.alias
 
 
 def read_connection():
@@ -161,30 +185,23 @@ def read_connection():
 
 
 @contextmanager
-def replica_reads(allowed: bool = True) -> Iterator[None]:
+def replica_reads(block: _Block | None = None) -> Iterator[_Block]:
     """Reads inside may go to the replica (see alias_for_read)."""
-    token = _allowed.set(allowed)
+    block = block or _Block()
+    token = _block.set(block)
     try:
-        yield
+        yield block
     finally:
-        _allowed.reset(token)
+        _block.reset(token)
 
 
-def _failed_on_replica(error: DatabaseError) -> bool:
-    if not _used.get():
-        return False
-    connections[REPLICA].close()
-    mark_down(f"failed during a read ({error.__class__.__name__})")
-    return True
-
-
-def _streamed(chunks: Iterator, request: HttpRequest | None) -> Iterator:
+def _streamed(chunks: Iterator, request: HttpRequest | None, block: _Block) -> Iterator:
     # A streamed export reads while it is sent, after the view (and the middleware) returned.
     iterator = iter(chunks)
     while True:
         token = _request.set(request)
         try:
-            with replica_reads():
+            with replica_reads(block):
                 try:
                     chunk = next(iterator)
                 except StopIteration:
@@ -196,20 +213,18 @@ def _streamed(chunks: Iterator, request: HttpRequest | None) -> Iterator:
 
 def call(func: Callable, *args, **kwargs):
     """func(*args, **kwargs) with replica reads; again on the primary if the replica failed."""
-    used = _used.set(False)
-    try:
-        with replica_reads():
-            try:
-                result = func(*args, **kwargs)
-            except DatabaseError as error:
-                if not _failed_on_replica(error):
-                    raise
-                with replica_reads(allowed=False):
-                    result = func(*args, **kwargs)
-    finally:
-        _used.reset(used)
+    with replica_reads() as block:
+        try:
+            result = func(*args, **kwargs)
+        except DatabaseError as error:
+            if block.alias != REPLICA:
+                raise
+            connections[REPLICA].close()
+            mark_down(f"failed during a read ({error.__class__.__name__})")
+            block.alias = DEFAULT_DB_ALIAS
+            result = func(*args, **kwargs)
     if isinstance(result, StreamingHttpResponse):
-        result.streaming_content = _streamed(result.streaming_content, _request.get())
+        result.streaming_content = _streamed(result.streaming_content, _request.get(), block)
     return result
 
 

@@ -14,7 +14,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 import pytest
-from django.db import DEFAULT_DB_ALIAS, connections
+from django.core.cache import caches
+from django.db import DEFAULT_DB_ALIAS, DatabaseError, connections
 from django.test.utils import CaptureQueriesContext
 
 from helpdesk import replica
@@ -69,12 +70,10 @@ def standby(standby_address, settings):
         with connections[replica.REPLICA].cursor() as cursor:
             cursor.execute("SELECT pg_is_in_recovery()")
             in_recovery = cursor.fetchone()[0]
-    except Exception as error:  # noqa: BLE001 - any failure means no standby
+    except DatabaseError as error:
         require_service("PostgreSQL standby", f"{standby_address}: {error}")
     if not in_recovery:
         require_service("PostgreSQL standby", f"{standby_address} is not a standby")
-    from django.core.cache import caches
-
     caches[settings.REPLICA_PIN_CACHE].clear()
     yield connections[replica.REPLICA]
     _install(_replica_settings(*standby_address))
@@ -104,6 +103,9 @@ def replayed(timeout: float = 20.0) -> None:
         time.sleep(0.05)
 
 
+READS = ("SELECT", "WITH", "DECLARE")  # DECLARE: a server-side cursor (a streamed export)
+
+
 class Served:
     """The queries each connection ran inside the block."""
 
@@ -115,7 +117,7 @@ class Served:
         return [
             q["sql"]
             for q in capture.captured_queries
-            if q["sql"].lstrip().upper().startswith(("SELECT", "WITH", "DECLARE")) and table in q["sql"]
+            if q["sql"].lstrip().upper().startswith(READS) and table in q["sql"]
         ]
 
     def primary_reads(self, table: str = '"tickets_') -> list[str]:

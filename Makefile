@@ -46,7 +46,7 @@ test-fast: $(STAMP)
 CLOCK ?= 2031-02-28 23:30:00
 test-shifted: $(STAMP)
 	offset=$$(( $$(TZ=Europe/Berlin date -d "$(CLOCK)" +%s) - $$(date +%s) )); \
-	faketime -f "$$(printf '%+d' "$$offset")" $(BIN)/pytest -m "not e2e" $(PYTEST_ARGS)
+	faketime -f "$$(printf '%+d' "$$offset")" $(BIN)/pytest -m "not (e2e or cluster)" $(PYTEST_ARGS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -4,6 +4,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from helpdesk.fields import OneLineFormField
+from tickets.forms import MultipleFileField, ReportDayField, clean_report_range
 from tickets.models import Category
 
 from .models import (
@@ -58,3 +59,25 @@ class FeedbackForm(forms.Form):
         required=False,
         widget=forms.Textarea(attrs={"rows": 3}),
     )
+
+
+class ArticleImagesForm(forms.Form):
+    # "attachments": the field tickets.uploads names in what it refuses.
+    attachments = MultipleFileField(
+        label=_("Images"),
+        help_text=_("PNG, JPEG, GIF or WebP, checked as ticket attachments are."),
+    )
+
+
+class ReportRangeForm(forms.Form):
+    """The deflection report's days, read as the ticket reports read theirs."""
+
+    start = ReportDayField(
+        label=_("From"), required=False, widget=forms.DateInput({"type": "date"})
+    )
+    end = ReportDayField(label=_("To"), required=False, widget=forms.DateInput({"type": "date"}))
+
+    def clean(self):
+        data = super().clean()
+        clean_report_range(self, data)
+        return data

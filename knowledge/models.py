@@ -8,6 +8,7 @@ revision (`draft`) that replaces the live text only when it is published.
 from __future__ import annotations
 
 import uuid
+from pathlib import PurePath
 
 from django.conf import settings
 from django.contrib.postgres.search import SearchVectorField
@@ -184,14 +185,26 @@ class SearchEvent(models.Model):
 
 
 class ArticleView(models.Model):
+    """One reader's reading of an article on one day: reloads and re-reads that day add
+    nothing (knowledge.services.view_record)."""
+
     article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="views")
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
+    # Who read it, as a one-way digest (of the account, else the session or the address):
+    # enough to count a reader once, nothing to identify them by.
+    visitor = models.CharField(max_length=64)
+    day = models.DateField()  # in the help desk's time zone
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
         indexes = [models.Index(fields=["article", "created_at"], name="article_view_idx")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["article", "visitor", "day"], name="article_view_once_a_day"
+            )
+        ]
 
     def __str__(self) -> str:
         return f"view of {self.article_id}"
@@ -235,3 +248,31 @@ class ArticleLink(models.Model):
 
     def __str__(self) -> str:
         return f"{self.article_id} in {self.comment_id}"
+
+
+def article_image_path(instance: ArticleImage, filename: str) -> str:
+    # A random name with no trace of the uploader's, as for ticket attachments.
+    suffix = PurePath(filename).suffix.lower()[:10]
+    return f"kb-images/{timezone.now():%Y/%m}/{uuid.uuid4().hex}{suffix}"
+
+
+class ArticleImage(models.Model):
+    """An image attached to an article, checked as ticket attachments are (tickets.uploads)
+    and served only to those who may read the article (knowledge.views.help.help_image)."""
+
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="images")
+    file = models.FileField(upload_to=article_image_path, max_length=200)
+    original_name = models.CharField(max_length=255)
+    content_type = models.CharField(max_length=100)
+    size = models.PositiveBigIntegerField()
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        indexes = [models.Index(fields=["article", "created_at"], name="article_image_idx")]
+
+    def __str__(self) -> str:
+        return self.original_name

@@ -9,7 +9,7 @@ from django.http import Http404
 
 from accounts.models import User
 
-from .models import Article, ArticleSlug, ArticleStatus, Visibility
+from .models import Article, ArticleImage, ArticleSlug, ArticleStatus, Visibility
 
 Reader = User | AnonymousUser | None
 
@@ -58,3 +58,11 @@ def article_for_reader(*, user: Reader, slug: str) -> tuple[Article | None, str 
 def readable_by_customers(articles: QuerySet[Article]) -> QuerySet[Article]:
     """What of `articles` a signed-in customer may read: what an agent may link in a reply."""
     return articles.filter(visibility__in=[Visibility.PUBLIC, Visibility.CUSTOMERS])
+
+
+def images_visible_to(user: Reader) -> QuerySet[ArticleImage]:
+    """Images of the articles `user` may read: staff every article's (drafts included, for
+    their previews); others those of the published articles visible_to() them."""
+    if is_staff(user):
+        return ArticleImage.objects.all()
+    return ArticleImage.objects.filter(article__in=visible_to(user))

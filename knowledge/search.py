@@ -93,7 +93,7 @@ def _postgres(articles: QuerySet[Article], text: str, limit: int) -> list[Hit]:
                 min_words=SNIPPET_WORDS // 2,
             ),
         )
-        .defer("body_html", "body_markdown", "body_text")
+        .defer("body_html", "body_markdown", "body_text", "search_vector")
         .order_by("-rank", "-updated_at", "id")[:limit]
     )
     return [Hit(article=row, snippet=highlight(row.snippet)) for row in rows]

@@ -3,17 +3,26 @@ of what readers searched, read and were offered."""
 
 from __future__ import annotations
 
+import hashlib
+import logging
 import re
 import uuid
+from collections.abc import Sequence
+from pathlib import PurePath
+from zoneinfo import ZoneInfo
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
 from django.db.models import F
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
 from accounts.models import User
+from tickets import uploads
 from tickets.models import Category, Comment, Ticket
 from tickets.status import Status
 
@@ -22,6 +31,7 @@ from .models import (
     SLUG_MAX_LENGTH,
     Article,
     ArticleFeedback,
+    ArticleImage,
     ArticleLink,
     ArticleRevision,
     ArticleSlug,
@@ -38,8 +48,14 @@ NOT_STAFF = _("Only agents and managers write articles.")
 SLUG_TAKEN = _("Another article already has this address.")
 ALREADY_ARCHIVED = _("This article is archived already.")
 NOTHING_TO_PUBLISH = _("This article has nothing new to publish.")
+NOT_AN_IMAGE = _("“%(name)s” is not an image we accept here. Accepted: %(types)s.")
+NO_IMAGE = _("Choose an image to attach.")
 # Paths of the help centre that an article's address may not take.
-RESERVED_SLUGS = frozenset({"search", "suggest", "service", "staff", "feedback"})
+RESERVED_SLUGS = frozenset({"search", "suggest", "service", "staff", "feedback", "images"})
+# What an article may show: pictures browsers display safely (no SVG: it can carry script).
+IMAGE_EXTENSIONS = frozenset({".png", ".jpg", ".jpeg", ".gif", ".webp"})
+
+logger = logging.getLogger(__name__)
 
 
 def _require_staff(user: User) -> None:
@@ -223,6 +239,49 @@ def article_archive(*, article_id: int, by: User) -> Article:
     return article
 
 
+@uploads.removed_on_failure()
+@transaction.atomic
+def article_images_add(
+    *, article_id: int, by: User, files: Sequence[UploadedFile]
+) -> list[ArticleImage]:
+    """Attach images to an article: the checks of ticket attachments (tickets.uploads: how
+    many, how large, names, content sniffed against the extension), and images only. Stored
+    under random names; all of them or none."""
+    _require_staff(by)
+    article = Article.objects.select_for_update().get(pk=article_id)
+    if not files:
+        raise ValidationError({"attachments": NO_IMAGE})
+    for upload in files:
+        name = uploads.clean_name(upload.name)
+        if name and uploads.extension(name) not in IMAGE_EXTENSIONS:
+            types = ", ".join(sorted(IMAGE_EXTENSIONS))
+            raise ValidationError({"attachments": NOT_AN_IMAGE % {"name": name, "types": types}})
+    stored = []
+    for checked in uploads.check_files(files):
+        image = ArticleImage(
+            article=article,
+            uploaded_by=by,
+            original_name=checked.name,
+            content_type=checked.content_type,
+            size=checked.upload.size,
+        )
+        image.file.save(checked.name, checked.upload, save=False)
+        uploads.remember_stored(image.file.storage, image.file.name)
+        image.save()
+        stored.append(image)
+    return stored
+
+
+def image_markdown(image: ArticleImage) -> str:
+    """What an author pastes into the text to show `image`."""
+    alt = PurePath(image.original_name).stem.replace("[", "(").replace("]", ")")
+    return f"![{alt}]({image_path(image.pk)})"
+
+
+def image_path(pk: int) -> str:
+    return reverse("help:image", kwargs={"pk": pk})
+
+
 def draft_from_ticket(*, ticket: Ticket) -> dict[str, object]:
     """What a new article written from `ticket` starts with: its subject, the problem as the
     customer put it, and the resolution note that fixed it."""
@@ -261,9 +320,34 @@ def search_record(*, query: str, results: int, source: str, user: Reader) -> Non
         )
 
 
-def view_record(*, article: Article, user: Reader) -> None:
-    ArticleView.objects.create(
-        article=article, user=user if user is not None and user.is_authenticated else None
+def visitor_digest(*, user: Reader, session_key: str | None, address: str, agent: str) -> str:
+    """Who is reading, as a digest that counts them without naming them: the account when
+    signed in, else the browser session, else the address and browser (no cookie needed)."""
+    if user is not None and user.is_authenticated:
+        raw = f"user:{user.pk}"
+    elif session_key:
+        raw = f"session:{session_key}"
+    else:
+        raw = f"address:{address}:{agent[:200]}"
+    return hashlib.sha256(f"{settings.SECRET_KEY}:{raw}".encode()).hexdigest()
+
+
+def view_record(*, article: Article, user: Reader, visitor: str) -> None:
+    """Count `visitor` (visitor_digest) reading `article`: once a day, however often they
+    reload it (a second view that day, even from a parallel request, is a no-op)."""
+    now = timezone.now()
+    day = now.astimezone(ZoneInfo(settings.HELPDESK_TIME_ZONE)).date()
+    ArticleView.objects.bulk_create(
+        [
+            ArticleView(
+                article=article,
+                user=user if user is not None and user.is_authenticated else None,
+                visitor=visitor,
+                day=day,
+                created_at=now,
+            )
+        ],
+        ignore_conflicts=True,
     )
 
 
@@ -301,6 +385,25 @@ def _attempt(*, customer: User, key: str | None) -> SelfServiceAttempt | None:
 
 # An article's address in a reply: …/help/<slug>/ (absolute or relative).
 LINK = re.compile(r"/help/([-a-zA-Z0-9_]+)/?")
+
+
+def reply_sent(*, comment: Comment) -> None:
+    """tickets.services calls this for every reply it adds (page, API, e-mail): the articles
+    linked in a staff member's public reply are counted once the reply has committed."""
+    if comment.is_internal or "/help/" not in comment.body:
+        return
+    comment_id = comment.pk
+
+    def count() -> None:
+        written = Comment.objects.select_related("author").filter(pk=comment_id).first()
+        if written is None:
+            return
+        try:
+            links_record(comment=written)
+        except Exception:  # a broken counter must never cost a reply
+            logger.exception("Counting article links of comment %s failed", comment_id)
+
+    transaction.on_commit(count)
 
 
 def links_record(*, comment: Comment) -> int:

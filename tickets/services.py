@@ -19,6 +19,8 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from knowledge import services as knowledge_services
+
 from . import (
     changes,
     followers,
@@ -209,6 +211,7 @@ def comment_add_locked(
 
     comment = Comment.objects.create(ticket=ticket, author=author, body=body, is_internal=internal)
     _store_attachments(ticket=ticket, comment=comment, files=attachments, uploader=author)
+    knowledge_services.reply_sent(comment=comment)  # counts the articles a reply links
     touched = []
     if author.is_agent and not internal and ticket.first_response_at is None:
         ticket.first_response_at = comment.created_at

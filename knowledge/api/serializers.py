@@ -5,7 +5,7 @@ from django.urls import reverse
 from rest_framework import serializers
 
 from helpdesk.fields import OneLineSerializerField
-from tickets.api.serializers import StrictSerializer
+from tickets.api.serializers import PageParamsSerializer, StrictSerializer
 from tickets.models import Category
 
 from ..models import (
@@ -47,6 +47,12 @@ class ArticleSerializer(serializers.ModelSerializer):
         )
 
 
+class ArticlePageSerializer(serializers.Serializer):
+    next = serializers.URLField(allow_null=True, help_text="The next page, or null.")
+    previous = serializers.URLField(allow_null=True, help_text="The previous page, or null.")
+    results = ArticleSerializer(many=True)
+
+
 class ArticleDetailSerializer(ArticleSerializer):
     class Meta(ArticleSerializer.Meta):
         fields = [*ArticleSerializer.Meta.fields, "body_markdown", "body_html"]
@@ -81,7 +87,7 @@ class StaffSearchParamsSerializer(SearchParamsSerializer):
     )
 
 
-class ListParamsSerializer(StrictSerializer):
+class ListParamsSerializer(PageParamsSerializer):
     json_types = False  # a query string: every value is text
 
     q = serializers.CharField(max_length=QUERY_MAX_LENGTH, required=False)

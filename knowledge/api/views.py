@@ -14,13 +14,14 @@ from rest_framework.views import APIView
 
 from tickets.api.schema import LIST_ERRORS, READ_ERRORS
 from tickets.api.throttling import AnonThrottle, UserThrottle
-from tickets.api.views import strict_params
+from tickets.api.views import Page, strict_params
 
 from .. import queries, search, services
 from ..models import SearchEvent
 from ..views.help import ATTEMPT
 from .serializers import (
     ArticleDetailSerializer,
+    ArticlePageSerializer,
     ArticleSerializer,
     ArticleWriteSerializer,
     FeedbackSerializer,
@@ -32,7 +33,6 @@ from .serializers import (
 )
 from .throttling import SuggestThrottle
 
-LIST_LIMIT = 100
 SUGGESTIONS = 5
 SLUG = OpenApiParameter(
     "slug",
@@ -69,6 +69,12 @@ def _refused(error: DjangoValidationError) -> exceptions.ValidationError:
     return exceptions.ValidationError({"non_field_errors": error.messages})
 
 
+class ArticlePage(Page):
+    """The tickets API's cursor paging (tickets.api.views.Page), by title."""
+
+    ordering = ("title", "id")
+
+
 class ArticleList(APIView):
     permission_classes = [IsAuthenticatedOrReadOnly, StaffWrites]
 
@@ -77,9 +83,10 @@ class ArticleList(APIView):
         summary="List articles",
         operation_id="kb_articles_list",
         parameters=[ListParamsSerializer],
-        responses={200: ArticleSerializer(many=True), **LIST_ERRORS},
-        description="Published articles you may read (signed out: public ones), by title; "
-        f"at most {LIST_LIMIT}. Staff may ask for drafts or archived ones with `status`.",
+        responses={200: ArticlePageSerializer, **LIST_ERRORS},
+        description="Published articles you may read (signed out: public ones), by title, a "
+        "page at a time by cursor. Staff may ask for drafts or archived ones with `status`. "
+        "With `q`: the best `page_size` matches, best first, on one page (`next` is null).",
     )
     def get(self, request: Request) -> Response:
         params = strict_params(request, ListParamsSerializer).validated_data
@@ -89,12 +96,22 @@ class ArticleList(APIView):
             articles = queries.visible_to(request.user)
         if params.get("service"):
             articles = articles.filter(category_id=params["service"])
+        paging = ArticlePage()
         if params.get("q"):
-            hits = search.search(articles, params["q"], limit=LIST_LIMIT)
+            size = paging.get_page_size(request)
+            hits = search.search(articles, params["q"], limit=size)
             rows = [hit.article for hit in hits]
-        else:
-            rows = articles.select_related("category").order_by("title", "id")[:LIST_LIMIT]
-        return Response(ArticleSerializer(rows, many=True).data)
+            return Response(
+                {"next": None, "previous": None, "results": ArticleSerializer(rows, many=True).data}
+            )
+        rows = paging.paginate_queryset(
+            articles.select_related("category").defer(
+                "body_markdown", "body_html", "body_text", "search_vector"
+            ),
+            request,
+            view=self,
+        )
+        return paging.get_paginated_response(ArticleSerializer(rows, many=True).data)
 
     @extend_schema(
         tags=["knowledge"],

@@ -9,13 +9,15 @@ from __future__ import annotations
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db.models import Count, Q
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from helpdesk.security_log import client_ip
 from tickets.models import Category
+from tickets.views.files import DOWNLOAD_CSP
 
 from .. import queries, search, services
 from ..forms import FeedbackForm, SearchForm
@@ -41,7 +43,7 @@ def help_home(request: HttpRequest) -> HttpResponse:
     )
     recent = (
         visible.select_related("category")
-        .defer("body_markdown", "body_html", "body_text")
+        .defer("body_markdown", "body_html", "body_text", "search_vector")
         .order_by("-updated_at", "id")[:RECENT]
     )
     return render(
@@ -57,7 +59,7 @@ def help_service(request: HttpRequest, pk: int) -> HttpResponse:
         queries.visible_to(request.user)
         .filter(category=category)
         .select_related("category")
-        .defer("body_markdown", "body_html", "body_text")
+        .defer("body_markdown", "body_html", "body_text", "search_vector")
         .order_by("title", "id")
     )
     page = Paginator(articles, PAGE_SIZE).get_page(request.GET.get("page"))
@@ -104,7 +106,13 @@ def help_article(request: HttpRequest, slug: str) -> HttpResponse:
         query = request.META.get("QUERY_STRING", "")
         target = reverse("help:article", kwargs={"slug": moved_to})
         return redirect(target + (f"?{query}" if query else ""), permanent=True)
-    services.view_record(article=article, user=request.user)
+    visitor = services.visitor_digest(
+        user=request.user,
+        session_key=request.session.session_key,
+        address=client_ip(request),
+        agent=request.headers.get("User-Agent", ""),
+    )
+    services.view_record(article=article, user=request.user, visitor=visitor)
     if request.GET.get("via") == "suggest" and _is_customer(request):
         services.attempt_viewed(customer=request.user, key=request.session.get(ATTEMPT))
     return render(
@@ -139,3 +147,21 @@ def help_feedback(request: HttpRequest, slug: str) -> HttpResponse:
     )
     messages.success(request, _("Thank you: your answer helps us improve this article."))
     return redirect("help:article", slug=article.slug)
+
+
+def help_image(request: HttpRequest, pk: int) -> FileResponse:
+    """An image of an article, to whoever may read the article (staff: any article, drafts
+    too, for their previews); a 404 to everyone else, as if it did not exist."""
+    image = get_object_or_404(queries.images_visible_to(request.user), pk=pk)
+    try:
+        handle = image.file.open("rb")
+    except FileNotFoundError:
+        raise Http404 from None
+    # The type comes from the checked content (tickets.uploads), never from the uploader.
+    response = FileResponse(handle, content_type=image.content_type)
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = DOWNLOAD_CSP
+    response["Cross-Origin-Resource-Policy"] = "same-origin"
+    # Who may read it depends on the reader and may change: no shared cache keeps it.
+    response["Cache-Control"] = "private, max-age=300"
+    return response

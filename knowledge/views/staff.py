@@ -3,12 +3,14 @@ article to link from a reply; the deflection report for managers."""
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -17,9 +19,10 @@ from django.views.decorators.http import require_POST
 from accounts.roles import agent_required, manager_required
 from helpdesk.forms import add_service_errors
 from tickets import queries as ticket_queries
+from tickets.reports.csv_export import csv_lines
 
 from .. import queries, reports, search, services
-from ..forms import ArticleForm, SearchForm
+from ..forms import ArticleForm, ArticleImagesForm, ReportRangeForm, SearchForm
 from ..models import Article, ArticleStatus
 from ..rendering import markdown_to_html, safe_html
 
@@ -73,11 +76,9 @@ def article_new(request: HttpRequest) -> HttpResponse:
     return _saved(request, form, create) or _edit_page(request, form, article=None, ticket=ticket)
 
 
-@agent_required
-def article_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    article = get_object_or_404(queries.staff_articles().select_related("draft"), pk=pk)
+def _edit_initial(article: Article) -> dict:
     text = article.draft or article
-    initial = {
+    return {
         "title": text.title,
         "body_markdown": text.body_markdown,
         "category": text.category_id,
@@ -85,7 +86,12 @@ def article_edit(request: HttpRequest, pk: int) -> HttpResponse:
         "visibility": text.visibility,
         "slug": article.slug,
     }
-    form = ArticleForm(request.POST or None, initial=initial)
+
+
+@agent_required
+def article_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    article = get_object_or_404(queries.staff_articles().select_related("draft"), pk=pk)
+    form = ArticleForm(request.POST or None, initial=_edit_initial(article))
 
     def edit(data: dict) -> int:
         with transaction.atomic():  # the edit and its publication, or neither
@@ -120,13 +126,49 @@ def _saved(request: HttpRequest, form: ArticleForm, save) -> HttpResponse | None
     return redirect("help_staff:detail", pk=pk)
 
 
-def _edit_page(request: HttpRequest, form: ArticleForm, *, article, ticket) -> HttpResponse:
+def _edit_page(
+    request: HttpRequest, form: ArticleForm, *, article, ticket, images_form=None
+) -> HttpResponse:
+    images_form = images_form or ArticleImagesForm()
+    images = []
+    if article is not None:
+        images = [(image, services.image_markdown(image)) for image in article.images.all()]
     return render(
         request,
         "knowledge/staff_edit.html",
-        {"form": form, "article": article, "ticket": ticket},
-        status=400 if form.errors else 200,
+        {
+            "form": form,
+            "article": article,
+            "ticket": ticket,
+            "images_form": images_form,
+            "images": images,
+        },
+        status=400 if form.errors or images_form.errors else 200,
     )
+
+
+@agent_required
+@require_POST
+def article_images(request: HttpRequest, pk: int) -> HttpResponse:
+    """Attach images from the edit page; back to it, each with the Markdown that shows it."""
+    article = get_object_or_404(queries.staff_articles().select_related("draft"), pk=pk)
+    images_form = ArticleImagesForm(request.POST, request.FILES)
+    if images_form.is_valid():
+        try:
+            services.article_images_add(
+                article_id=article.pk,
+                by=request.user,
+                files=images_form.cleaned_data["attachments"],
+            )
+        except ValidationError as error:
+            add_service_errors(images_form, error)
+        else:
+            messages.success(
+                request, _("Attached: insert the images in the text where they belong.")
+            )
+            return redirect(reverse("help_staff:edit", kwargs={"pk": article.pk}) + "#images")
+    form = ArticleForm(initial=_edit_initial(article))
+    return _edit_page(request, form, article=article, ticket=None, images_form=images_form)
 
 
 @agent_required
@@ -198,6 +240,37 @@ def article_find(request: HttpRequest) -> HttpResponse:
     )
 
 
+def _report_range(request: HttpRequest) -> tuple[ReportRangeForm, dict | None]:
+    """The form, and the chosen range's start and end (None: the form says what is wrong)."""
+    form = ReportRangeForm(request.GET)
+    if not form.is_valid():
+        return form, None
+    return form, {"start": form.cleaned_data["start"], "end": form.cleaned_data["end"]}
+
+
 @manager_required
 def report(request: HttpRequest) -> HttpResponse:
-    return render(request, "knowledge/report.html", reports.deflection_report())
+    form, days = _report_range(request)
+    if days is None:
+        return render(request, "knowledge/report.html", {"form": form}, status=400)
+    context = reports.deflection_report(**days)
+    context["form"] = ReportRangeForm(initial=days)
+    context["csv_query"] = urlencode({key: value.isoformat() for key, value in days.items()})
+    return render(request, "knowledge/report.html", context)
+
+
+@manager_required
+def report_csv(request: HttpRequest) -> HttpResponse:
+    form, days = _report_range(request)
+    if days is None:
+        return HttpResponse(
+            _("Invalid filters: %s") % form.errors.as_text(),
+            status=400,
+            content_type="text/plain; charset=utf-8",
+        )
+    rows = reports.csv_rows(reports.deflection_report(**days, top=reports.CSV_TOP))
+    response = StreamingHttpResponse(csv_lines(rows), content_type="text/csv; charset=utf-8")
+    name = f"kb-deflection-{days['start']}-{days['end']}.csv"
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    response["X-Content-Type-Options"] = "nosniff"
+    return response

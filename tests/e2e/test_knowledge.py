@@ -4,6 +4,8 @@ an article in a reply and writes an article from a ticket. Photographs the help 
 desktop and phone width, light and dark, with no serious accessibility problem."""
 
 import re
+import struct
+import zlib
 
 import pytest
 from playwright.sync_api import expect
@@ -118,7 +120,9 @@ def test_a_customer_typing_vpn_drops_is_offered_the_article_and_leaves(
 
     from django.utils import timezone
 
-    figures = reports.deflection(timezone.now() - timedelta(days=1))
+    figures = reports.deflection(
+        timezone.now() - timedelta(days=1), timezone.now() + timedelta(days=1)
+    )
     assert (figures["total"], figures["deflected"], figures["viewed_and_left"]) == (1, 1, 1)
 
 
@@ -158,3 +162,45 @@ def test_an_agent_links_an_article_and_writes_one_from_a_ticket(people_and_artic
     page.get_by_role("button", name="Save draft").click()
     expect(page.get_by_role("heading", name="VPN keeps disconnecting")).to_be_visible()
     assert Article.objects.get(source_ticket=ticket).status == "draft"
+
+
+def png_pixel() -> bytes:
+    """A real one-pixel PNG (a browser decodes it), written out chunk by chunk."""
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return (
+            struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+        )
+
+    header = struct.pack(">IIBBBBB", 1, 1, 8, 2, 0, 0, 0)
+    pixels = zlib.compress(b"\x00\x20\x60\xc0")
+    return (
+        b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", pixels) + chunk(b"IEND", b"")
+    )
+
+
+def test_an_agent_puts_an_image_in_an_article_that_readers_see(
+    people_and_articles, new_page, tmp_path
+):
+    article = people_and_articles["article"]
+    picture = tmp_path / "vpn-settings.png"
+    picture.write_bytes(png_pixel())
+    page = new_page()
+    sign_in(page, "alex@example.com")
+    page.goto(f"/help/staff/{article.pk}/edit/")
+    page.get_by_label("Images").set_input_files(str(picture))
+    page.get_by_role("button", name="Attach images").click()
+    expect(page.get_by_text("vpn-settings.png")).to_be_visible()
+    body = page.get_by_label("Text")
+    body.focus()
+    body.press("Control+End")
+    page.get_by_role("button", name="Insert in the text").click()
+    expect(body).to_have_value(re.compile(r"!\[vpn-settings\]\(/help/images/[0-9]+/\)"))
+    page.get_by_role("button", name="Save and publish").click()
+    expect(page.get_by_role("heading", name="VPN drops every few minutes")).to_be_visible()
+
+    reader = new_page()
+    reader.goto(f"/help/{article.slug}/")
+    shown = reader.locator(".kb-body img[alt=vpn-settings]")
+    expect(shown).to_be_visible()
+    assert shown.evaluate("image => image.complete && image.naturalWidth") == 1

@@ -1,7 +1,11 @@
 """The help centre: who reads what, search, feedback, and how many queries each page takes."""
 
+from datetime import timedelta
+
 import pytest
+import time_machine
 from django.test import Client
+from django.utils import timezone
 
 from knowledge.models import ArticleFeedback, ArticleView, SearchEvent
 
@@ -119,3 +123,26 @@ def test_service_search_and_article_pages_take_constant_queries(
     # the article (with its service), the view record
     with django_assert_max_num_queries(2):
         client.get(f"/help/{articles[-1].slug}/")
+
+
+def test_reloading_an_article_counts_one_view_a_day(library, client, customer):
+    slug = library["public"].slug
+    for _ in range(3):
+        client.get(f"/help/{slug}/")
+    reader = signed_in(customer)
+    for _ in range(2):
+        reader.get(f"/help/{slug}/")
+    assert ArticleView.objects.filter(article=library["public"]).count() == 2
+
+
+def test_another_visitor_and_another_day_count_again(library, customer, neighbour):
+    slug = library["public"].slug
+    signed_in(customer).get(f"/help/{slug}/")
+    signed_in(neighbour).get(f"/help/{slug}/")
+    passer_by = Client(REMOTE_ADDR="203.0.113.9")
+    passer_by.get(f"/help/{slug}/")
+    passer_by.get(f"/help/{slug}/")
+    Client(REMOTE_ADDR="203.0.113.10").get(f"/help/{slug}/")
+    with time_machine.travel(timezone.now() + timedelta(days=1), tick=False):
+        passer_by.get(f"/help/{slug}/")
+    assert ArticleView.objects.filter(article=library["public"]).count() == 5

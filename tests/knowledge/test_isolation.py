@@ -49,3 +49,22 @@ def test_staff_only_articles_are_nowhere_for_readers(who, readers, library, cate
 def test_staff_do_see_them(agent, library, category):
     seen = _everything(signed_in(agent), library, category)
     assert library["staff"].title in seen
+
+
+@pytest.mark.parametrize("who", ["anonymous", "customer", "other"])
+def test_a_staff_only_articles_image_is_404_for_readers(
+    who, readers, library, agent, settings, tmp_path
+):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from knowledge import services
+
+    settings.MEDIA_ROOT = tmp_path
+    png = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00"
+    [internal] = services.article_images_add(
+        article_id=library["staff"].pk,
+        by=agent,
+        files=[SimpleUploadedFile("gateway.png", png, "image/png")],
+    )
+    assert readers[who].get(f"/help/images/{internal.pk}/").status_code == 404
+    assert signed_in(agent).get(f"/help/images/{internal.pk}/").status_code == 200

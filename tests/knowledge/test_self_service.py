@@ -71,7 +71,9 @@ def test_reading_a_suggestion_then_leaving_counts_as_deflected(library, customer
     ticket_services.ticket_create(
         customer=neighbour, created_by=neighbour, subject="VPN", description="Still drops."
     )
-    figures = reports.deflection(timezone.now() - timedelta(days=1))
+    figures = reports.deflection(
+        timezone.now() - timedelta(days=1), timezone.now() + timedelta(days=1)
+    )
     assert figures == {
         "total": 2,
         "deflected": 1,
@@ -87,7 +89,9 @@ def test_a_ticket_long_after_the_attempt_does_not_undo_the_deflection(library, c
     ticket_services.ticket_create(
         customer=customer, created_by=customer, subject="Printer", description="Jammed."
     )
-    figures = reports.deflection(timezone.now() - timedelta(days=3))
+    figures = reports.deflection(
+        timezone.now() - timedelta(days=3), timezone.now() + timedelta(days=1)
+    )
     assert (figures["total"], figures["deflected"]) == (1, 1)
 
 

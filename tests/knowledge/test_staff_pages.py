@@ -1,10 +1,17 @@
 """Staff write, publish and archive articles on their own pages; agents link articles from
 the composer and write one from a ticket; managers read the deflection report."""
 
-import pytest
+import csv
+import io
+from datetime import timedelta
 
-from knowledge.models import Article, ArticleLink, ArticleStatus
+import pytest
+from django.utils import timezone
+
+from knowledge.models import Article, ArticleLink, ArticleStatus, SearchEvent
 from tickets import services as ticket_services
+from tickets.models import Comment
+from tickets.reports import filters
 from tickets.status import Status
 
 from .conftest import signed_in
@@ -133,3 +140,73 @@ def test_the_report_takes_constant_queries(manager, library, django_assert_max_n
     # session, user, (2FA), deflection, no results, feedback, linked, stale
     with django_assert_max_num_queries(9):
         client.get("/help/staff/report/")
+
+
+def test_a_reply_row_written_around_the_services_counts_no_link(
+    agent, library, make_ticket, django_capture_on_commit_callbacks
+):
+    # The count is the reply service's explicit step (knowledge.services.reply_sent), not a
+    # listener on every Comment saved.
+    ticket = make_ticket(Status.IN_PROGRESS)
+    with django_capture_on_commit_callbacks(execute=True):
+        Comment.objects.create(ticket=ticket, author=agent, body=f"/help/{library['public'].slug}/")
+    assert not ArticleLink.objects.exists()
+
+
+def test_the_report_covers_the_chosen_days(manager, library, client):
+    client.get("/help/search/", {"q": "printer on fire"})
+    SearchEvent.objects.update(created_at=timezone.now() - timedelta(days=40))
+    client.get("/help/search/", {"q": "scanner smoke"})
+    reports = signed_in(manager)
+    recent = reports.get("/help/staff/report/").text  # the last 30 days, as the ticket reports
+    assert "scanner smoke" in recent and "printer on fire" not in recent
+    today = filters.today()
+    earlier = reports.get(
+        "/help/staff/report/",
+        {"start": (today - timedelta(days=60)).isoformat(), "end": (today - timedelta(days=20))},
+    ).text
+    assert "printer on fire" in earlier and "scanner smoke" not in earlier
+
+
+@pytest.mark.parametrize(
+    ("params", "message"),
+    [
+        ({"start": "2026-02-30"}, "Enter a day as YYYY-MM-DD"),
+        ({"start": "1999-12-31"}, "Enter a day in the years 2000 to 2100"),
+        ({"start": "2030-01-02", "end": "2030-01-01"}, "The range must start before it ends."),
+        ({"start": "2000-01-01", "end": "2020-01-01"}, "A report covers at most"),
+    ],
+)
+def test_a_bad_report_range_is_400_with_the_ticket_reports_reason(params, message, manager):
+    client = signed_in(manager)
+    page = client.get("/help/staff/report/", params)
+    assert page.status_code == 400
+    assert message in page.text
+    download = client.get("/help/staff/report.csv", params)
+    assert download.status_code == 400
+    assert message in download.content.decode()
+
+
+def test_the_report_downloads_as_csv(manager, library, client, customer):
+    client.get("/help/search/", {"q": "=cmd|' /C calc'!A0"})
+    client.post(f"/help/{library['public'].slug}/feedback/", {"helpful": "no"})
+    signed_in(customer).get("/api/v1/kb/suggestions/", {"q": "vpn drops"})
+    today = filters.today().isoformat()
+    response = signed_in(manager).get("/help/staff/report.csv", {"start": today, "end": today})
+    assert response.status_code == 200
+    assert response["Content-Type"] == "text/csv; charset=utf-8"
+    assert f"kb-deflection-{today}-{today}.csv" in response["Content-Disposition"]
+    rows = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode())))
+    assert rows[0] == ["section", "item", "value", "more"]
+    assert ["range", "first_day", today, ""] in rows
+    assert ["deflection", "offered_articles", "1", ""] in rows
+    assert ["deflection", "left_without_ticket", "1", ""] in rows
+    assert ["helpful_yes_no", library["public"].title, "0", "1"] in rows
+    searched = [row for row in rows if row[0] == "search_without_result"]
+    assert searched and searched[0][1].startswith("'=")  # a formula is defused
+
+
+def test_the_csv_is_for_managers_only(agent, customer, client):
+    assert signed_in(agent).get("/help/staff/report.csv").status_code in (403, 404)
+    assert signed_in(customer).get("/help/staff/report.csv").status_code in (403, 404)
+    assert client.get("/help/staff/report.csv").status_code in (302, 403, 404)

@@ -35,7 +35,7 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 
 from accounts.tokens import api_token_create
-from knowledge.services import article_create
+from knowledge.services import article_create, article_images_add
 from tickets import macros, saved_views, services
 from tickets.models import (
     DigestSubscription,
@@ -159,6 +159,8 @@ ACCESS: dict[str, tuple[str, tuple[str, ...]]] = {
     "help/": (GET, PUBLIC),
     "help/search/": (GET, PUBLIC),
     "help/service/<int:pk>/": (GET, PUBLIC),
+    # an image of the public article (a staff-only article's: tests/knowledge/test_images.py)
+    "help/images/<int:pk>/": (GET, PUBLIC),
     "help/<slug:slug>/": (GET, PUBLIC),
     "help/<slug:slug>/feedback/": (POST, PUBLIC),  # the empty form: 400 for everyone
     # the knowledge base's staff pages; the report is for managers
@@ -166,8 +168,10 @@ ACCESS: dict[str, tuple[str, tuple[str, ...]]] = {
     "help/staff/new/": (GET, STAFF),
     "help/staff/find/": (GET, STAFF),
     "help/staff/report/": (GET, MANAGERS),
+    "help/staff/report.csv": (GET, MANAGERS),
     "help/staff/<int:pk>/": (GET, STAFF),
     "help/staff/<int:pk>/edit/": (GET, STAFF),
+    "help/staff/<int:pk>/images/": (POST, STAFF),  # the empty form: 400 for staff
     "help/staff/<int:pk>/publish/": (POST, STAFF),
     "help/staff/<int:pk>/archive/": (POST, STAFF),
     # the API
@@ -338,6 +342,12 @@ def world(customer, neighbour, agent, other_agent, manager, make_ticket, categor
         "team": Team.objects.create(name="Network"),
     }
     objects["team"].members.add(agent)
+    png = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00"
+    [objects["article_image"]] = article_images_add(
+        article_id=objects["article"].pk,
+        by=agent,
+        files=[SimpleUploadedFile("map.png", png, "image/png")],
+    )
     people = {
         "anonymous": None,
         "customer": customer,
@@ -362,6 +372,8 @@ def _pk(objects: dict, route: str) -> str:
         return str(objects["saved_view"].pk)
     if "digests/<int:pk>" in route:
         return str(objects["digest"].pk)
+    if route.startswith("help/images/"):
+        return str(objects["article_image"].pk)
     if route.startswith("help/staff/"):
         return str(objects["article"].pk)
     if route.startswith("help/service/"):

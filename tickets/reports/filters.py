@@ -58,10 +58,15 @@ def _years_pattern(first: int, last: int) -> str:
     return "|".join(parts)
 
 
-# The days parse_day takes, as a regular expression (the API schema's), calendar aside.
-DAY_PATTERN = (
-    rf"^({_years_pattern(FIRST_YEAR, LAST_YEAR)})-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$"
+# Months and their days, but for 29 February (whose year decides): no 31 November.
+_MONTH_DAYS = (
+    "(0[13578]|1[02])-(0[1-9]|[12][0-9]|3[01])"
+    "|(0[469]|11)-(0[1-9]|[12][0-9]|30)"
+    "|02-(0[1-9]|1[0-9]|2[0-8])"
 )
+# The days parse_day takes, as a regular expression (the API schema's), leap days aside: every
+# day it matches is a real one.
+DAY_PATTERN = rf"^({_years_pattern(FIRST_YEAR, LAST_YEAR)})-({_MONTH_DAYS})$"
 # The same, or blank (the default applies): what read_day() takes.
 DAY_OR_BLANK_PATTERN = rf"^\s*({DAY_PATTERN[1:-1]})?\s*$"
 

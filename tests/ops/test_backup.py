@@ -20,8 +20,8 @@ from .conftest import database_alias
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
-# Not text: every byte value, so a newline or encoding change would show.
-BINARY = bytes(range(256)) * 40
+# A PNG's signature, then every byte value: a newline or encoding change would show.
+BINARY = b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 40
 
 
 @pytest.fixture
@@ -64,7 +64,7 @@ def help_desk_with_history(settings, tmp_path, postgres, make_ticket, customer, 
         author=agent,
         body="Internal: vendor case 4411.",
         internal=True,
-        attachments=[SimpleUploadedFile("capture.bin", BINARY, "application/octet-stream")],
+        attachments=[SimpleUploadedFile("capture.png", BINARY, "image/png")],
     )
     workflow.transition(ticket_id=on_hold.pk, to=Status.IN_PROGRESS, actor=agent)
     make_ticket(Status.OPEN, subject="New laptop")

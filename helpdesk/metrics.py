@@ -16,6 +16,7 @@ import time
 
 import redis
 from django.conf import settings
+from django.core.cache import caches
 from django.http import HttpRequest, HttpResponse, HttpResponseNotFound
 from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, CollectorRegistry, generate_latest
 from prometheus_client.core import GaugeMetricFamily
@@ -29,6 +30,28 @@ from .security_log import client_ip
 log = logging.getLogger(__name__)
 
 CELERY_QUEUES = ("celery",)  # the Redis lists Celery's queues live in
+GAUGES_KEY = "helpdesk-gauges"
+
+
+def shared_figures() -> gauges.Figures:
+    """The gauges, computed by whichever scrape first finds them older than
+    METRICS_GAUGE_SECONDS: with several nodes scraped every few seconds the database counts
+    once per period, not once per node and scrape. 0: computed at every scrape."""
+    if settings.METRICS_GAUGE_SECONDS <= 0:
+        return gauges.figures_read()
+    cache = caches[settings.METRICS_CACHE]
+    try:
+        figures = cache.get(GAUGES_KEY)
+    except Exception:  # Redis down: the scrape still answers, from the database
+        log.warning("metrics: the cache did not answer")
+        return gauges.figures_read()
+    if figures is None:
+        figures = gauges.figures_read()
+        try:
+            cache.set(GAUGES_KEY, figures, timeout=settings.METRICS_GAUGE_SECONDS)
+        except Exception:
+            log.warning("metrics: the cache did not answer")
+    return figures
 
 
 def allowed(request: HttpRequest) -> bool:
@@ -64,7 +87,7 @@ class HelpdeskCollector:
 
     def collect(self):
         started = time.perf_counter()
-        figures = gauges.figures_read()
+        figures = shared_figures()
         yield GaugeMetricFamily(
             "helpdesk_outbox_backlog",
             "Notifications not yet handed to the mail server (pending or being sent).",
@@ -107,7 +130,7 @@ class HelpdeskCollector:
             yield lengths
         yield GaugeMetricFamily(
             "helpdesk_gauges_seconds",
-            "Time this scrape spent computing the help desk's gauges.",
+            "Time this scrape spent on the help desk's gauges (or fetching them shared).",
             value=time.perf_counter() - started,
         )
 

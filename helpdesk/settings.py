@@ -345,6 +345,10 @@ CELERY_BEAT_SCHEDULE = {
 # or with "Authorization: Bearer <METRICS_TOKEN>"; 404 for anyone else. Both unset: nobody.
 METRICS_ALLOWED_IPS = env.list("METRICS_ALLOWED_IPS", default=[])
 METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
+# The help desk's gauges are computed at most this often across all web processes (shared
+# through METRICS_CACHE); every node's scrape in between answers from the last result.
+METRICS_GAUGE_SECONDS = env.int("METRICS_GAUGE_SECONDS", default=15)
+METRICS_CACHE = "metrics"
 try:
     METRICS_ALLOWED_NETWORKS = [
         ipaddress.ip_network(entry, strict=False) for entry in METRICS_ALLOWED_IPS
@@ -452,6 +456,7 @@ CACHES = {
     API_THROTTLE_CACHE: _shared_cache("api-throttle"),
     SECURITY_CACHE: _shared_cache("security"),
     PRESENCE_CACHE: _shared_cache("presence"),
+    METRICS_CACHE: _shared_cache("metrics"),
 }
 AXES_HANDLER = "axes.handlers.cache.AxesCacheHandler"
 AXES_CACHE = SECURITY_CACHE

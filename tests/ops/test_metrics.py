@@ -4,9 +4,11 @@ from datetime import timedelta
 from ipaddress import ip_network
 
 import pytest
+from django.core.cache import caches
 from django.db import connection
 from django.utils import timezone
 
+from helpdesk import metrics
 from tickets import gauges
 from tickets.models import InboundMessage, Notification, ReportSnapshot, SlaAlert
 from tickets.status import Status
@@ -19,6 +21,7 @@ TOKEN = "metrics-token-for-tests"
 @pytest.fixture(autouse=True)
 def metrics_settings(settings):
     settings.METRICS_TOKEN = TOKEN
+    settings.METRICS_GAUGE_SECONDS = 0  # each test counts afresh
     settings.METRICS_ALLOWED_NETWORKS = [ip_network("10.0.0.0/8")]
     settings.SECURE_SSL_REDIRECT = True
     settings.ALLOWED_HOSTS = ["helpdesk.example.com"]
@@ -123,6 +126,20 @@ def test_a_scrape_still_answers_when_the_broker_is_down(client, private_broker):
     assert response.status_code == 200
     assert "helpdesk_celery_queue_length" not in response.content.decode()
     assert "helpdesk_open_tickets" in response.content.decode()
+
+
+def test_gauges_are_computed_once_per_period_for_all_nodes(
+    client, settings, django_assert_num_queries
+):
+    settings.METRICS_GAUGE_SECONDS = 60
+    cache = caches[settings.METRICS_CACHE]
+    cache.delete(metrics.GAUGES_KEY)
+    with django_assert_num_queries(4):  # the gauges (inbound mail is off)
+        assert scrape(client, HTTP_AUTHORIZATION=f"Bearer {TOKEN}").status_code == 200
+    with django_assert_num_queries(0):  # another node's scrape, within the period
+        body = scrape(client, HTTP_AUTHORIZATION=f"Bearer {TOKEN}").content.decode()
+    assert "helpdesk_open_tickets" in body
+    cache.delete(metrics.GAUGES_KEY)
 
 
 def test_the_gauges_take_one_query_each(django_assert_num_queries, settings):

@@ -60,6 +60,10 @@ def check_database(alias: str) -> None:
         raise
 
 
+class PendingMigrations(Exception):
+    pass
+
+
 _migrations_applied: set[str] = set()  # aliases seen fully migrated: they stay so
 
 
@@ -71,10 +75,6 @@ def check_migrations(alias: str = DEFAULT_DB_ALIAS) -> None:
     if plan:
         raise PendingMigrations(f"{len(plan)} migrations not applied")
     _migrations_applied.add(alias)
-
-
-class PendingMigrations(Exception):
-    pass
 
 
 def check_redis() -> None:

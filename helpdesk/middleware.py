@@ -12,6 +12,7 @@ from django.contrib.auth import SESSION_KEY
 from django.http import HttpRequest, HttpResponse
 from django.utils.cache import patch_cache_control
 
+from . import health, metrics
 from .http import is_api
 from .security_log import log_event, request_id_var
 
@@ -126,3 +127,22 @@ class NoStoreMiddleware:
                     if not part.startswith(("max-age", "public", "s-maxage"))
                 )
         return response
+
+
+PROBES = {"/healthz": health.healthz, "/readyz": health.readyz, "/metrics": metrics.metrics}
+
+
+class ProbeMiddleware:
+    """Answers /healthz, /readyz and /metrics (helpdesk.health, helpdesk.metrics) before the
+    https redirect, the host check, the session and the user: orchestrators and Prometheus
+    reach a node by its own address over plain http, and a liveness probe must touch nothing.
+    The same views are in the URLconf, for reverse() and the access matrix."""
+
+    def __init__(self, get_response: Handler) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        view = PROBES.get(request.path_info)
+        if view is None:
+            return self.get_response(request)
+        return view(request)

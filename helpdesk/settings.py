@@ -5,6 +5,7 @@ DEBUG is on; with DEBUG off the process refuses to start without a real SECRET_K
 ALLOWED_HOSTS.
 """
 
+import ipaddress
 import secrets
 from datetime import timedelta
 from pathlib import Path
@@ -53,8 +54,12 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # Request counts and latencies for /metrics (django-prometheus); its pair is last.
+    "django_prometheus.middleware.PrometheusBeforeMiddleware",
     # A request id on every request, response and security log record; Permissions-Policy.
     "helpdesk.middleware.RequestIdMiddleware",
+    # /healthz, /readyz and /metrics, answered before the https redirect and the host check.
+    "helpdesk.middleware.ProbeMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
     # 413 for a request body over the upload limit, before anything reads or spools it.
@@ -74,8 +79,9 @@ MIDDLEWARE = [
     # Staff with a second factor must have passed it; the 2FA policy sends others to enrol.
     "accounts.middleware.TwoFactorMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    # Answers 429 when django-axes locks a sign-in out; keep it last.
+    # Answers 429 when django-axes locks a sign-in out; keep it last but for the metrics.
     "axes.middleware.AxesMiddleware",
+    "django_prometheus.middleware.PrometheusAfterMiddleware",
 ]
 
 ROOT_URLCONF = "helpdesk.urls"
@@ -354,6 +360,21 @@ CELERY_BEAT_SCHEDULE = {
     "fetch-inbound-mail": {"task": "tickets.fetch_inbound_mail", "schedule": 60.0},
 }
 
+# /metrics (helpdesk.metrics): for these addresses or networks (e.g. "10.0.0.0/8,127.0.0.1"),
+# or with "Authorization: Bearer <METRICS_TOKEN>"; 404 for anyone else. Both unset: nobody.
+METRICS_ALLOWED_IPS = env.list("METRICS_ALLOWED_IPS", default=[])
+METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
+# The help desk's gauges are computed at most this often across all web processes (shared
+# through METRICS_CACHE); every node's scrape in between answers from the last result.
+METRICS_GAUGE_SECONDS = env.int("METRICS_GAUGE_SECONDS", default=15)
+METRICS_CACHE = "metrics"
+try:
+    METRICS_ALLOWED_NETWORKS = [
+        ipaddress.ip_network(entry, strict=False) for entry in METRICS_ALLOWED_IPS
+    ]
+except ValueError as error:
+    raise ImproperlyConfigured(f"METRICS_ALLOWED_IPS: {error}") from error
+
 # Help desk rules that operators tune.
 TICKET_REFERENCE_PREFIX = env.str("TICKET_REFERENCE_PREFIX", default="HD")
 AUTO_CLOSE_RESOLVED_AFTER_DAYS = env.int("AUTO_CLOSE_RESOLVED_AFTER_DAYS", default=7)
@@ -455,6 +476,7 @@ CACHES = {
     SECURITY_CACHE: _shared_cache("security"),
     PRESENCE_CACHE: _shared_cache("presence"),
     REPLICA_PIN_CACHE: _shared_cache("replica-pins"),
+    METRICS_CACHE: _shared_cache("metrics"),
 }
 AXES_HANDLER = "axes.handlers.cache.AxesCacheHandler"
 AXES_CACHE = SECURITY_CACHE

@@ -2,10 +2,15 @@ from django.contrib import admin
 from django.urls import include, path
 from django.views.generic import RedirectView
 
+from helpdesk import health, metrics
 from tickets.views import files, portal
 
 urlpatterns = [
     path("", portal.home, name="home"),
+    # Answered by helpdesk.middleware.ProbeMiddleware before the rest of the stack.
+    path("healthz", health.healthz, name="healthz"),
+    path("readyz", health.readyz, name="readyz"),
+    path("metrics", metrics.metrics, name="metrics"),
     path("accounts/", include("accounts.urls")),
     path("tickets/", include("tickets.urls_portal")),
     path("agent/", include("tickets.urls_agent")),

@@ -31,6 +31,18 @@ class RedisProcess:
     def client(self) -> redis.Redis:
         return redis.Redis(port=self.port, socket_timeout=2, socket_connect_timeout=2)
 
+    def stop(self) -> None:
+        """The server goes away (connections are refused) until start()."""
+        if self.process.poll() is None:
+            os.kill(self.process.pid, signal.SIGCONT)
+            self.process.terminate()
+            self.process.wait(timeout=10)
+
+    def start(self) -> None:
+        """A new server on the same port (empty: nothing persists)."""
+        self.process = _spawn(self.port)
+        _wait_until_up(self)
+
     def freeze(self) -> None:
         """The process stops answering; the kernel still accepts connections and data for it,
         as with a Redis stuck on a slow disk or swapped out."""
@@ -48,33 +60,41 @@ class RedisProcess:
             self.thaw()
 
 
-@contextmanager
-def redis_process() -> Iterator[RedisProcess]:
-    """Start redis-server (no persistence) and stop it afterwards; FileNotFoundError when the
-    binary is missing."""
+def _spawn(port: int) -> subprocess.Popen:
     binary = shutil.which("redis-server")
     if binary is None:
         raise FileNotFoundError("redis-server is not on the PATH")
-    port = free_port()
-    process = subprocess.Popen(
+    return subprocess.Popen(
         [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
         env=real_clock.environment(),
     )
-    server = RedisProcess(process, port)
+
+
+def _wait_until_up(server: RedisProcess) -> None:
+    deadline = time.monotonic() + 10
+    while True:
+        try:
+            server.client().ping()
+            return
+        except redis.ConnectionError:
+            if time.monotonic() > deadline or server.process.poll() is not None:
+                raise
+            time.sleep(0.05)
+
+
+@contextmanager
+def redis_process() -> Iterator[RedisProcess]:
+    """Start redis-server (no persistence) and stop it afterwards; FileNotFoundError when the
+    binary is missing."""
+    port = free_port()
+    server = RedisProcess(_spawn(port), port)
     try:
-        deadline = time.monotonic() + 10
-        while True:
-            try:
-                server.client().ping()
-                break
-            except redis.ConnectionError:
-                if time.monotonic() > deadline or process.poll() is not None:
-                    raise
-                time.sleep(0.05)
+        _wait_until_up(server)
         yield server
     finally:
+        process = server.process
         if process.poll() is None:
             os.kill(process.pid, signal.SIGCONT)  # a frozen process cannot act on SIGTERM
             process.terminate()

@@ -81,6 +81,12 @@ GET, POST = "get", "post"
 # route (as the resolver spells it) → (method, expected outcome per persona in PERSONAS order)
 ACCESS: dict[str, tuple[str, tuple[str, ...]]] = {
     "": (GET, PUBLIC),
+    # Probes for load balancers and orchestrators: nothing secret in them (tests/ops).
+    "healthz": (GET, PUBLIC),
+    "readyz": (GET, PUBLIC),
+    # Prometheus only: from METRICS_ALLOWED_IPS or with METRICS_TOKEN (unset here), never
+    # by signing in.
+    "metrics": (GET, everyone(E404)),
     # accounts
     "accounts/signup/": (GET, PUBLIC),  # signed-in people are sent home
     "accounts/signup/done/": (GET, PUBLIC),

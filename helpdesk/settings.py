@@ -415,6 +415,7 @@ SECURITY_CACHE = "security"
 # Who is viewing or typing on which ticket (tickets.presence): short-lived, and shared by every
 # web process so that agents on different nodes see each other.
 PRESENCE_CACHE = "presence"
+TEAMS_CACHE = "teams"
 
 
 def _shared_cache(prefix: str) -> dict:
@@ -435,6 +436,7 @@ CACHES = {
     API_THROTTLE_CACHE: _shared_cache("api-throttle"),
     SECURITY_CACHE: _shared_cache("security"),
     PRESENCE_CACHE: _shared_cache("presence"),
+    TEAMS_CACHE: _shared_cache("teams"),
 }
 AXES_HANDLER = "axes.handlers.cache.AxesCacheHandler"
 AXES_CACHE = SECURITY_CACHE

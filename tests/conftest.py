@@ -85,6 +85,15 @@ def celery_runs_tasks_in_process():
 
 
 @pytest.fixture(autouse=True)
+def no_cached_team_flag():
+    """The "any team restricted?" flag lives in a cache shared across tests (Redis under CI);
+    each test starts without it, so that it is read from the test's own database."""
+    from tickets import teams
+
+    teams.forget_restricted_flag()
+
+
+@pytest.fixture(autouse=True)
 def fast_password_hashing(settings):
     # Real hashing is slow on purpose; tests check behaviour, not the hasher.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

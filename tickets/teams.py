@@ -13,6 +13,7 @@ from datetime import timedelta
 from typing import TYPE_CHECKING
 
 from django.conf import settings
+from django.core.cache import caches
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Count, Q, QuerySet
@@ -42,18 +43,57 @@ NAME_TAKEN = _("A team with this name exists already.")
 def may_work(*, ticket: Ticket, agent: User) -> bool:
     """Whether `agent` may be put on `ticket`: anyone, unless the ticket's team is restricted
     and they are not in it (managers may always). No query for a ticket of no team."""
-    if ticket.team_id is None or agent.is_manager:
+    return may_work_team(team_id=ticket.team_id, agent=agent)
+
+
+def may_work_team(*, team_id: int | None, agent: User) -> bool:
+    """Whether `agent` may work tickets of the team (move them in or out, be put on them):
+    any team but a restricted one they are not in; managers any."""
+    if team_id is None or agent.is_manager:
         return True
     return not (
-        Team.objects.filter(pk=ticket.team_id, restricted=True)
-        .exclude(memberships__agent=agent)
-        .exists()
+        Team.objects.filter(pk=team_id, restricted=True).exclude(memberships__agent=agent).exists()
     )
+
+
+# Whether any team is restricted, kept in the shared cache so that the queue of a help desk
+# with no restricted team (most) needs no team subquery. Written after every team change
+# commits (team_save), read back from the database when missing; it expires anyway, so a
+# change made around the cache (a shell, a restore) counts within RESTRICTED_FLAG_SECONDS.
+RESTRICTED_FLAG = "any-restricted"
+RESTRICTED_FLAG_SECONDS = 300
+
+
+def _flag_cache():
+    return caches[settings.TEAMS_CACHE]
+
+
+def any_restricted() -> bool:
+    cached = _flag_cache().get(RESTRICTED_FLAG)
+    if cached is not None:
+        return bool(cached)
+    found = Team.objects.filter(restricted=True).exists()
+    # add, not set: a team change committed meanwhile has written the newer answer.
+    _flag_cache().add(RESTRICTED_FLAG, int(found), RESTRICTED_FLAG_SECONDS)
+    return found
+
+
+def refresh_restricted_flag() -> None:
+    """After a team change commits: the flag as the database says now."""
+    found = Team.objects.filter(restricted=True).exists()
+    _flag_cache().set(RESTRICTED_FLAG, int(found), RESTRICTED_FLAG_SECONDS)
+
+
+def forget_restricted_flag() -> None:
+    _flag_cache().delete(RESTRICTED_FLAG)
 
 
 def visible_tickets(user: User) -> Q:
     """For an agent who is not a manager: the tickets they may see — of no team, of a team
-    that is not restricted, of their own teams, or assigned to them."""
+    that is not restricted, of their own teams, or assigned to them. No condition at all
+    while no team is restricted."""
+    if not any_restricted():
+        return Q()
     hidden = Team.objects.filter(restricted=True).exclude(memberships__agent=user).values("pk")
     return Q(team__isnull=True) | ~Q(team_id__in=hidden) | Q(assignee=user)
 
@@ -192,6 +232,7 @@ def team_save(
         raise ValidationError({"name": NAME_TAKEN})
     team.save()
     team.members.set(members)
+    transaction.on_commit(refresh_restricted_flag)
     routing.drain(team_ids=[team.pk])
     return team
 

@@ -473,12 +473,14 @@ TICKET_ROUTES = sorted(
 
 @pytest.mark.parametrize("route", TICKET_ROUTES)
 def test_a_restricted_teams_ticket_is_404_to_an_agent_outside_the_team(route, world):
+    from tickets import teams
     from tickets.models import Ticket
 
     objects, _people = world
     team = objects["team"]
     team.restricted = True
     team.save(update_fields=["restricted"])
+    teams.refresh_restricted_flag()  # what teams.team_save does on commit
     Ticket.objects.filter(pk=objects["ticket"].pk).update(team=team)
     request, answers = ask(route, world)
     got = {persona: outcome(response) for persona, response in answers.items()}

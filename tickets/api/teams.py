@@ -1,4 +1,5 @@
-"""/api/v1/teams/: teams with their members' load (staff read; managers write)."""
+"""/api/v1/teams/: teams with their members' load (staff read; managers write); moving a
+ticket between teams (/api/v1/tickets/{id}/team/)."""
 
 from __future__ import annotations
 
@@ -15,11 +16,12 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.models import Availability, User
-from tickets import queries, teams
+from tickets import limits, queries, services, teams
 from tickets.models import Team
 
-from .schema import READ_ERRORS, WRITE_ERRORS
-from .serializers import MAX_ID, StrictSerializer
+from .schema import ETAG, IF_MATCH_HEADER, READ_ERRORS, TICKET_ID, WRITE_ERRORS
+from .serializers import MAX_ID, StrictSerializer, TicketDetailSerializer, VersionedSerializer
+from .views import expected_version, ticket_response, visible_ticket
 
 
 class StaffOnly(BasePermission):
@@ -170,3 +172,51 @@ class TeamDetail(APIView):
     def patch(self, request: Request, pk: int) -> Response:
         team = _save(request, self._team(request, pk), partial=True)
         return Response(TeamDetailSerializer(team).data)
+
+
+class TeamMoveSerializer(VersionedSerializer):
+    team = serializers.IntegerField(
+        min_value=1,
+        max_value=MAX_ID,
+        allow_null=True,
+        help_text="The team to move the ticket to (one you work: /api/v1/teams/), or null for "
+        "no team.",
+    )
+    note = serializers.CharField(
+        max_length=limits.NOTE_MAX_LENGTH, help_text="Why it moves; staff read it in the history."
+    )
+
+
+class TicketTeam(APIView):
+    @extend_schema(
+        tags=["teams"],
+        summary="Move the ticket to another team (staff)",
+        operation_id="tickets_team_move",
+        description="Recorded in the ticket's history with who and why. An open ticket is "
+        "offered to the new team's agents if that team assigns automatically. Nobody moves a "
+        "ticket into or out of a restricted team they are not in (403). Answered with the "
+        "ticket, or 204 if the move took it out of your sight (a restricted team).",
+        parameters=[TICKET_ID, IF_MATCH_HEADER, ETAG],
+        request=TeamMoveSerializer,
+        responses={200: TicketDetailSerializer, 204: None, **WRITE_ERRORS},
+    )
+    def post(self, request: Request, pk: int) -> Response:
+        ticket = visible_ticket(request, pk)
+        data = TeamMoveSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        values = data.validated_data
+        team = None
+        if values["team"] is not None and request.user.is_agent:
+            team = teams.visible_teams(request.user).filter(pk=values["team"]).first()
+            if team is None:
+                raise serializers.ValidationError({"team": ["No such team."]})
+        services.ticket_team_move(
+            ticket_id=ticket.pk,
+            team=team,
+            actor=request.user,
+            note=values["note"],
+            expected_version=expected_version(request, values.get("version")),
+        )
+        if not queries.visible_to(request.user).filter(pk=ticket.pk).exists():
+            return Response(status=status.HTTP_204_NO_CONTENT)
+        return ticket_response(request, pk)

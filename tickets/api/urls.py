@@ -22,6 +22,7 @@ urlpatterns = [
     ),
     path("tickets/<int:pk>/take/", views.TicketTake.as_view(), name="ticket-take"),
     path("tickets/<int:pk>/assign/", views.TicketAssign.as_view(), name="ticket-assign"),
+    path("tickets/<int:pk>/team/", teams.TicketTeam.as_view(), name="ticket-team"),
     path("tickets/<int:pk>/followers/", views.FollowerList.as_view(), name="ticket-followers"),
     path(
         "tickets/<int:pk>/followers/<int:user_id>/",

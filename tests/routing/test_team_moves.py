@@ -7,7 +7,7 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse
 from rest_framework.test import APIClient
 
-from tickets import services, teams
+from tickets import services
 from tickets.errors import NotPermitted, TicketClosed, WorkflowError
 from tickets.models import FieldChange, Team, Ticket
 from tickets.status import Status
@@ -32,9 +32,7 @@ def two_teams(make_team):
     )
 
 
-def test_an_agent_moves_a_ticket_and_the_history_says_who_and_why(
-    agent, make_ticket, two_teams
-):
+def test_an_agent_moves_a_ticket_and_the_history_says_who_and_why(agent, make_ticket, two_teams):
     desk, network = two_teams
     ticket = make_ticket(Status.OPEN)
     Ticket.objects.filter(pk=ticket.pk).update(team=desk)

@@ -329,6 +329,7 @@ CELERY_BEAT_SCHEDULE = {
     "relay-notifications": {"task": "tickets.relay_notifications", "schedule": 60.0},
     "auto-close-resolved": {"task": "tickets.auto_close_resolved", "schedule": 3600.0},
     "sla-check": {"task": "tickets.sla_check", "schedule": 300.0},
+    "retry-routing": {"task": "tickets.routing_retry", "schedule": 120.0},
     "refresh-report-snapshots": {"task": "tickets.refresh_report_snapshots", "schedule": 300.0},
     "send-report-digests": {"task": "tickets.send_report_digests", "schedule": 600.0},
     "sweep-orphaned-files": {"task": "tickets.sweep_orphaned_files", "schedule": 86400.0},

@@ -16,7 +16,7 @@ from django.conf import settings
 from django.core.cache import caches
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Prefetch, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -193,6 +193,25 @@ def member_rows(team: Team) -> list[MemberRow]:
         )
         for agent in members
     ]
+
+
+@dataclass(frozen=True)
+class AgentRow:
+    """An agent as a manager sees them: availability, capacity, load, teams."""
+
+    agent: User
+    load: Load
+
+    @property
+    def team_ids(self) -> list[int]:
+        return [team.pk for team in self.agent.teams.all()]
+
+
+def agent_rows(agents: QuerySet[User]) -> list[AgentRow]:
+    """Each of `agents` with their load (three queries: the agents, their teams, the loads)."""
+    agents = list(agents.prefetch_related(Prefetch("teams", Team.objects.order_by("name", "id"))))
+    by_agent = loads(agent.pk for agent in agents)
+    return [AgentRow(agent=agent, load=by_agent.get(agent.pk, Load())) for agent in agents]
 
 
 # --- Writes ------------------------------------------------------------------------------

@@ -174,6 +174,9 @@ class TeamDetail(APIView):
         return Response(TeamDetailSerializer(team).data)
 
 
+NO_SUCH_TEAM = "No such team."
+
+
 class TeamMoveSerializer(VersionedSerializer):
     team = serializers.IntegerField(
         min_value=1,
@@ -209,7 +212,7 @@ class TicketTeam(APIView):
         if values["team"] is not None and request.user.is_agent:
             team = teams.visible_teams(request.user).filter(pk=values["team"]).first()
             if team is None:
-                raise serializers.ValidationError({"team": ["No such team."]})
+                raise serializers.ValidationError({"team": [NO_SUCH_TEAM]})
         services.ticket_team_move(
             ticket_id=ticket.pk,
             team=team,

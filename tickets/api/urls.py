@@ -3,12 +3,15 @@
 from django.urls import path, re_path
 from drf_spectacular.views import SpectacularAPIView
 
-from . import docs, teams, views
+from . import agents, docs, teams, views
 
 app_name = "api"
 
 urlpatterns = [
     path("me/", views.MeView.as_view(), name="me"),
+    path("me/availability/", agents.MyAvailability.as_view(), name="me-availability"),
+    path("agents/", agents.AgentList.as_view(), name="agent-list"),
+    path("agents/<int:pk>/", agents.AgentDetail.as_view(), name="agent-detail"),
     path("categories/", views.CategoryList.as_view(), name="category-list"),
     path("teams/", teams.TeamList.as_view(), name="team-list"),
     path("teams/<int:pk>/", teams.TeamDetail.as_view(), name="team-detail"),

@@ -85,12 +85,13 @@ def celery_runs_tasks_in_process():
 
 
 @pytest.fixture(autouse=True)
-def no_cached_team_flag():
-    """The "any team restricted?" flag lives in a cache shared across tests (Redis under CI);
-    each test starts without it, so that it is read from the test's own database."""
+def no_restricted_team_yet():
+    """The "any team restricted?" flag lives in a cache shared across tests (Redis under CI):
+    each test starts with it saying what its empty database says, no restricted team (the
+    services that change teams forget it, tickets.teams.team_save)."""
     from tickets import teams
 
-    teams.forget_restricted_flag()
+    teams.remember_restricted_flag(False)
 
 
 @pytest.fixture(autouse=True)

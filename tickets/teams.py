@@ -21,7 +21,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from .errors import NotPermitted
-from .models import Team, TeamMembership, Ticket
+from .models import Category, Team, TeamMembership, Ticket
 from .status import STATUSES_WITH_ASSIGNEE, Status
 
 if TYPE_CHECKING:
@@ -57,9 +57,10 @@ def may_work_team(*, team_id: int | None, agent: User) -> bool:
 
 
 # Whether any team is restricted, kept in the shared cache so that the queue of a help desk
-# with no restricted team (most) needs no team subquery. Written after every team change
-# commits (team_save), read back from the database when missing; it expires anyway, so a
-# change made around the cache (a shell, a restore) counts within RESTRICTED_FLAG_SECONDS.
+# with no restricted team (most) needs no team subquery. Forgotten by every team change
+# and written again after it commits (team_save), read back from the database when
+# missing; it expires anyway, so a change made around the services (a shell, a restore)
+# counts within RESTRICTED_FLAG_SECONDS.
 RESTRICTED_FLAG = "any-restricted"
 RESTRICTED_FLAG_SECONDS = 300
 
@@ -80,12 +81,15 @@ def any_restricted() -> bool:
 
 def refresh_restricted_flag() -> None:
     """After a team change commits: the flag as the database says now."""
-    found = Team.objects.filter(restricted=True).exists()
-    _flag_cache().set(RESTRICTED_FLAG, int(found), RESTRICTED_FLAG_SECONDS)
+    remember_restricted_flag(Team.objects.filter(restricted=True).exists())
 
 
 def forget_restricted_flag() -> None:
     _flag_cache().delete(RESTRICTED_FLAG)
+
+
+def remember_restricted_flag(found: bool) -> None:
+    _flag_cache().set(RESTRICTED_FLAG, int(found), RESTRICTED_FLAG_SECONDS)
 
 
 def visible_tickets(user: User) -> Q:
@@ -232,9 +236,12 @@ def team_save(
     default_capacity: int,
     restricted: bool,
     team: Team | None = None,
+    services: Iterable[Category] | None = None,
 ) -> Team:
-    """Create a team (`team` None) or change one; a manager's. Waiting tickets are offered
-    again at once: a new member, a new strategy or more capacity may make room."""
+    """Create a team (`team` None) or change one; a manager's. `services`: those whose new
+    tickets go to this team (their default team), taken from any other team; None leaves
+    them as they are. Waiting tickets are offered again at once: a new member, a new
+    strategy or more capacity may make room."""
     from . import routing
 
     _require_manager(by)
@@ -251,6 +258,13 @@ def team_save(
         raise ValidationError({"name": NAME_TAKEN})
     team.save()
     team.members.set(members)
+    if services is not None:
+        chosen = [service.pk for service in services]
+        Category.objects.filter(default_team=team).exclude(pk__in=chosen).update(default_team=None)
+        Category.objects.filter(pk__in=chosen).update(default_team=team)
+    # Forgotten now (read back from the database until this commits: right even if it rolls
+    # back), written as the database says once it commits.
+    forget_restricted_flag()
     transaction.on_commit(refresh_restricted_flag)
     routing.drain(team_ids=[team.pk])
     return team

@@ -222,6 +222,10 @@ def steer(case, world) -> None:
             case.body["members"] = [
                 _pick(m, world["assignee"], always=True) for m in case.body["members"]
             ]
+        if positive and isinstance(case.body.get("services"), list):
+            case.body["services"] = [
+                _pick(s, world["category"], always=True) for s in case.body["services"]
+            ]
     if positive and "cursor" in (case.query or {}):
         if case.path == "/api/v1/tickets/":
             case.query["cursor"] = world["queue cursors"][case.query.get("sort", "priority")]

@@ -480,7 +480,7 @@ def test_a_restricted_teams_ticket_is_404_to_an_agent_outside_the_team(route, wo
     team = objects["team"]
     team.restricted = True
     team.save(update_fields=["restricted"])
-    teams.refresh_restricted_flag()  # what teams.team_save does on commit
+    teams.forget_restricted_flag()  # what teams.team_save does
     Ticket.objects.filter(pk=objects["ticket"].pk).update(team=team)
     request, answers = ask(route, world)
     got = {persona: outcome(response) for persona, response in answers.items()}

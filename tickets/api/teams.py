@@ -17,11 +17,14 @@ from rest_framework.views import APIView
 
 from accounts.models import Availability, User
 from tickets import limits, queries, services, teams
-from tickets.models import Team
+from tickets.models import Category, Team
 
 from .schema import ETAG, IF_MATCH_HEADER, READ_ERRORS, TICKET_ID, WRITE_ERRORS
 from .serializers import MAX_ID, StrictSerializer, TicketDetailSerializer, VersionedSerializer
 from .views import expected_version, ticket_response, visible_ticket
+
+NO_SUCH_TEAM = "No such team."
+NO_SUCH_SERVICE = "Each service must exist (/api/v1/categories/)."
 
 
 class StaffOnly(BasePermission):
@@ -57,15 +60,22 @@ class MemberSerializer(serializers.Serializer):
 
 class TeamSerializer(serializers.ModelSerializer):
     members = serializers.SerializerMethodField()
+    services = serializers.SerializerMethodField(
+        help_text="The services (/api/v1/categories/) whose new tickets go to this team."
+    )
 
     class Meta:
         model = Team
-        fields = ["id", "name", "strategy", "default_capacity", "restricted", "members"]
+        fields = ["id", "name", "strategy", "default_capacity", "restricted", "members", "services"]
         read_only_fields = fields
 
     @extend_schema_field(serializers.ListField(child=serializers.IntegerField()))
     def get_members(self, team: Team) -> list[int]:
         return [member.pk for member in team.members.all()]
+
+    @extend_schema_field(serializers.ListField(child=serializers.IntegerField()))
+    def get_services(self, team: Team) -> list[int]:
+        return [service.pk for service in team.categories.all()]
 
 
 class TeamDetailSerializer(TeamSerializer):
@@ -94,6 +104,13 @@ class TeamWriteSerializer(StrictSerializer):
     strategy = serializers.ChoiceField(choices=Team.Strategy.choices)
     default_capacity = serializers.IntegerField(min_value=1, max_value=1000)
     restricted = serializers.BooleanField()
+    services = serializers.ListField(
+        child=serializers.IntegerField(min_value=1, max_value=MAX_ID),
+        max_length=1000,
+        required=False,
+        help_text="The services whose new tickets go to this team (taken from another team); "
+        "omitted: unchanged.",
+    )
 
 
 def _save(request: Request, team: Team | None, *, partial: bool) -> Team:
@@ -107,6 +124,12 @@ def _save(request: Request, team: Team | None, *, partial: bool) -> Team:
             raise serializers.ValidationError({"members": ["Each member must be an active agent."]})
     else:
         members = list(team.members.all()) if team else []
+    offered = None
+    if "services" in values:
+        ids = set(values["services"])
+        offered = list(Category.objects.filter(pk__in=ids))
+        if len(offered) != len(ids):
+            raise serializers.ValidationError({"services": [NO_SUCH_SERVICE]})
     try:
         return teams.team_save(
             by=request.user,
@@ -116,6 +139,7 @@ def _save(request: Request, team: Team | None, *, partial: bool) -> Team:
             strategy=values.get("strategy", team.strategy if team else Team.Strategy.OFF),
             default_capacity=values.get("default_capacity", team.default_capacity if team else 10),
             restricted=values.get("restricted", team.restricted if team else False),
+            services=offered,
         )
     except DjangoValidationError as error:
         raise serializers.ValidationError(error.message_dict) from None
@@ -123,6 +147,10 @@ def _save(request: Request, team: Team | None, *, partial: bool) -> Team:
 
 def _members() -> Prefetch:
     return Prefetch("members", queryset=User.objects.order_by("display_name", "id"))
+
+
+def _services() -> Prefetch:
+    return Prefetch("categories", queryset=Category.objects.order_by("name", "id"))
 
 
 class TeamList(APIView):
@@ -135,7 +163,7 @@ class TeamList(APIView):
         responses={200: TeamSerializer(many=True), **READ_ERRORS},
     )
     def get(self, request: Request) -> Response:
-        found = teams.visible_teams(request.user).prefetch_related(_members())
+        found = teams.visible_teams(request.user).prefetch_related(_members(), _services())
         return Response(TeamSerializer(found, many=True).data)
 
     @extend_schema(
@@ -172,9 +200,6 @@ class TeamDetail(APIView):
     def patch(self, request: Request, pk: int) -> Response:
         team = _save(request, self._team(request, pk), partial=True)
         return Response(TeamDetailSerializer(team).data)
-
-
-NO_SUCH_TEAM = "No such team."
 
 
 class TeamMoveSerializer(VersionedSerializer):

@@ -117,6 +117,7 @@ ACCESS: dict[str, tuple[str, tuple[str, ...]]] = {
     "agent/news/": (GET, STAFF),
     "agent/tickets/new/": (GET, STAFF),
     "agent/availability/": (POST, STAFF),
+    "agent/tickets/<int:pk>/team/": (POST, STAFF),
     # teams: managers' pages
     "agent/teams/": (GET, MANAGERS),
     "agent/teams/new/": (GET, MANAGERS),
@@ -177,6 +178,13 @@ ACCESS: dict[str, tuple[str, tuple[str, ...]]] = {
     # change (tests/routing/test_api.py).
     "api/v1/teams/": (GET, API_STAFF),
     "api/v1/teams/<int:pk>/": (GET, API_STAFF),
+    # Each agent's load and capacity: managers'; your own availability: PUT only
+    # (tests/api/test_access.py), any other method refused alike.
+    "api/v1/agents/": (GET, API_MANAGERS),
+    "api/v1/agents/<int:pk>/": (GET, API_MANAGERS),
+    "api/v1/me/availability/": (GET, (E401, *(E405,) * 5)),
+    # Moving a ticket between teams is staff's: Carla sees her ticket, and is refused.
+    "api/v1/tickets/<int:pk>/team/": (POST, (E401, "403", E404, IN, IN, IN)),
     "api/v1/tickets/": (GET, API_SIGNED_IN),
     "api/v1/tickets/<int:pk>/": (GET, API_OWNER_OR_STAFF),
     "api/v1/tickets/<int:pk>/comments/": (GET, API_OWNER_OR_STAFF),
@@ -368,6 +376,8 @@ def _pk(objects: dict, route: str) -> str:
         return str(objects["category"].pk)
     if "teams/<int:pk>" in route:
         return str(objects["team"].pk)
+    if route.startswith("api/v1/agents/"):
+        return str(objects["team"].members.get().pk)
     return str(objects["ticket"].pk)
 
 

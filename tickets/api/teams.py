@@ -17,6 +17,7 @@ from rest_framework.views import APIView
 
 from accounts.models import Availability, User
 from tickets import limits, queries, services, teams
+from tickets.errors import NotPermitted
 from tickets.models import Category, Team
 
 from .schema import ETAG, IF_MATCH_HEADER, READ_ERRORS, TICKET_ID, WRITE_ERRORS
@@ -230,11 +231,13 @@ class TicketTeam(APIView):
     )
     def post(self, request: Request, pk: int) -> Response:
         ticket = visible_ticket(request, pk)
+        if not request.user.is_agent:
+            raise NotPermitted()  # teams are staff's: the customer is refused before reading
         data = TeamMoveSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         values = data.validated_data
         team = None
-        if values["team"] is not None and request.user.is_agent:
+        if values["team"] is not None:
             team = teams.visible_teams(request.user).filter(pk=values["team"]).first()
             if team is None:
                 raise serializers.ValidationError({"team": [NO_SUCH_TEAM]})

@@ -354,6 +354,7 @@ CELERY_BEAT_SCHEDULE = {
     "relay-notifications": {"task": "tickets.relay_notifications", "schedule": 60.0},
     "auto-close-resolved": {"task": "tickets.auto_close_resolved", "schedule": 3600.0},
     "sla-check": {"task": "tickets.sla_check", "schedule": 300.0},
+    "retry-routing": {"task": "tickets.routing_retry", "schedule": 120.0},
     "refresh-report-snapshots": {"task": "tickets.refresh_report_snapshots", "schedule": 300.0},
     "send-report-digests": {"task": "tickets.send_report_digests", "schedule": 600.0},
     "sweep-orphaned-files": {"task": "tickets.sweep_orphaned_files", "schedule": 86400.0},
@@ -455,6 +456,7 @@ SECURITY_CACHE = "security"
 # Who is viewing or typing on which ticket (tickets.presence): short-lived, and shared by every
 # web process so that agents on different nodes see each other.
 PRESENCE_CACHE = "presence"
+TEAMS_CACHE = "teams"
 
 
 def _shared_cache(prefix: str) -> dict:
@@ -477,6 +479,7 @@ CACHES = {
     PRESENCE_CACHE: _shared_cache("presence"),
     REPLICA_PIN_CACHE: _shared_cache("replica-pins"),
     METRICS_CACHE: _shared_cache("metrics"),
+    TEAMS_CACHE: _shared_cache("teams"),
 }
 AXES_HANDLER = "axes.handlers.cache.AxesCacheHandler"
 AXES_CACHE = SECURITY_CACHE

@@ -85,6 +85,16 @@ def celery_runs_tasks_in_process():
 
 
 @pytest.fixture(autouse=True)
+def no_restricted_team_yet():
+    """The "any team restricted?" flag lives in a cache shared across tests (Redis under CI):
+    each test starts with it saying what its empty database says, no restricted team (the
+    services that change teams forget it, tickets.teams.team_save)."""
+    from tickets import teams
+
+    teams.remember_restricted_flag(False)
+
+
+@pytest.fixture(autouse=True)
 def fast_password_hashing(settings):
     # Real hashing is slow on purpose; tests check behaviour, not the hasher.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

@@ -58,8 +58,10 @@ def with_latest(tickets: QuerySet[Ticket], *, viewer: User | None) -> QuerySet[T
     """`tickets` annotated with their newest status change, comment and field change that
     `viewer` may know of (JSON objects, read by latest())."""
     comments = Comment.objects.all()
+    fields = FieldChange.objects.all()
     if not versions.sees_everything(viewer):
         comments = comments.filter(is_internal=False)
+        fields = fields.exclude(field=FieldChange.Field.TEAM)  # teams are staff's
     return tickets.annotate(
         last_status=_newest(
             StatusHistory.objects.all(),
@@ -73,7 +75,7 @@ def with_latest(tickets: QuerySet[Ticket], *, viewer: User | None) -> QuerySet[T
             comments, actor_id="author_id", actor="author__display_name", internal="is_internal"
         ),
         last_field=_newest(
-            FieldChange.objects.all(),
+            fields,
             actor_id="actor_id",
             actor="actor__display_name",
             field="field",
@@ -140,6 +142,7 @@ def _what(change: Change) -> str:
             FieldChange.Field.PRIORITY: _("changed its priority"),
             FieldChange.Field.CATEGORY: _("changed its service"),
             FieldChange.Field.SUBJECT: _("changed its subject"),
+            FieldChange.Field.TEAM: _("moved it to another team"),
         }.get(change.field, _("changed it"))
     source, target = change.from_status, change.to_status
     if target == Status.ASSIGNED:

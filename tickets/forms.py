@@ -24,7 +24,7 @@ from .queries import (
     staff_members,
 )
 from .reports.filters import BASES, ReportRangeError, read_day, report_range
-from .services import SELECT_TICKETS
+from .services import MOVE_TEAM, SELECT_TICKETS
 from .status import HoldKind, Priority, Status
 from .teams import visible_teams
 
@@ -340,8 +340,30 @@ class TicketUpdateForm(forms.Form):
     version = forms.IntegerField(min_value=1, widget=forms.HiddenInput)
 
 
+class TeamMoveForm(forms.Form):
+    """The ticket page's "Move to team": the teams `user` works (tickets.teams)."""
+
+    team = forms.ModelChoiceField(
+        label=_("Team"), queryset=Team.objects.none(), required=False, empty_label=_("No team")
+    )
+    note = forms.CharField(
+        label=_("Why (staff only)"), max_length=limits.NOTE_MAX_LENGTH, strip=True
+    )
+    version = forms.IntegerField(min_value=1, widget=forms.HiddenInput)
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["team"].queryset = visible_teams(user)
+
+
+NO_TEAM = "none"
+
+
 class BulkForm(NoteAudienceMixin, forms.Form):
-    ACTIONS = [(spec.name, spec.bulk_label or spec.label) for spec in workflow.BULK_ACTIONS]
+    ACTIONS = [
+        *((spec.name, spec.bulk_label or spec.label) for spec in workflow.BULK_ACTIONS),
+        (MOVE_TEAM, _("Move to team")),
+    ]
 
     tickets = forms.TypedMultipleChoiceField(
         coerce=int, choices=[], error_messages={"required": SELECT_TICKETS}
@@ -355,6 +377,8 @@ class BulkForm(NoteAudienceMixin, forms.Form):
     hold_kind = forms.ChoiceField(
         label=_("Waiting for (to hold)"), choices=HoldKind.choices, required=False
     )
+    # A team's id, or NO_TEAM; the service decides whether the actor may move there.
+    team = forms.CharField(label=_("Team (to move)"), required=False, max_length=20)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -362,10 +386,26 @@ class BulkForm(NoteAudienceMixin, forms.Form):
         # Any id is a valid choice here; the service decides, ticket by ticket.
         self.fields["tickets"].valid_value = lambda value: str(value).isdigit()
 
+    def clean_team(self) -> Team | str | None:
+        value = self.cleaned_data.get("team", "")
+        if value in ("", NO_TEAM):
+            return value or None
+        team = Team.objects.filter(pk=int(value)).first() if value.isdigit() else None
+        if team is None:
+            raise forms.ValidationError(_("Choose a team from the list."))
+        return team
+
     def clean(self):
         data = super().clean()
         if data.get("action") == "assign" and not data.get("assignee"):
             self.add_error("assignee", _("Choose the agent to assign the tickets to."))
+        if data.get("action") == MOVE_TEAM:
+            if "team" in data and data["team"] is None:
+                self.add_error("team", _("Choose the team to move the tickets to."))
+            elif data.get("team") == NO_TEAM:
+                data["team"] = None
+        else:
+            data["team"] = None
         # What a hold waits for goes with holding only; another action leaves it unsaid.
         if data.get("action") != "hold":
             data["hold_kind"] = ""

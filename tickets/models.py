@@ -547,17 +547,18 @@ class StatusHistory(AppendOnlyModel):
 
 class FieldChange(AppendOnlyModel):
     """A recorded change that is not a status change: reassignment, priority, category,
-    subject."""
+    subject, team (staff only)."""
 
     class Field(models.TextChoices):
         ASSIGNEE = "assignee", _("Assignee")
         PRIORITY = "priority", _("Priority")
         CATEGORY = "category", _("Affected service")
         SUBJECT = "subject", _("Subject")
+        TEAM = "team", _("Team")
 
     ticket = models.ForeignKey(Ticket, on_delete=models.PROTECT, related_name="field_changes")
     field = models.CharField(max_length=16, choices=Field.choices)
-    # Raw values: a user or category id, a priority code, a subject; empty for "none".
+    # Raw values: a user, category or team id, a priority code, a subject; empty for "none".
     old_value = models.CharField(max_length=SUBJECT_MAX_LENGTH, blank=True)
     new_value = models.CharField(max_length=SUBJECT_MAX_LENGTH, blank=True)
     actor = models.ForeignKey(
@@ -570,7 +571,7 @@ class FieldChange(AppendOnlyModel):
         ordering = ["created_at", "id"]
         constraints = [
             models.CheckConstraint(
-                condition=Q(field__in=["assignee", "priority", "category", "subject"]),
+                condition=Q(field__in=["assignee", "priority", "category", "subject", "team"]),
                 name="field_change_field_valid",
             ),
             models.CheckConstraint(

@@ -531,7 +531,7 @@ def ticket_visible_or_404(*, user: User, pk: int) -> Ticket:
     """The ticket `user` may see, with its people and service; 404 otherwise, whether or not
     it exists (a stranger learns nothing from the answer)."""
     # The rating rides along (one-to-one): whoever may see it reads it without a query.
-    tickets = visible_to(user).select_related("customer", "assignee", "category", "rating")
+    tickets = visible_to(user).select_related("customer", "assignee", "category", "rating", "team")
     return get_object_or_404(tickets, pk=pk)
 
 

@@ -16,11 +16,13 @@ deadlock with itself. Routing holds it for a few queries at the end of a transac
 
 from __future__ import annotations
 
+import time
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING
 
+from django.db import transaction
 from django.db.models import Count, F, IntegerField, OuterRef, Q, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext as _
@@ -175,10 +177,15 @@ def waiting(team_id: int):
     )
 
 
-def drain(*, team_ids: Iterable[int], exclude_ticket_ids: Collection[int] = ()) -> int:
-    """Give waiting tickets of these teams to members with room, until either runs out.
-    Returns how many were assigned. A ticket another transaction holds is skipped (it is
-    being changed; its own change offers it if it ends open)."""
+def drain(
+    *,
+    team_ids: Iterable[int],
+    exclude_ticket_ids: Collection[int] = (),
+    limit: int | None = None,
+) -> int:
+    """Give waiting tickets of these teams to members with room, until either runs out (or
+    `limit` were given). Returns how many were assigned. A ticket another transaction holds
+    is skipped (it is being changed; its own change offers it if it ends open)."""
     team_ids = sorted(set(team_ids))
     if not team_ids:
         return 0
@@ -192,6 +199,8 @@ def drain(*, team_ids: Iterable[int], exclude_ticket_ids: Collection[int] = ()) 
     for team in routed:
         found = candidates(team=team)
         while (chosen := pick(found, strategy=team.strategy)) is not None:
+            if limit is not None and assigned >= limit:
+                return assigned
             ticket = (
                 waiting(team.pk)
                 .exclude(pk__in=list(exclude_ticket_ids))
@@ -214,6 +223,37 @@ def drain(*, team_ids: Iterable[int], exclude_ticket_ids: Collection[int] = ()) 
                 else c
                 for c in found
             ]
+    return assigned
+
+
+# The periodic retry's bounds: how many tickets one run assigns at most, and for how long it
+# goes on to another team (each team's pass is one short transaction).
+RETRY_BATCH = 200
+RETRY_SECONDS = 30.0
+
+
+def retry_waiting(*, limit: int = RETRY_BATCH, seconds: float = RETRY_SECONDS) -> int:
+    """Offer what waits in automatically routed teams again (a beat task, tickets.tasks).
+
+    Every change that makes room offers waiting tickets in its own transaction, so this
+    finds work only when such a change was missed: a worker that died between its commit
+    and the offer, a capacity or membership changed around the services (a shell, a
+    restore). Bounded in size (`limit` tickets) and time (no new team after `seconds`).
+    Two runs at once (two beat processes by mistake) are serialised by routing's lock and
+    each counts the other's assignments: neither overfills anyone."""
+    deadline = time.monotonic() + seconds
+    team_ids = list(
+        Team.objects.exclude(strategy=Team.Strategy.OFF)
+        .filter(pk__in=Ticket.objects.filter(status=Status.OPEN).values("team_id"))
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+    assigned = 0
+    for team_id in team_ids:
+        if assigned >= limit or time.monotonic() >= deadline:
+            break
+        with transaction.atomic():
+            assigned += drain(team_ids=[team_id], limit=limit - assigned)
     return assigned
 
 

@@ -48,6 +48,7 @@ from .models import (
     Comment,
     FieldChange,
     Rating,
+    Team,
     Ticket,
     TicketMetrics,
     format_reference,
@@ -65,6 +66,8 @@ NOT_YET_RESOLVED = _("You can rate a ticket once it is resolved.")
 CANNOT_REASSIGN = _("Only a ticket that is being worked on can be reassigned.")
 NOT_A_CUSTOMER = _("Tickets are reported for customers.")
 UNKNOWN_ACTION = _("This action does not exist.")
+# Not a step of the workflow: the bulk form's "Move to team", done by ticket_team_move.
+MOVE_TEAM = "move_team"
 NO_SUCH_TICKET = _("No such ticket.")
 SELECT_TICKETS = _("Select at least one ticket.")
 REASON_NEEDED_IN_BULK = _(
@@ -72,6 +75,12 @@ REASON_NEEDED_IN_BULK = _(
 )
 TAKEN_ALREADY = _("This ticket changed: someone else has already taken it. Reload to see it.")
 TAKEN_BY = _("This ticket changed, it is already taken: %(change)s Reload to see it.")
+TEAM_REASON_NEEDED = _("Say why the ticket moves to another team.")
+TEAM_NOT_YOURS = _("You can only move tickets into and out of teams whose tickets you work.")
+ASSIGNEE_OUTSIDE_TEAM = _(
+    "%(name)s is not in the %(team)s team, whose tickets are for its members: "
+    "reassign the ticket first."
+)
 
 
 def _lock(ticket_id: int, expected_version: int | None, user: User) -> Ticket:
@@ -342,7 +351,6 @@ def ticket_take(
     return ticket
 
 
-@transaction.atomic
 def clean_subject(subject: str) -> str:
     """A subject as the Ticket model keeps it (one line, not blank, not too long)."""
     try:
@@ -351,6 +359,7 @@ def clean_subject(subject: str) -> str:
         raise ValidationError({"subject": error.messages}) from error
 
 
+@transaction.atomic
 def ticket_update(
     *,
     ticket_id: int,
@@ -396,6 +405,54 @@ def ticket_update(
     return ticket
 
 
+@transaction.atomic
+def ticket_team_move(
+    *,
+    ticket_id: int,
+    team: Team | None,
+    actor: User,
+    note: str,
+    expected_version: int | None = None,
+) -> Ticket:
+    """Staff move a ticket to another team (`team` None: to no team), saying why; recorded
+    as a FieldChange, for staff only. Nobody moves a ticket into or out of a team whose
+    tickets they may not work (tickets.teams.may_work_team), nor into a restricted team
+    whose members do not include its assignee. An open ticket is offered to its new team
+    at once if that team assigns automatically."""
+    ticket = _lock(ticket_id, expected_version, actor)
+    if not (actor.is_active and actor.is_agent):
+        raise NotPermitted()
+    if ticket.status == Status.CLOSED:
+        raise TicketClosed()
+    new_team_id = team.pk if team is not None else None
+    if new_team_id == ticket.team_id:
+        return ticket
+    if not has_visible_text(note):
+        raise ValidationError({"note": TEAM_REASON_NEEDED})
+    if not all(
+        teams.may_work_team(team_id=team_id, agent=actor)
+        for team_id in (ticket.team_id, new_team_id)
+    ):
+        raise NotPermitted(TEAM_NOT_YOURS)
+    assignee = ticket.assignee
+    if assignee is not None and not teams.may_work_team(team_id=new_team_id, agent=assignee):
+        raise WorkflowError(
+            ASSIGNEE_OUTSIDE_TEAM % {"name": assignee.display_name, "team": team.name}
+        )
+    FieldChange.objects.create(
+        ticket=ticket,
+        field=FieldChange.Field.TEAM,
+        old_value=str(ticket.team_id or ""),
+        new_value=str(new_team_id or ""),
+        actor=actor,
+        note=note.strip(),
+    )
+    ticket.team = team
+    _touch(ticket, "team", public=False)  # teams are staff's; the customer sees no change
+    routing.offer_locked(ticket=ticket)
+    return ticket
+
+
 def ticket_act(
     *,
     ticket_id: int,
@@ -406,11 +463,21 @@ def ticket_act(
     assignee: User | None = None,
     expected_version: int | None = None,
     hold_kind: HoldKind | str | None = None,
+    team: Team | None = None,
 ) -> None:
-    """Do what a button names ("take", "assign", "resolve", …) to one ticket. `note_public`:
-    who reads the note, where the writer may choose (workflow.note_audience); None: the
-    action's default. `hold_kind`: what a hold waits for (default: the customer)."""
-    if action == "take":
+    """Do what a button names ("take", "assign", "resolve", "move_team", …) to one ticket.
+    `note_public`: who reads the note, where the writer may choose (workflow.note_audience);
+    None: the action's default. `hold_kind`: what a hold waits for (default: the customer).
+    `team`: where "move_team" moves it (None: to no team)."""
+    if action == MOVE_TEAM:
+        ticket_team_move(
+            ticket_id=ticket_id,
+            team=team,
+            actor=actor,
+            note=note,
+            expected_version=expected_version,
+        )
+    elif action == "take":
         ticket_take(
             ticket_id=ticket_id,
             agent=actor,
@@ -463,6 +530,7 @@ def tickets_bulk_act(
     note_public: bool | None = None,
     assignee: User | None = None,
     hold_kind: HoldKind | str | None = None,
+    team: Team | None = None,
 ) -> list[BulkOutcome]:
     """The same action on many tickets, each through its own service call and transaction:
     one ticket refusing does not undo the others, and each refusal says why.
@@ -478,6 +546,8 @@ def tickets_bulk_act(
         pk: workflow.bulk_action_for(action, status=ticket.status)
         for pk, ticket in selected.items()
     }
+    if action == MOVE_TEAM and not has_visible_text(note):
+        raise ValidationError({"note": TEAM_REASON_NEEDED})
     if not has_visible_text(note):
         needing = [
             ticket.reference
@@ -502,6 +572,7 @@ def tickets_bulk_act(
                 note_public=note_public,
                 assignee=assignee,
                 hold_kind=hold_kind,
+                team=team,
             )
         except Ticket.DoesNotExist:
             outcomes.append(BulkOutcome(ticket_id, str(NO_SUCH_TICKET)))

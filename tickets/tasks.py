@@ -9,7 +9,7 @@ from django.db import transaction
 
 from helpdesk import broker
 
-from . import delivery, metrics, services, sla_alerts, uploads
+from . import delivery, metrics, routing, services, sla_alerts, uploads
 from .reports import digests as report_digests
 from .reports import snapshots as report_snapshots
 
@@ -59,6 +59,12 @@ def relay_notifications() -> int:
 @shared_task(name="tickets.auto_close_resolved", time_limit=600)
 def auto_close_resolved() -> int:
     return services.tickets_auto_close()
+
+
+@shared_task(name="tickets.routing_retry", time_limit=120)
+def routing_retry() -> int:
+    """Offer waiting tickets to agents with room, should an offer have been missed."""
+    return routing.retry_waiting()
 
 
 @shared_task(name="tickets.sla_check", time_limit=600)

@@ -5,7 +5,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Availability
 
-from .models import Team
+from .models import Category, Team
 from .queries import active_agents
 
 
@@ -28,6 +28,13 @@ class TeamForm(forms.Form):
             "unless their own is set."
         ),
     )
+    services = forms.ModelMultipleChoiceField(
+        label=_("Services"),
+        queryset=Category.objects.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("New tickets for these services go to this team (taken from another team)."),
+    )
     restricted = forms.BooleanField(
         label=_("Restricted to its members"),
         required=False,
@@ -37,6 +44,7 @@ class TeamForm(forms.Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["members"].queryset = active_agents()
+        self.fields["services"].queryset = Category.objects.order_by("name", "id")
 
 
 class CapacityForm(forms.Form):

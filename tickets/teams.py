@@ -13,14 +13,15 @@ from datetime import timedelta
 from typing import TYPE_CHECKING
 
 from django.conf import settings
+from django.core.cache import caches
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Prefetch, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from .errors import NotPermitted
-from .models import Team, TeamMembership, Ticket
+from .models import Category, Team, TeamMembership, Ticket
 from .status import STATUSES_WITH_ASSIGNEE, Status
 
 if TYPE_CHECKING:
@@ -42,18 +43,61 @@ NAME_TAKEN = _("A team with this name exists already.")
 def may_work(*, ticket: Ticket, agent: User) -> bool:
     """Whether `agent` may be put on `ticket`: anyone, unless the ticket's team is restricted
     and they are not in it (managers may always). No query for a ticket of no team."""
-    if ticket.team_id is None or agent.is_manager:
+    return may_work_team(team_id=ticket.team_id, agent=agent)
+
+
+def may_work_team(*, team_id: int | None, agent: User) -> bool:
+    """Whether `agent` may work tickets of the team (move them in or out, be put on them):
+    any team but a restricted one they are not in; managers any."""
+    if team_id is None or agent.is_manager:
         return True
     return not (
-        Team.objects.filter(pk=ticket.team_id, restricted=True)
-        .exclude(memberships__agent=agent)
-        .exists()
+        Team.objects.filter(pk=team_id, restricted=True).exclude(memberships__agent=agent).exists()
     )
+
+
+# Whether any team is restricted, kept in the shared cache so that the queue of a help desk
+# with no restricted team (most) needs no team subquery. Forgotten by every team change
+# and written again after it commits (team_save), read back from the database when
+# missing; it expires anyway, so a change made around the services (a shell, a restore)
+# counts within RESTRICTED_FLAG_SECONDS.
+RESTRICTED_FLAG = "any-restricted"
+RESTRICTED_FLAG_SECONDS = 300
+
+
+def _flag_cache():
+    return caches[settings.TEAMS_CACHE]
+
+
+def any_restricted() -> bool:
+    cached = _flag_cache().get(RESTRICTED_FLAG)
+    if cached is not None:
+        return bool(cached)
+    found = Team.objects.filter(restricted=True).exists()
+    # add, not set: a team change committed meanwhile has written the newer answer.
+    _flag_cache().add(RESTRICTED_FLAG, int(found), RESTRICTED_FLAG_SECONDS)
+    return found
+
+
+def refresh_restricted_flag() -> None:
+    """After a team change commits: the flag as the database says now."""
+    remember_restricted_flag(Team.objects.filter(restricted=True).exists())
+
+
+def forget_restricted_flag() -> None:
+    _flag_cache().delete(RESTRICTED_FLAG)
+
+
+def remember_restricted_flag(found: bool) -> None:
+    _flag_cache().set(RESTRICTED_FLAG, int(found), RESTRICTED_FLAG_SECONDS)
 
 
 def visible_tickets(user: User) -> Q:
     """For an agent who is not a manager: the tickets they may see — of no team, of a team
-    that is not restricted, of their own teams, or assigned to them."""
+    that is not restricted, of their own teams, or assigned to them. No condition at all
+    while no team is restricted."""
+    if not any_restricted():
+        return Q()
     hidden = Team.objects.filter(restricted=True).exclude(memberships__agent=user).values("pk")
     return Q(team__isnull=True) | ~Q(team_id__in=hidden) | Q(assignee=user)
 
@@ -155,6 +199,25 @@ def member_rows(team: Team) -> list[MemberRow]:
     ]
 
 
+@dataclass(frozen=True)
+class AgentRow:
+    """An agent as a manager sees them: availability, capacity, load, teams."""
+
+    agent: User
+    load: Load
+
+    @property
+    def team_ids(self) -> list[int]:
+        return [team.pk for team in self.agent.teams.all()]
+
+
+def agent_rows(agents: QuerySet[User]) -> list[AgentRow]:
+    """Each of `agents` with their load (three queries: the agents, their teams, the loads)."""
+    agents = list(agents.prefetch_related(Prefetch("teams", Team.objects.order_by("name", "id"))))
+    by_agent = loads(agent.pk for agent in agents)
+    return [AgentRow(agent=agent, load=by_agent.get(agent.pk, Load())) for agent in agents]
+
+
 # --- Writes ------------------------------------------------------------------------------
 
 
@@ -173,9 +236,12 @@ def team_save(
     default_capacity: int,
     restricted: bool,
     team: Team | None = None,
+    services: Iterable[Category] | None = None,
 ) -> Team:
-    """Create a team (`team` None) or change one; a manager's. Waiting tickets are offered
-    again at once: a new member, a new strategy or more capacity may make room."""
+    """Create a team (`team` None) or change one; a manager's. `services`: those whose new
+    tickets go to this team (their default team), taken from any other team; None leaves
+    them as they are. Waiting tickets are offered again at once: a new member, a new
+    strategy or more capacity may make room."""
     from . import routing
 
     _require_manager(by)
@@ -192,6 +258,14 @@ def team_save(
         raise ValidationError({"name": NAME_TAKEN})
     team.save()
     team.members.set(members)
+    if services is not None:
+        chosen = [service.pk for service in services]
+        Category.objects.filter(default_team=team).exclude(pk__in=chosen).update(default_team=None)
+        Category.objects.filter(pk__in=chosen).update(default_team=team)
+    # Forgotten now (read back from the database until this commits: right even if it rolls
+    # back), written as the database says once it commits.
+    forget_restricted_flag()
+    transaction.on_commit(refresh_restricted_flag)
     routing.drain(team_ids=[team.pk])
     return team
 

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 from django.utils.translation import gettext as _
 
-from .models import Category, FieldChange, StatusHistory
+from .models import Category, FieldChange, StatusHistory, Team
 from .status import HoldKind, Priority, Status
 
 if TYPE_CHECKING:
@@ -119,6 +119,7 @@ FIELD_TEXT = {
     FieldChange.Field.PRIORITY: _("Priority changed from %(old)s to %(new)s"),
     FieldChange.Field.CATEGORY: _("Service changed from %(old)s to %(new)s"),
     FieldChange.Field.SUBJECT: _("Subject changed from “%(old)s” to “%(new)s”"),
+    FieldChange.Field.TEAM: _("Moved from team %(old)s to %(new)s"),
 }
 
 
@@ -131,8 +132,9 @@ def activity(*, ticket, viewer: User) -> list[Entry]:
         return entries
     names = _display_names(changes)
     for change in changes:
-        old = names.get((change.field, change.old_value), _("nobody"))
-        new = names.get((change.field, change.new_value), _("nobody"))
+        nobody = _("none") if change.field == FieldChange.Field.TEAM else _("nobody")
+        old = names.get((change.field, change.old_value), nobody)
+        new = names.get((change.field, change.new_value), nobody)
         entries.append(
             Entry(
                 when=change.created_at,
@@ -165,4 +167,7 @@ def _display_names(changes: list[FieldChange]) -> dict[tuple[str, str], str]:
     if ids := raw[FieldChange.Field.CATEGORY]:
         for pk, name in Category.objects.filter(pk__in=ids).values_list("pk", "name"):
             names[(FieldChange.Field.CATEGORY, str(pk))] = name
+    if ids := raw[FieldChange.Field.TEAM]:
+        for pk, name in Team.objects.filter(pk__in=ids).values_list("pk", "name"):
+            names[(FieldChange.Field.TEAM, str(pk))] = name
     return names

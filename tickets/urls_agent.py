@@ -24,6 +24,7 @@ urlpatterns = [
     path("tickets/<int:pk>/reply/", agent.ticket_reply, name="ticket_reply"),
     path("tickets/<int:pk>/action/", agent.ticket_action, name="ticket_action"),
     path("tickets/<int:pk>/update/", agent.ticket_update, name="ticket_update"),
+    path("tickets/<int:pk>/team/", agent.ticket_team, name="ticket_team"),
     path("tickets/<int:pk>/presence/", live.ticket_presence, name="ticket_presence"),
     path(
         "tickets/<int:pk>/macros/<int:macro_id>/",

@@ -338,3 +338,64 @@ def test_the_actions_offered_are_the_workflows(api, agent, other_agent, customer
         "destructive": False,
         "assignee_required": False,
     }
+
+
+# --- Teams, agents' capacity and availability, moving a ticket between teams --------------
+
+ROUTING_READS = {
+    # endpoint: expected status for customer, neighbour, agent, other_agent, manager, anonymous
+    "team-list": [404, 404, 200, 200, 200, 401],
+    "agent-list": [404, 404, 404, 404, 200, 401],
+}
+
+
+@pytest.mark.parametrize("endpoint", ROUTING_READS)
+@pytest.mark.parametrize("persona", PERSONAS)
+def test_reading_teams_and_agents_loads(endpoint, persona, people):
+    response = as_(people, persona).get(api_url(endpoint))
+    assert response.status_code == ROUTING_READS[endpoint][PERSONAS.index(persona)]
+
+
+@pytest.mark.parametrize(
+    ("persona", "expected"),
+    list(zip(PERSONAS, [404, 404, 404, 404, 200, 401], strict=True)),
+)
+def test_only_a_manager_reads_and_sets_an_agents_capacity(persona, expected, people, agent):
+    client = as_(people, persona)
+    assert client.get(api_url("agent-detail", agent.pk)).status_code == expected
+    response = client.patch(api_url("agent-detail", agent.pk), {"capacity": 3}, format="json")
+    assert response.status_code == expected
+    agent.refresh_from_db()
+    assert agent.capacity == (3 if expected == 200 else None)
+
+
+@pytest.mark.parametrize(
+    ("persona", "expected"),
+    list(zip(PERSONAS, [403, 403, 200, 200, 200, 401], strict=True)),
+)
+def test_staff_set_their_own_availability(persona, expected, people):
+    response = as_(people, persona).put(
+        api_url("me-availability"), {"availability": "away"}, format="json"
+    )
+    assert response.status_code == expected, response.content
+    if expected == 200:
+        assert response.json()["availability"] == "away"
+
+
+@pytest.mark.parametrize(
+    ("persona", "expected"),
+    list(zip(PERSONAS, [403, 404, 200, 200, 200, 401], strict=True)),
+)
+def test_staff_move_a_ticket_between_teams(persona, expected, people, make_ticket, manager):
+    from tickets import teams
+
+    team = teams.team_save(
+        by=manager, name="Network", members=[], strategy="off", default_capacity=5, restricted=False
+    )
+    ticket = make_ticket(Status.OPEN)
+    response = as_(people, persona).post(
+        api_url("ticket-team", ticket.pk), {"team": team.pk, "note": "VPN"}, format="json"
+    )
+    assert response.status_code == expected, response.content
+    moved = Ticket.objects.get(pk=ticket.pk).team_id
+    assert moved == (team.pk if expected == 200 else None)

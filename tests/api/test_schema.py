@@ -24,6 +24,7 @@ from schemathesis.specs.openapi.checks import positive_data_acceptance
 from accounts.tokens import api_token_create
 from tickets import followers, queries, services, teams
 from tickets.api.serializers import GOES_WITH_THEN
+from tickets.api.teams import NO_SUCH_TEAM
 from tickets.api.views import VERSION_DISAGREES, CommentList
 from tickets.combined import INTERNAL_DOES_NOT_MOVE
 from tickets.errors import HoldKindInvalid, NoteAudienceFixed, ReasonRequired
@@ -221,6 +222,10 @@ def steer(case, world) -> None:
             case.body["members"] = [
                 _pick(m, world["assignee"], always=True) for m in case.body["members"]
             ]
+        if positive and isinstance(case.body.get("services"), list):
+            case.body["services"] = [
+                _pick(s, world["category"], always=True) for s in case.body["services"]
+            ]
     if positive and "cursor" in (case.query or {}):
         if case.path == "/api/v1/tickets/":
             case.query["cursor"] = world["queue cursors"][case.query.get("sort", "priority")]
@@ -231,6 +236,7 @@ def steer(case, world) -> None:
 # Refusals that hang on who asks or on two values together: what a schema cannot say.
 REFUSED_BY_A_RULE = [
     {"name": [str(teams.NAME_TAKEN)]},  # team names are unique, whatever their case
+    {"team": [NO_SUCH_TEAM]},  # a team that exists, and one the mover may see
     {"priority": [str(URGENT_IS_FOR_STAFF)]},  # urgent, from a customer
     {"customer": [str(NOT_A_CUSTOMER)]},  # staff name the customer they report for
     {"version": [VERSION_DISAGREES]},  # the body's version and If-Match

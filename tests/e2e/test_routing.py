@@ -1,5 +1,6 @@
-"""Routing in the browser: a manager makes a team on its page, a customer reports a problem
-about its service, and the ticket is already in the team's agent's queue — nobody clicked."""
+"""Routing in the browser: a manager makes a team for a service on its page, a customer
+reports a problem about that service, and the ticket is already in the team's agent's queue
+— nobody clicked."""
 
 import pytest
 from playwright.sync_api import expect
@@ -29,12 +30,13 @@ def test_a_reported_ticket_lands_with_the_right_teams_agent_without_a_click(site
     mia.get_by_role("link", name="New team").click()
     mia.get_by_label("Name").fill("Network")
     mia.get_by_label("Alex Agent").check()
+    mia.get_by_label("VPN", exact=True).check()  # the service whose tickets go to the team
     mia.get_by_label("Automatic assignment").select_option(label="Least loaded")
     mia.get_by_label("Default capacity").fill("5")
     mia.get_by_role("button", name="Save").click()
     expect(mia.get_by_role("heading", name="Network")).to_be_visible()
-    vpn.default_team = Team.objects.get(name="Network")  # the service's team (admin)
-    vpn.save(update_fields=["default_team"])
+    vpn.refresh_from_db()
+    assert vpn.default_team == Team.objects.get(name="Network")
 
     carla = new_page()
     sign_in(carla, "carla@example.com")

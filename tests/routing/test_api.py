@@ -115,5 +115,32 @@ def test_the_team_list_takes_the_same_queries_however_many_teams(
     for n in range(5):
         make_team(f"T{n}", members=[make_agent(), make_agent()])
     client = api(manager)
-    with django_assert_num_queries(2):  # teams, their members
+    with django_assert_num_queries(3):  # teams, their members, their services
         client.get("/api/v1/teams/")
+
+
+def test_a_manager_gives_a_team_its_services_through_the_api(manager, make_team, category):
+    team = make_team("Network")
+    changed = api(manager).patch(
+        f"/api/v1/teams/{team.pk}/", {"services": [category.pk]}, format="json"
+    )
+    assert changed.status_code == 200, changed.json()
+    assert changed.json()["services"] == [category.pk]
+    category.refresh_from_db()
+    assert category.default_team == team
+    listed = api(manager).get("/api/v1/teams/").json()
+    assert listed[0]["services"] == [category.pk]
+    api(manager).patch(f"/api/v1/teams/{team.pk}/", {"name": "Net"}, format="json")
+    category.refresh_from_db()
+    assert category.default_team == team  # omitted: unchanged
+
+
+@pytest.mark.parametrize("services", [[999999], ["x"], [0], "1"])
+def test_unknown_services_are_a_400_and_change_nothing(manager, make_team, category, services):
+    team = make_team("Network")
+    response = api(manager).patch(
+        f"/api/v1/teams/{team.pk}/", {"services": services}, format="json"
+    )
+    assert response.status_code == 400
+    category.refresh_from_db()
+    assert category.default_team is None

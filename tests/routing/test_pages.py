@@ -100,11 +100,12 @@ def test_the_team_pages_take_the_same_queries_however_many_members(
     for _ in range(members):
         report(category)
     make_team("Billing", members=[make_agent()])
-    # session, user, teams (+waiting count), their members
-    with django_assert_num_queries(4):
+    # session, user, teams (+waiting count), their members, their services
+    with django_assert_num_queries(5):
         mia.get(reverse("agent:teams"))
-    # session, user, team, members, their loads, waiting count, the form's agents
-    with django_assert_num_queries(7):
+    # session, user, team, members, their loads, waiting count, the team's services, the
+    # form's agents and services
+    with django_assert_num_queries(9):
         mia.get(reverse("agent:team_detail", args=[team.pk]))
 
 
@@ -224,3 +225,40 @@ def test_the_team_filter_offers_an_agent_only_teams_they_may_see(
         for _v, label in alex.get(reverse("agent:queue")).context["form"].fields["team"].choices
     ]
     assert choices[1:] == ["Mine", "Open team"]
+
+
+def test_a_manager_gives_a_team_its_services_on_the_team_page(mia, make_team, category, report):
+    other = make_team("Billing", category=category, strategy=Team.Strategy.OFF)
+    network = make_team("Network", strategy=Team.Strategy.OFF)
+    response = mia.post(
+        reverse("agent:team_detail", args=[network.pk]),
+        {
+            "name": "Network",
+            "services": [category.pk],
+            "strategy": "off",
+            "default_capacity": "10",
+        },
+    )
+    assert response.status_code == 302
+    category.refresh_from_db()
+    assert category.default_team == network  # taken from Billing
+    assert report(category).team == network
+    page = mia.get(reverse("agent:teams")).content.decode()
+    assert category.name in page
+    unchecked = mia.post(
+        reverse("agent:team_detail", args=[network.pk]),
+        {"name": "Network", "strategy": "off", "default_capacity": "10"},
+    )
+    assert unchecked.status_code == 302
+    category.refresh_from_db()
+    assert category.default_team is None
+    assert other.categories.count() == 0
+
+
+def test_an_unknown_service_is_refused_on_the_team_form(mia, make_team):
+    team = make_team("Network")
+    response = mia.post(
+        reverse("agent:team_detail", args=[team.pk]),
+        {"name": "Network", "services": ["999999"], "strategy": "off", "default_capacity": "1"},
+    )
+    assert response.status_code == 400

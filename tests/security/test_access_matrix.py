@@ -123,6 +123,7 @@ ACCESS: dict[str, tuple[str, tuple[str, ...]]] = {
     "agent/news/": (GET, STAFF),
     "agent/tickets/new/": (GET, STAFF),
     "agent/availability/": (POST, STAFF),
+    "agent/tickets/<int:pk>/team/": (POST, STAFF),
     # teams: managers' pages
     "agent/teams/": (GET, MANAGERS),
     "agent/teams/new/": (GET, MANAGERS),
@@ -187,6 +188,13 @@ ACCESS: dict[str, tuple[str, tuple[str, ...]]] = {
     # change (tests/routing/test_api.py).
     "api/v1/teams/": (GET, API_STAFF),
     "api/v1/teams/<int:pk>/": (GET, API_STAFF),
+    # Each agent's load and capacity: managers'; your own availability: PUT only
+    # (tests/api/test_access.py), any other method refused alike.
+    "api/v1/agents/": (GET, API_MANAGERS),
+    "api/v1/agents/<int:pk>/": (GET, API_MANAGERS),
+    "api/v1/me/availability/": (GET, (E401, *(E405,) * 5)),
+    # Moving a ticket between teams is staff's: Carla sees her ticket, and is refused.
+    "api/v1/tickets/<int:pk>/team/": (POST, (E401, "403", E404, IN, IN, IN)),
     "api/v1/tickets/": (GET, API_SIGNED_IN),
     "api/v1/tickets/<int:pk>/": (GET, API_OWNER_OR_STAFF),
     "api/v1/tickets/<int:pk>/comments/": (GET, API_OWNER_OR_STAFF),
@@ -386,6 +394,8 @@ def _pk(objects: dict, route: str) -> str:
         return str(objects["category"].pk)
     if "teams/<int:pk>" in route:
         return str(objects["team"].pk)
+    if route.startswith("api/v1/agents/"):
+        return str(objects["team"].members.get().pk)
     return str(objects["ticket"].pk)
 
 
@@ -491,12 +501,14 @@ TICKET_ROUTES = sorted(
 
 @pytest.mark.parametrize("route", TICKET_ROUTES)
 def test_a_restricted_teams_ticket_is_404_to_an_agent_outside_the_team(route, world):
+    from tickets import teams
     from tickets.models import Ticket
 
     objects, _people = world
     team = objects["team"]
     team.restricted = True
     team.save(update_fields=["restricted"])
+    teams.forget_restricted_flag()  # what teams.team_save does
     Ticket.objects.filter(pk=objects["ticket"].pk).update(team=team)
     request, answers = ask(route, world)
     got = {persona: outcome(response) for persona, response in answers.items()}

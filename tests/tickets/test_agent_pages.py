@@ -4,7 +4,7 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from tickets import queries, services
+from tickets import queries, services, teams
 from tickets.models import Comment, FieldChange, Ticket
 from tickets.status import Priority, Status
 
@@ -131,10 +131,37 @@ def test_the_queue_takes_the_same_queries_however_many_tickets(
     for i in range(count):
         make_ticket(Status.ASSIGNED if i % 2 else Status.OPEN)
     # session, user, the page of tickets (+customer, assignee, service), the filter form's
-    # services, agents and teams, the saved views
-    with django_assert_num_queries(7):
+    # services, agents and teams, the saved views, the bulk form's teams. No team is
+    # restricted (a flag in the shared cache): the page of tickets has no team subquery.
+    with django_assert_num_queries(8) as captured:
         response = queue(alex)
     assert len(response.context["page"].tickets) == count
+    assert "restricted" not in captured.captured_queries[2]["sql"]
+
+
+@pytest.mark.parametrize("count", [3, 40])
+def test_a_restricted_team_keeps_its_tickets_from_outsiders_in_as_many_queries(
+    count, alex, make_ticket, manager, other_agent, django_assert_num_queries
+):
+    secret = teams.team_save(
+        by=manager,
+        name="Security",
+        members=[other_agent],
+        strategy="off",
+        default_capacity=10,
+        restricted=True,
+    )
+    hidden = make_ticket(Status.OPEN)
+    Ticket.objects.filter(pk=hidden.pk).update(team=secret)
+    for _ in range(count):
+        make_ticket(Status.OPEN)
+    teams.any_restricted()  # the flag, read once from the database and shared from then on
+    # as above, the page of tickets with the team subquery
+    with django_assert_num_queries(8) as captured:
+        response = queue(alex)
+    assert "restricted" in captured.captured_queries[2]["sql"]
+    shown = {ticket.pk for ticket in response.context["page"].tickets}
+    assert len(shown) == count and hidden.pk not in shown
 
 
 def test_customers_never_reach_agent_pages(client, customer, make_ticket):
@@ -176,8 +203,9 @@ def test_the_ticket_page_takes_the_same_queries_however_long_the_conversation(
     # session, user, ticket (+customer, assignee, service), comments (+authors), attachments,
     # opening attachments, the e-mail that opened the ticket (if one did), history (+actors),
     # field changes, the customer's other tickets, the services for the details form, the
-    # followers (+users, who added them), the macros for the composer's picker
-    with django_assert_num_queries(13):
+    # followers (+users, who added them), the macros for the composer's picker, the teams
+    # for the "Move to team" form
+    with django_assert_num_queries(14):
         alex.get(detail(ticket))
 
 

@@ -68,6 +68,6 @@ def test_the_rating_costs_the_agent_page_no_query(
     # session, user, ticket (+customer, assignee, service, and the rating: a one-to-one
     # join), followers, the e-mail that opened it, history, field changes, the customer's
     # other tickets, opening attachments, comments (none: no attachments to fetch), services,
-    # the macros for the composer's picker
-    with django_assert_num_queries(12):
+    # the macros for the composer's picker, the teams for "Move to team"
+    with django_assert_num_queries(13):
         client.get(reverse("agent:ticket_detail", args=[ticket.pk]))

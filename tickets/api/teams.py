@@ -1,4 +1,5 @@
-"""/api/v1/teams/: teams with their members' load (staff read; managers write)."""
+"""/api/v1/teams/: teams with their members' load (staff read; managers write); moving a
+ticket between teams (/api/v1/tickets/{id}/team/)."""
 
 from __future__ import annotations
 
@@ -15,11 +16,16 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.models import Availability, User
-from tickets import queries, teams
-from tickets.models import Team
+from tickets import limits, queries, services, teams
+from tickets.errors import NotPermitted
+from tickets.models import Category, Team
 
-from .schema import READ_ERRORS, WRITE_ERRORS
-from .serializers import MAX_ID, StrictSerializer
+from .schema import ETAG, IF_MATCH_HEADER, READ_ERRORS, TICKET_ID, WRITE_ERRORS
+from .serializers import MAX_ID, StrictSerializer, TicketDetailSerializer, VersionedSerializer
+from .views import expected_version, ticket_response, visible_ticket
+
+NO_SUCH_TEAM = "No such team."
+NO_SUCH_SERVICE = "Each service must exist (/api/v1/categories/)."
 
 
 class StaffOnly(BasePermission):
@@ -55,15 +61,22 @@ class MemberSerializer(serializers.Serializer):
 
 class TeamSerializer(serializers.ModelSerializer):
     members = serializers.SerializerMethodField()
+    services = serializers.SerializerMethodField(
+        help_text="The services (/api/v1/categories/) whose new tickets go to this team."
+    )
 
     class Meta:
         model = Team
-        fields = ["id", "name", "strategy", "default_capacity", "restricted", "members"]
+        fields = ["id", "name", "strategy", "default_capacity", "restricted", "members", "services"]
         read_only_fields = fields
 
     @extend_schema_field(serializers.ListField(child=serializers.IntegerField()))
     def get_members(self, team: Team) -> list[int]:
         return [member.pk for member in team.members.all()]
+
+    @extend_schema_field(serializers.ListField(child=serializers.IntegerField()))
+    def get_services(self, team: Team) -> list[int]:
+        return [service.pk for service in team.categories.all()]
 
 
 class TeamDetailSerializer(TeamSerializer):
@@ -92,6 +105,13 @@ class TeamWriteSerializer(StrictSerializer):
     strategy = serializers.ChoiceField(choices=Team.Strategy.choices)
     default_capacity = serializers.IntegerField(min_value=1, max_value=1000)
     restricted = serializers.BooleanField()
+    services = serializers.ListField(
+        child=serializers.IntegerField(min_value=1, max_value=MAX_ID),
+        max_length=1000,
+        required=False,
+        help_text="The services whose new tickets go to this team (taken from another team); "
+        "omitted: unchanged.",
+    )
 
 
 def _save(request: Request, team: Team | None, *, partial: bool) -> Team:
@@ -105,6 +125,12 @@ def _save(request: Request, team: Team | None, *, partial: bool) -> Team:
             raise serializers.ValidationError({"members": ["Each member must be an active agent."]})
     else:
         members = list(team.members.all()) if team else []
+    offered = None
+    if "services" in values:
+        ids = set(values["services"])
+        offered = list(Category.objects.filter(pk__in=ids))
+        if len(offered) != len(ids):
+            raise serializers.ValidationError({"services": [NO_SUCH_SERVICE]})
     try:
         return teams.team_save(
             by=request.user,
@@ -114,6 +140,7 @@ def _save(request: Request, team: Team | None, *, partial: bool) -> Team:
             strategy=values.get("strategy", team.strategy if team else Team.Strategy.OFF),
             default_capacity=values.get("default_capacity", team.default_capacity if team else 10),
             restricted=values.get("restricted", team.restricted if team else False),
+            services=offered,
         )
     except DjangoValidationError as error:
         raise serializers.ValidationError(error.message_dict) from None
@@ -121,6 +148,10 @@ def _save(request: Request, team: Team | None, *, partial: bool) -> Team:
 
 def _members() -> Prefetch:
     return Prefetch("members", queryset=User.objects.order_by("display_name", "id"))
+
+
+def _services() -> Prefetch:
+    return Prefetch("categories", queryset=Category.objects.order_by("name", "id"))
 
 
 class TeamList(APIView):
@@ -133,7 +164,7 @@ class TeamList(APIView):
         responses={200: TeamSerializer(many=True), **READ_ERRORS},
     )
     def get(self, request: Request) -> Response:
-        found = teams.visible_teams(request.user).prefetch_related(_members())
+        found = teams.visible_teams(request.user).prefetch_related(_members(), _services())
         return Response(TeamSerializer(found, many=True).data)
 
     @extend_schema(
@@ -170,3 +201,53 @@ class TeamDetail(APIView):
     def patch(self, request: Request, pk: int) -> Response:
         team = _save(request, self._team(request, pk), partial=True)
         return Response(TeamDetailSerializer(team).data)
+
+
+class TeamMoveSerializer(VersionedSerializer):
+    team = serializers.IntegerField(
+        min_value=1,
+        max_value=MAX_ID,
+        allow_null=True,
+        help_text="The team to move the ticket to (one you work: /api/v1/teams/), or null for "
+        "no team.",
+    )
+    note = serializers.CharField(
+        max_length=limits.NOTE_MAX_LENGTH, help_text="Why it moves; staff read it in the history."
+    )
+
+
+class TicketTeam(APIView):
+    @extend_schema(
+        tags=["teams"],
+        summary="Move the ticket to another team (staff)",
+        operation_id="tickets_team_move",
+        description="Recorded in the ticket's history with who and why. An open ticket is "
+        "offered to the new team's agents if that team assigns automatically. Nobody moves a "
+        "ticket into or out of a restricted team they are not in (403). Answered with the "
+        "ticket, or 204 if the move took it out of your sight (a restricted team).",
+        parameters=[TICKET_ID, IF_MATCH_HEADER, ETAG],
+        request=TeamMoveSerializer,
+        responses={200: TicketDetailSerializer, 204: None, **WRITE_ERRORS},
+    )
+    def post(self, request: Request, pk: int) -> Response:
+        ticket = visible_ticket(request, pk)
+        if not request.user.is_agent:
+            raise NotPermitted()  # teams are staff's: the customer is refused before reading
+        data = TeamMoveSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        values = data.validated_data
+        team = None
+        if values["team"] is not None:
+            team = teams.visible_teams(request.user).filter(pk=values["team"]).first()
+            if team is None:
+                raise serializers.ValidationError({"team": [NO_SUCH_TEAM]})
+        services.ticket_team_move(
+            ticket_id=ticket.pk,
+            team=team,
+            actor=request.user,
+            note=values["note"],
+            expected_version=expected_version(request, values.get("version")),
+        )
+        if not queries.visible_to(request.user).filter(pk=ticket.pk).exists():
+            return Response(status=status.HTTP_204_NO_CONTENT)
+        return ticket_response(request, pk)

@@ -3,12 +3,15 @@
 from django.urls import path, re_path
 from drf_spectacular.views import SpectacularAPIView
 
-from . import docs, teams, views
+from . import agents, docs, teams, views
 
 app_name = "api"
 
 urlpatterns = [
     path("me/", views.MeView.as_view(), name="me"),
+    path("me/availability/", agents.MyAvailability.as_view(), name="me-availability"),
+    path("agents/", agents.AgentList.as_view(), name="agent-list"),
+    path("agents/<int:pk>/", agents.AgentDetail.as_view(), name="agent-detail"),
     path("categories/", views.CategoryList.as_view(), name="category-list"),
     path("teams/", teams.TeamList.as_view(), name="team-list"),
     path("teams/<int:pk>/", teams.TeamDetail.as_view(), name="team-detail"),
@@ -22,6 +25,7 @@ urlpatterns = [
     ),
     path("tickets/<int:pk>/take/", views.TicketTake.as_view(), name="ticket-take"),
     path("tickets/<int:pk>/assign/", views.TicketAssign.as_view(), name="ticket-assign"),
+    path("tickets/<int:pk>/team/", teams.TicketTeam.as_view(), name="ticket-team"),
     path("tickets/<int:pk>/followers/", views.FollowerList.as_view(), name="ticket-followers"),
     path(
         "tickets/<int:pk>/followers/<int:user_id>/",

@@ -40,6 +40,7 @@ from tickets.forms import (
     MacroSearchForm,
     QueueFilterForm,
     SavedViewForm,
+    TeamMoveForm,
     TicketUpdateForm,
 )
 from tickets.models import SavedView, Ticket, TicketFollower
@@ -94,6 +95,7 @@ def queue(request: HttpRequest) -> HttpResponse:
             "bulk_audiences": workflow.bulk_note_audiences(user=request.user),
             "hold_kinds": HoldKind.choices,
             "agents": _agents_if_chosen(bulk_actions, user=request.user),
+            "move_teams": teams.visible_teams(request.user),
             "now": timezone.now(),
             "drill_down": _drill_down(request.user, filters, query),
             "saved_views": _saved_views(request.user, query),
@@ -235,6 +237,7 @@ def _render_ticket(
     reply_form: AgentReplyForm | None = None,
     action_form: ActionForm | None = None,
     follower_form: FollowerForm | None = None,
+    team_form: TeamMoveForm | None = None,
     error: str = "",
     status: int = 200,
 ) -> HttpResponse:
@@ -263,6 +266,8 @@ def _render_ticket(
         "version": versions.seen_by(ticket, user),
         "agents": _agents_if_chosen(actions, user=user),
         "reply_form": reply_form,
+        "team_form": team_form
+        or TeamMoveForm(user=user, initial={"team": ticket.team_id, "version": ticket.version}),
         "update_form": TicketUpdateForm(
             initial={
                 "subject": ticket.subject,
@@ -493,6 +498,41 @@ def ticket_update(request: HttpRequest, pk: int) -> HttpResponse:
 
 @agent_required
 @require_POST
+def ticket_team(request: HttpRequest, pk: int) -> HttpResponse:
+    """Move the ticket to another team, saying why. Moved where the mover no longer sees it
+    (a restricted team), they are sent back to the queue, told where it went."""
+    ticket = _ticket(request, pk)
+    form = TeamMoveForm(request.POST, user=request.user)
+    if not form.is_valid():
+        return _render_ticket(request, ticket, team_form=form, status=400)
+    team = form.cleaned_data["team"]
+    try:
+        services.ticket_team_move(
+            ticket_id=ticket.pk,
+            team=team,
+            actor=request.user,
+            note=form.cleaned_data["note"],
+            expected_version=form.cleaned_data["version"],
+        )
+    except TicketError as error:
+        return _refused(request, pk, error)
+    except ValidationError as error:
+        add_service_errors(form, error)
+        return _render_ticket(request, ticket, team_form=form, status=400)
+    where = team.name if team else _("no team")
+    if not queries.visible_to(request.user).filter(pk=ticket.pk).exists():
+        messages.success(
+            request,
+            _("%(ref)s moved to %(team)s; that team's tickets are for its members.")
+            % {"ref": ticket.reference, "team": where},
+        )
+        return redirect("agent:queue")
+    messages.success(request, _("Moved to %(team)s.") % {"team": where})
+    return redirect("agent:ticket_detail", pk=ticket.pk)
+
+
+@agent_required
+@require_POST
 def follower_add(request: HttpRequest, pk: int) -> HttpResponse:
     ticket = _ticket(request, pk)
     form = FollowerForm(request.POST)
@@ -552,6 +592,7 @@ def bulk(request: HttpRequest) -> HttpResponse:
             note_public=form.chosen_note_public(),
             assignee=form.cleaned_data["assignee"],
             hold_kind=form.cleaned_data["hold_kind"] or None,
+            team=form.cleaned_data["team"],
         )
     except ValidationError as error:
         for message in error.messages:
@@ -585,6 +626,7 @@ def _back_with_draft(request: HttpRequest, back: str, *, tickets: list[int] | No
         "note": request.POST.get("note", "")[: limits.NOTE_MAX_LENGTH],
         "note_public": bool(request.POST.get("note_public")),
         "hold_kind": request.POST.get("hold_kind", "")[:20],
+        "team": request.POST.get("team", "")[:20],
         "tickets": chosen[:QUEUE_PAGE_SIZE],
     }
     return redirect(back)

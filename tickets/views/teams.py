@@ -13,7 +13,7 @@ from accounts.models import User
 from accounts.roles import agent_required, manager_required
 from helpdesk.forms import add_service_errors
 from tickets import routing, teams
-from tickets.models import Team
+from tickets.models import Category, Team
 from tickets.team_forms import AvailabilityForm, CapacityForm, TeamForm
 
 
@@ -46,7 +46,10 @@ def team_list(request: HttpRequest) -> HttpResponse:
     rows = (
         Team.objects.order_by("name", "id")
         .annotate(waiting=Count("tickets", filter=routing.waiting_filter()))
-        .prefetch_related(Prefetch("members", queryset=members))
+        .prefetch_related(
+            Prefetch("members", queryset=members),
+            Prefetch("categories", queryset=Category.objects.order_by("name", "id")),
+        )
     )
     return render(request, "agent/teams.html", {"teams": rows})
 
@@ -64,6 +67,7 @@ def _save(request: HttpRequest, form: TeamForm, team: Team | None) -> Team | Non
             strategy=data["strategy"],
             default_capacity=data["default_capacity"],
             restricted=data["restricted"],
+            services=data["services"],
         )
     except ValidationError as error:
         add_service_errors(form, error)
@@ -101,6 +105,7 @@ def team_detail(request: HttpRequest, pk: int) -> HttpResponse:
                 "strategy": team.strategy,
                 "default_capacity": team.default_capacity,
                 "restricted": team.restricted,
+                "services": [pk for pk in team.categories.values_list("pk", flat=True)],
             }
         )
     context = {

@@ -186,6 +186,15 @@ def sla_sort_key() -> Coalesce:
     return Coalesce("sla_due_at", Value(NO_DUE_DATE))
 
 
+class Channel(models.TextChoices):
+    """How a ticket arrived."""
+
+    PORTAL = "portal", _("Portal")
+    EMAIL = "email", _("E-mail")
+    API = "api", _("API")
+    STAFF = "staff", _("Reported by staff")
+
+
 class Ticket(models.Model):
     """One problem reported by one customer, from report to resolution.
 
@@ -230,6 +239,15 @@ class Ticket(models.Model):
     )
     status = models.CharField(
         _("status"), max_length=16, choices=Status.choices, default=Status.OPEN, editable=False
+    )
+    # How it arrived (triggers match on it); tickets from before it was kept say "portal".
+    channel = models.CharField(
+        _("channel"),
+        max_length=16,
+        choices=Channel.choices,
+        default=Channel.PORTAL,
+        db_default=Channel.PORTAL,
+        editable=False,
     )
     follow_up_to = models.ForeignKey(
         "self",
@@ -279,6 +297,9 @@ class Ticket(models.Model):
             ),
             models.CheckConstraint(
                 condition=Q(priority__in=Priority.values), name="ticket_priority_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(channel__in=Channel.values), name="ticket_channel_valid"
             ),
             models.CheckConstraint(
                 condition=~Q(status__in=STATUSES_WITH_ASSIGNEE) | Q(assignee__isnull=False),
@@ -565,6 +586,8 @@ class FieldChange(AppendOnlyModel):
     )
     note = models.TextField(blank=True)
     created_at = models.DateTimeField(default=timezone.now)
+    # The automatic rule that made the change ("trigger:4"), as StatusHistory.rule.
+    rule = models.CharField(max_length=200, blank=True, default="", db_default="")
 
     class Meta:
         ordering = ["created_at", "id"]
@@ -706,6 +729,8 @@ class Notification(models.Model):
         MAIL_REFUSED = "mail_refused", _("Automatic answer: e-mail not accepted")
         # A manager's scheduled report (tickets.reports.digests builds it).
         REPORT_DIGEST = "report_digest", _("Report digest")
+        # A message a trigger or automation sends (tickets.rules.actions): its text in detail.
+        RULE_MESSAGE = "rule_message", _("Message from a help desk rule")
 
     # The events about an account: they have no ticket.
     ACCOUNT_EVENTS = frozenset(map(Event, ACCOUNT_EVENT_VALUES))
@@ -1331,3 +1356,86 @@ class SavedView(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+# --- Rules: triggers and automations (tickets.rules) ---------------------------------------
+
+
+class Trigger(models.Model):
+    """What to do to a ticket when it is created or updated and matches the conditions.
+
+    `conditions` and `actions` are small JSON lists in a fixed vocabulary
+    (tickets.rules.conditions, tickets.rules.actions), checked when saved. Triggers run in
+    `position` order."""
+
+    class Event(models.TextChoices):
+        CREATED = "created", _("A ticket is created")
+        UPDATED = "updated", _("A ticket is updated")
+
+    name = OneLineCharField(_("name"), max_length=100)
+    event = models.CharField(_("when"), max_length=16, choices=Event.choices)
+    conditions = models.JSONField(_("conditions"), default=list, blank=True)
+    actions = models.JSONField(_("actions"), default=list)
+    position = models.PositiveIntegerField(_("position"), default=0)
+    enabled = models.BooleanField(_("enabled"), default=True)
+    last_fired_at = models.DateTimeField(_("last fired"), null=True, blank=True, editable=False)
+    fire_count = models.PositiveIntegerField(_("times fired"), default=0, editable=False)
+    # Who last saved it: the author of the internal notes it writes.
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    updated_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        verbose_name = _("trigger")
+        verbose_name_plural = _("triggers")
+        ordering = ["position", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(event__in=["created", "updated"]), name="trigger_event_valid"
+            ),
+        ]
+        indexes = [
+            models.Index(
+                fields=["event", "position", "id"],
+                condition=Q(enabled=True),
+                name="trigger_enabled_idx",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def rule(self) -> str:
+        return f"trigger:{self.pk}"
+
+
+class RuleLog(AppendOnlyModel):
+    """What a trigger or automation did to a ticket: fired, an action refused (and why), or
+    stopped by the loop guard. `rule` as in StatusHistory.rule ("trigger:4")."""
+
+    class Outcome(models.TextChoices):
+        FIRED = "fired", _("Fired")
+        REFUSED = "refused", _("Action refused")
+        STOPPED = "stopped", _("Stopped by the loop guard")
+
+    rule = models.CharField(max_length=200)
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="+")
+    outcome = models.CharField(max_length=16, choices=Outcome.choices)
+    detail = models.TextField(blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(outcome__in=["fired", "refused", "stopped"]),
+                name="rule_log_outcome_valid",
+            ),
+        ]
+        indexes = [models.Index(fields=["rule", "-created_at", "-id"], name="rule_log_rule_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.rule} {self.outcome} on {self.ticket_id}"

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import agent, files, live, macros, teams
+from .views import agent, files, live, macros, rules, teams
 
 app_name = "agent"
 
@@ -20,6 +20,11 @@ urlpatterns = [
         teams.agent_capacity,
         name="agent_capacity",
     ),
+    path("rules/triggers/", rules.trigger_list, name="triggers"),
+    path("rules/triggers/new/", rules.trigger_new, name="trigger_new"),
+    path("rules/triggers/<int:pk>/", rules.trigger_edit, name="trigger_edit"),
+    path("rules/triggers/<int:pk>/move/", rules.trigger_move, name="trigger_move"),
+    path("rules/triggers/<int:pk>/switch/", rules.trigger_switch, name="trigger_switch"),
     path("tickets/<int:pk>/", agent.ticket_detail, name="ticket_detail"),
     path("tickets/<int:pk>/reply/", agent.ticket_reply, name="ticket_reply"),
     path("tickets/<int:pk>/action/", agent.ticket_action, name="ticket_action"),

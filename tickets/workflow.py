@@ -581,7 +581,7 @@ def transition(
     the action's default).
     """
     ticket = versions.lock(ticket_id=ticket_id, user=actor, expected_version=expected_version)
-    return transition_locked(
+    entry = transition_locked(
         ticket=ticket,
         to=to,
         actor=actor,
@@ -591,6 +591,10 @@ def transition(
         note_public=note_public,
         hold_kind=hold_kind,
     )
+    from .rules import triggers  # the rules act through this module
+
+    triggers.run_locked(ticket=ticket, event=triggers.UPDATED)
+    return entry
 
 
 def transition_locked(

@@ -3,7 +3,7 @@
 from django.urls import path, re_path
 from drf_spectacular.views import SpectacularAPIView
 
-from . import docs, teams, views
+from . import docs, rules, teams, views
 
 app_name = "api"
 
@@ -12,6 +12,9 @@ urlpatterns = [
     path("categories/", views.CategoryList.as_view(), name="category-list"),
     path("teams/", teams.TeamList.as_view(), name="team-list"),
     path("teams/<int:pk>/", teams.TeamDetail.as_view(), name="team-detail"),
+    path("triggers/", rules.TriggerList.as_view(), name="trigger-list"),
+    path("triggers/test/", rules.TriggerDryRun.as_view(), name="trigger-test"),
+    path("triggers/<int:pk>/", rules.TriggerDetail.as_view(), name="trigger-detail"),
     path("tickets/", views.TicketList.as_view(), name="ticket-list"),
     path("tickets/<int:pk>/", views.TicketDetail.as_view(), name="ticket-detail"),
     path("tickets/<int:pk>/comments/", views.CommentList.as_view(), name="ticket-comments"),

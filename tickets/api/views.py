@@ -26,7 +26,7 @@ from rest_framework.utils.urls import replace_query_param
 from rest_framework.views import APIView
 
 from tickets import combined, followers, limits, queries, services, versions, workflow
-from tickets.models import Attachment, Category, Comment, Ticket
+from tickets.models import Attachment, Category, Channel, Comment, Ticket
 from tickets.reports import drill, satisfaction
 from tickets.reports import snapshots as report_snapshots
 from tickets.views.files import download_response
@@ -236,6 +236,7 @@ class TicketList(APIView):
             category=values.get("category"),
             priority=values["priority"],
             attachments=values.get("attachments", []),
+            channel=Channel.API,
         )
         response = ticket_response(request, ticket.pk, status.HTTP_201_CREATED)
         response["Location"] = response.data["url"]

@@ -260,6 +260,11 @@ class Ticket(models.Model):
     )
     created_at = models.DateTimeField(_("created"), default=timezone.now, editable=False)
     updated_at = models.DateTimeField(_("updated"), default=timezone.now, editable=False)
+    # When it came to its status (kept by the workflow): automations' "time in its status",
+    # and the moment that makes an automation fire once per stay in a status.
+    status_changed_at = models.DateTimeField(
+        _("in this status since"), default=timezone.now, db_default=Now(), editable=False
+    )
     first_response_at = models.DateTimeField(_("first response"), null=True, blank=True)
     resolved_at = models.DateTimeField(_("resolved"), null=True, blank=True)
     closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
@@ -374,6 +379,8 @@ class Ticket(models.Model):
             models.Index(fields=["-updated_at", "-id"], name="ticket_updated_idx"),
             # A team's tickets waiting for automatic assignment, and its queue filter.
             models.Index(fields=["team", "status"], name="ticket_team_status_idx"),
+            # Automations' candidates: tickets in a status since before a moment.
+            models.Index(fields=["status", "status_changed_at"], name="ticket_status_since_idx"),
             # The dashboard's unfinished tickets by status and priority: read in order, so
             # counted without hashing a row (tickets.reports.dashboard).
             models.Index(
@@ -1439,3 +1446,67 @@ class RuleLog(AppendOnlyModel):
 
     def __str__(self) -> str:
         return f"{self.rule} {self.outcome} on {self.ticket_id}"
+
+
+class Automation(models.Model):
+    """What to do to tickets that have matched the conditions for some time (elapsed-time
+    conditions, tickets.rules.conditions), run by beat (tickets.rules.automations). Each
+    fires at most once per ticket and stay in a status (AutomationRun)."""
+
+    class Builtin(models.TextChoices):
+        AUTO_CLOSE = "auto_close", _("Close resolved tickets")
+
+    name = OneLineCharField(_("name"), max_length=100)
+    conditions = models.JSONField(_("conditions"), default=list)
+    actions = models.JSONField(_("actions"), default=list)
+    position = models.PositiveIntegerField(_("position"), default=0)
+    enabled = models.BooleanField(_("enabled"), default=True)
+    # A rule the help desk came with (the auto-close), run by its own task; its shape is fixed.
+    builtin = models.CharField(
+        max_length=16, choices=Builtin.choices, blank=True, default="", editable=False
+    )
+    last_fired_at = models.DateTimeField(_("last fired"), null=True, blank=True, editable=False)
+    fire_count = models.PositiveIntegerField(_("times fired"), default=0, editable=False)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    updated_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        verbose_name = _("automation")
+        verbose_name_plural = _("automations")
+        ordering = ["position", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["builtin"], condition=~Q(builtin=""), name="automation_builtin_once"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def rule(self) -> str:
+        return f"automation:{self.pk}"
+
+
+class AutomationRun(models.Model):
+    """An automation fired on a ticket during one stay in a status (`key`: the ticket's
+    status_changed_at then). Inserted under the ticket's row lock, unique: two beat
+    processes by mistake still fire once."""
+
+    automation = models.ForeignKey(Automation, on_delete=models.CASCADE, related_name="runs")
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="+")
+    key = models.DateTimeField()
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["automation", "ticket", "key"], name="automation_run_once"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.automation_id} on {self.ticket_id} at {self.key}"

@@ -145,6 +145,7 @@ def ticket_create(
     )
     # The constraints hold by construction here (a new ticket is open and unassigned), and the
     # database checks them anyway; validating them in Python costs a query each.
+    ticket.status_changed_at = ticket.created_at
     ticket.full_clean(exclude=["customer", "category", "follow_up_to"], validate_constraints=False)
     ticket.save()
     workflow.record_creation(ticket=ticket, actor=created_by)
@@ -562,14 +563,15 @@ def tickets_bulk_act(
     return outcomes
 
 
-def tickets_auto_close(*, older_than_days: int | None = None) -> int:
-    """Close, as the system, tickets resolved more than N days ago. Returns how many."""
+def tickets_auto_close(*, older_than_days: int | None = None, rule: str = "") -> int:
+    """Close, as the system, tickets resolved more than N days ago. Returns how many.
+    `rule`: the automation that does it (tickets.rules.automations.auto_close)."""
     days = settings.AUTO_CLOSE_RESOLVED_AFTER_DAYS if older_than_days is None else older_than_days
     due = auto_close_due(cutoff=timezone.now() - timedelta(days=days))
     closed = 0
     for ticket_id in auto_close_candidates(due=due):
         try:
-            if _auto_close_one(ticket_id=ticket_id, due=due, days=days):
+            if _auto_close_one(ticket_id=ticket_id, due=due, days=days, rule=rule):
                 closed += 1
         except WorkflowError:
             continue  # refused by the workflow's rules; left for a person
@@ -586,14 +588,18 @@ def auto_close_candidates(*, due: Q) -> list[int]:
 
 
 @transaction.atomic
-def _auto_close_one(*, ticket_id: int, due: Q, days: int) -> bool:
+def _auto_close_one(*, ticket_id: int, due: Q, days: int, rule: str = "") -> bool:
     # The condition again, under the row lock: a ticket reopened (and perhaps resolved anew)
     # since it was selected is no longer due. PostgreSQL re-reads a row it waited for.
     ticket = Ticket.objects.select_for_update().filter(due, pk=ticket_id).first()
     if ticket is None:
         return False
     workflow.transition_locked(
-        ticket=ticket, to=Status.CLOSED, actor=None, note=workflow.auto_close_note(days)
+        ticket=ticket,
+        to=Status.CLOSED,
+        actor=None,
+        note=workflow.auto_close_note(days),
+        rule=rule,
     )
     return True
 

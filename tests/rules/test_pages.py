@@ -145,3 +145,81 @@ def test_the_edit_page_queries(mia, make_trigger, django_assert_num_queries):
     # session, user, the trigger, the teams and the agents the form offers, the log
     with django_assert_num_queries(6):
         mia.get(reverse("agent:trigger_edit", args=[trigger.pk]))
+
+
+# --- Automations ------------------------------------------------------------------------------
+
+
+def _automation_form(**overrides):
+    data = {
+        "name": "Remind after 3 days",
+        "enabled": "on",
+        "c1_field": "status",
+        "c1_op": "is",
+        "c1_value": "on_hold",
+        "c2_field": "time_in_status",
+        "c2_op": "at_least",
+        "c2_value": "3d",
+        "a1_type": "notify",
+        "a1_to": "customer",
+        "a1_subject": "Still there?",
+        "a1_text": "We wait for your answer.",
+    }
+    data.update(overrides)
+    return data
+
+
+def test_a_manager_creates_an_automation_from_the_page(mia):
+    from tickets.models import Automation
+
+    response = mia.post(reverse("agent:automation_new"), _automation_form())
+    assert response.status_code == 302
+    automation = Automation.objects.get(builtin="", name="Remind after 3 days")
+    assert automation.conditions[1] == {"field": "time_in_status", "op": "at_least", "value": "3d"}
+    assert automation.actions[0]["to"] == "customer"
+
+
+def test_an_automation_without_a_time_or_with_a_bad_one_is_refused(mia):
+    from tickets.models import Automation
+
+    count = Automation.objects.count()
+    response = mia.post(reverse("agent:automation_new"), _automation_form(c2_field=""))
+    assert response.status_code == 400
+    assert "elapsed-time" in response.content.decode()
+    response = mia.post(reverse("agent:automation_new"), _automation_form(c2_value="soon"))
+    assert response.status_code == 400
+    assert "such as 15m" in response.content.decode()
+    assert Automation.objects.count() == count
+
+
+def test_an_automation_is_switched_off_from_the_list(mia, make_automation):
+    automation = make_automation(
+        conditions=[{"field": "time_in_status", "op": "at_least", "value": "1d"}],
+        actions=[{"type": "add_note", "body": "x"}],
+    )
+    mia.post(reverse("agent:automation_switch", args=[automation.pk]), {"enabled": "off"})
+    automation.refresh_from_db()
+    assert not automation.enabled
+
+
+def test_the_automation_list_queries(mia, make_automation, django_assert_num_queries):
+    for n in range(4):
+        make_automation(
+            f"a{n}",
+            conditions=[{"field": "time_in_status", "op": "at_least", "value": "1d"}],
+            actions=[{"type": "add_note", "body": "x"}],
+        )
+    # session, user, the automations
+    with django_assert_num_queries(3):
+        response = mia.get(reverse("agent:automations"))
+    assert response.content.decode().count("switch off") >= 4
+
+
+def test_the_automation_edit_page_queries(mia, make_automation, django_assert_num_queries):
+    automation = make_automation(
+        conditions=[{"field": "time_in_status", "op": "at_least", "value": "1d"}],
+        actions=[{"type": "add_note", "body": "x"}],
+    )
+    # session, user, the automation, the teams and the agents the form offers, the log
+    with django_assert_num_queries(6):
+        mia.get(reverse("agent:automation_edit", args=[automation.pk]))

@@ -47,7 +47,7 @@ from tickets.models import (
     Team,
     WorkingHours,
 )
-from tickets.rules import triggers
+from tickets.rules import automations, triggers
 from tickets.status import Status
 
 LOGIN, E401, E404, E405, IN = "login", "401", "404", "405", "in"
@@ -130,6 +130,10 @@ ACCESS: dict[str, tuple[str, tuple[str, ...]]] = {
     "agent/rules/triggers/<int:pk>/": (GET, MANAGERS),
     "agent/rules/triggers/<int:pk>/move/": (POST, MANAGERS),
     "agent/rules/triggers/<int:pk>/switch/": (POST, MANAGERS),
+    "agent/rules/automations/": (GET, MANAGERS),
+    "agent/rules/automations/new/": (GET, MANAGERS),
+    "agent/rules/automations/<int:pk>/": (GET, MANAGERS),
+    "agent/rules/automations/<int:pk>/switch/": (POST, MANAGERS),
     "agent/tickets/<int:pk>/": (GET, STAFF),
     "agent/tickets/<int:pk>/reply/": (POST, STAFF),
     "agent/tickets/<int:pk>/action/": (POST, STAFF),
@@ -190,6 +194,9 @@ ACCESS: dict[str, tuple[str, tuple[str, ...]]] = {
     "api/v1/triggers/": (GET, API_STAFF),
     "api/v1/triggers/<int:pk>/": (GET, API_STAFF),
     "api/v1/triggers/test/": (POST, API_MANAGERS_WRITE),
+    "api/v1/automations/": (GET, API_STAFF),
+    "api/v1/automations/<int:pk>/": (GET, API_STAFF),
+    "api/v1/automations/test/": (POST, API_MANAGERS_WRITE),
     "api/v1/tickets/": (GET, API_SIGNED_IN),
     "api/v1/tickets/<int:pk>/": (GET, API_OWNER_OR_STAFF),
     "api/v1/tickets/<int:pk>/comments/": (GET, API_OWNER_OR_STAFF),
@@ -356,6 +363,12 @@ def world(customer, neighbour, agent, other_agent, manager, make_ticket, categor
             conditions_=[{"field": "service", "op": "is", "value": category.pk}],
             actions_=[{"type": "set_priority", "value": "high"}],
         ),
+        "automation": automations.automation_save(
+            by=manager,
+            name="Remind",
+            conditions_=[{"field": "time_in_status", "op": "at_least", "value": "3d"}],
+            actions_=[{"type": "add_note", "body": "Chase."}],
+        ),
     }
     objects["team"].members.add(agent)
     people = {
@@ -390,6 +403,8 @@ def _pk(objects: dict, route: str) -> str:
         return str(objects["team"].pk)
     if "triggers/<int:pk>" in route:
         return str(objects["trigger"].pk)
+    if "automations/<int:pk>" in route:
+        return str(objects["automation"].pk)
     return str(objects["ticket"].pk)
 
 

@@ -13,8 +13,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from tickets.models import Ticket, Trigger
-from tickets.rules import actions, conditions, triggers
+from tickets.models import Automation, Ticket, Trigger
+from tickets.rules import actions, automations, conditions, triggers
 
 from .schema import READ_ERRORS, WRITE_ERRORS
 from .serializers import MAX_ID, StrictSerializer
@@ -177,3 +177,107 @@ class TriggerDryRun(APIView):
     )
     def post(self, request: Request) -> Response:
         return dry_run_response(request, timed=False)
+
+
+# --- Automations ----------------------------------------------------------------------------
+
+
+class AutomationSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Automation
+        fields = [
+            "id",
+            "name",
+            "conditions",
+            "actions",
+            "position",
+            "enabled",
+            "builtin",
+            "last_fired_at",
+            "fire_count",
+        ]
+        read_only_fields = fields
+
+
+class AutomationWriteSerializer(StrictSerializer):
+    name = serializers.CharField(max_length=100)
+    conditions = serializers.ListField(child=serializers.DictField(), max_length=20)
+    actions = serializers.ListField(child=serializers.DictField(), max_length=10)
+    enabled = serializers.BooleanField()
+
+
+def _save_automation(request: Request, automation: Automation | None) -> Automation:
+    data = AutomationWriteSerializer(data=request.data, partial=automation is not None)
+    data.is_valid(raise_exception=True)
+    values = data.validated_data
+    try:
+        return automations.automation_save(
+            by=request.user,
+            automation=automation,
+            name=values.get("name", automation.name if automation else ""),
+            conditions_=values.get("conditions", automation.conditions if automation else []),
+            actions_=values.get("actions", automation.actions if automation else []),
+            enabled=values.get("enabled", automation.enabled if automation else True),
+        )
+    except DjangoValidationError as error:
+        raise _refused(error) from None
+
+
+class AutomationList(APIView):
+    permission_classes = (StaffOnly, ManagersWrite)
+
+    @extend_schema(
+        tags=["rules"],
+        summary="List automations",
+        responses={200: AutomationSerializer(many=True), **READ_ERRORS},
+    )
+    def get(self, request: Request) -> Response:
+        found = Automation.objects.order_by("position", "id")
+        return Response(AutomationSerializer(found, many=True).data)
+
+    @extend_schema(
+        tags=["rules"],
+        summary="Create an automation (managers)",
+        description="Conditions include at least one elapsed time (time_in_status, "
+        "time_since_update, time_since_creation: 15m, 12h, 3d).",
+        request=AutomationWriteSerializer,
+        responses={201: AutomationSerializer, **WRITE_ERRORS},
+    )
+    def post(self, request: Request) -> Response:
+        automation = _save_automation(request, None)
+        return Response(AutomationSerializer(automation).data, status=status.HTTP_201_CREATED)
+
+
+class AutomationDetail(APIView):
+    permission_classes = (StaffOnly, ManagersWrite)
+
+    @extend_schema(
+        tags=["rules"],
+        summary="An automation",
+        responses={200: AutomationSerializer, **READ_ERRORS},
+    )
+    def get(self, request: Request, pk: int) -> Response:
+        return Response(AutomationSerializer(get_object_or_404(Automation, pk=pk)).data)
+
+    @extend_schema(
+        tags=["rules"],
+        summary="Change an automation (managers); enabled false switches it off",
+        request=AutomationWriteSerializer(partial=True),
+        responses={200: AutomationSerializer, **WRITE_ERRORS},
+    )
+    def patch(self, request: Request, pk: int) -> Response:
+        automation = _save_automation(request, get_object_or_404(Automation, pk=pk))
+        return Response(AutomationSerializer(automation).data)
+
+
+class AutomationDryRun(APIView):
+    permission_classes = (StaffOnly, ManagersWrite)
+
+    @extend_schema(
+        tags=["rules"],
+        summary="Try an automation's conditions and actions on a ticket now (managers)",
+        request=DryRunRequestSerializer,
+        responses={200: DryRunSerializer, **WRITE_ERRORS},
+    )
+    def post(self, request: Request) -> Response:
+        return dry_run_response(request, timed=True)

@@ -47,6 +47,7 @@ BAD_TARGET = gettext_lazy("Move it to one of: %(choices)s.")
 NO_TEAM_TO_TELL = gettext_lazy("The ticket has no team to tell.")
 NOBODY_TO_TELL = gettext_lazy("Nobody to send it to.")
 NOT_WHILE_WORKED = gettext_lazy("A rule assigns only an open ticket; reassigning is for a manager.")
+NO_AUTHOR = gettext_lazy("A note needs the manager who saved the rule; save it again.")
 NO_SUCH_CUSTOMER = gettext_lazy("No customer has the address %(email)s.")
 
 
@@ -56,7 +57,7 @@ class Context:
     wrote it (the author of the internal notes it adds)."""
 
     rule: str
-    author: User
+    author: User | None
 
 
 def _text(value: Any, *, limit: int = MESSAGE_MAX_LENGTH) -> str:
@@ -221,6 +222,8 @@ def _notify(ticket: Ticket, action: dict, context: Context) -> str:
 
 
 def _add_note(ticket: Ticket, action: dict, context: Context) -> str:
+    if context.author is None:
+        raise TicketError(NO_AUTHOR)
     body = macros.macro_render(body=action["body"], ticket=ticket, agent=ticket.assignee)
     services.comment_add_locked(ticket=ticket, author=context.author, body=body, internal=True)
     return _("Internal note added.")

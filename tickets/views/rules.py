@@ -11,9 +11,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts.roles import manager_required
-from tickets.models import Trigger
+from tickets.models import Automation, Trigger
 from tickets.rule_forms import RuleForm, initial_for, rows_for
-from tickets.rules import actions, conditions, triggers
+from tickets.rules import actions, automations, conditions, triggers
 
 
 def _rule_errors(form: RuleForm, error: ValidationError) -> None:
@@ -33,7 +33,7 @@ def _trigger_form(request: HttpRequest, trigger: Trigger | None) -> HttpResponse
     if request.method == "POST":
         form = RuleForm(request.POST, rows=_posted_rows(request))
     else:
-        initial = {"event": Trigger.Event.CREATED, "enabled": True}
+        initial: dict = {"event": Trigger.Event.CREATED, "enabled": True}
         if trigger is not None:
             initial = {"name": trigger.name, "event": trigger.event, "enabled": trigger.enabled}
             initial.update(initial_for(*saved))
@@ -136,3 +136,76 @@ def trigger_switch(request: HttpRequest, pk: int) -> HttpResponse:
         (_("“%(name)s” is on.") if on else _("“%(name)s” is off.")) % {"name": trigger.name},
     )
     return redirect("agent:triggers")
+
+
+# --- Automations ----------------------------------------------------------------------------
+
+
+@manager_required
+def automation_list(request: HttpRequest) -> HttpResponse:
+    rows = Automation.objects.order_by("position", "id")
+    return render(request, "agent/rules/automations.html", {"automations": rows})
+
+
+def _automation_form(request: HttpRequest, automation: Automation | None) -> HttpResponse:
+    saved = (automation.conditions, automation.actions) if automation else ([], [])
+    if request.method == "POST":
+        form = RuleForm(request.POST, timed=True, rows=_posted_rows(request))
+    else:
+        initial: dict = {"enabled": True}
+        if automation is not None:
+            initial = {"name": automation.name, "enabled": automation.enabled}
+            initial.update(initial_for(*saved))
+        form = RuleForm(initial=initial, timed=True, rows=rows_for(*saved))
+    tried = None
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        if "try" in request.POST:
+            tried = _try(form)
+        else:
+            try:
+                saved_automation = automations.automation_save(
+                    by=request.user,
+                    automation=automation,
+                    name=data["name"],
+                    conditions_=form.rule_conditions(),
+                    actions_=form.rule_actions(),
+                    enabled=data["enabled"],
+                )
+            except ValidationError as error:
+                _rule_errors(form, error)
+            else:
+                messages.success(request, _("Automation saved."))
+                return redirect("agent:automation_edit", pk=saved_automation.pk)
+    context = {
+        "form": form,
+        "automation": automation,
+        "tried": tried,
+        "logs": list(triggers.logs_of(automation.rule)) if automation else [],
+        "placeholders": _placeholders(),
+    }
+    status = 400 if form.errors else 200
+    return render(request, "agent/rules/automation_form.html", context, status=status)
+
+
+@manager_required
+def automation_new(request: HttpRequest) -> HttpResponse:
+    return _automation_form(request, None)
+
+
+@manager_required
+def automation_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    return _automation_form(request, get_object_or_404(Automation, pk=pk))
+
+
+@manager_required
+@require_POST
+def automation_switch(request: HttpRequest, pk: int) -> HttpResponse:
+    automation = get_object_or_404(Automation, pk=pk)
+    on = request.POST.get("enabled") == "on"
+    automations.automation_switch(by=request.user, automation=automation, enabled=on)
+    messages.success(
+        request,
+        (_("“%(name)s” is on.") if on else _("“%(name)s” is off.")) % {"name": automation.name},
+    )
+    return redirect("agent:automations")

@@ -19,7 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from ..models import Category, Channel, Team, Ticket
-from ..status import HoldKind, Priority, Status
+from ..status import STATUSES_WITH_ASSIGNEE, HoldKind, Priority, Status
 
 MAX_CONDITIONS = 20
 MAX_WORDS = 20
@@ -314,6 +314,7 @@ _COLUMN = {
     "time_since_update": "updated_at",
     "time_since_creation": "created_at",
 }
+UNASSIGNABLE = [s for s in Status.values if s not in STATUSES_WITH_ASSIGNEE]
 _PLAIN = {
     "channel": "channel",
     "service": "category_id",
@@ -329,14 +330,18 @@ def as_q(conditions: list[dict], *, now: datetime) -> Q:
     (the status and time columns are indexed; the rest narrows what those find)."""
     q = Q()
     for c in conditions:
-        name, op, value = c["field"], c["op"], c["value"]
+        name, op, value = c["field"], c["op"], c.get("value")
         if name in _COLUMN:
             q &= Q(**{f"{_COLUMN[name]}__lte": now - timedelta(minutes=minutes_of(value))})
         elif name in _PLAIN:
             one = Q(**{_PLAIN[name]: value})
             q &= one if op == IS else ~one
+        elif name == "assignee" and op == NOT_SET:
+            # Only these statuses may have nobody (ticket_worked_has_assignee): said, so
+            # that the status index narrows the search.
+            q &= Q(assignee__isnull=True, status__in=UNASSIGNABLE)
         elif name == "assignee":
-            q &= Q(assignee__isnull=op == NOT_SET)
+            q &= Q(assignee__isnull=False)
         elif name == "customer_domain":
             one = Q(customer__email__iendswith="@" + value)
             q &= one if op == IS else ~one

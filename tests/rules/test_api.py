@@ -75,7 +75,7 @@ def test_a_customer_is_not_told_rules_exist(customer):
             "for automations",
         ),
         ({"conditions": "priority=high"}, "conditions", "list"),
-        ({"actions": []}, "actions", "at least one"),
+        ({"actions": []}, "actions", "empty"),
         ({"actions": [{"type": "explode"}]}, "actions", "Unknown action"),
         ({"actions": [{"type": "assign_agent", "value": 999999}]}, "actions", "no active agent"),
         (

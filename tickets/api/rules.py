@@ -51,14 +51,18 @@ class TriggerWriteSerializer(StrictSerializer):
     name = serializers.CharField(max_length=100)
     event = serializers.ChoiceField(choices=Trigger.Event.choices)
     conditions = serializers.ListField(child=serializers.DictField(), max_length=20)
-    actions = serializers.ListField(child=serializers.DictField(), max_length=10)
+    actions = serializers.ListField(
+        child=serializers.DictField(), min_length=1, max_length=10, allow_empty=False
+    )
     enabled = serializers.BooleanField()
 
 
 class DryRunRequestSerializer(StrictSerializer):
     ticket = serializers.IntegerField(min_value=1, max_value=MAX_ID)
     conditions = serializers.ListField(child=serializers.DictField(), max_length=20)
-    actions = serializers.ListField(child=serializers.DictField(), max_length=10)
+    actions = serializers.ListField(
+        child=serializers.DictField(), min_length=1, max_length=10, allow_empty=False
+    )
 
 
 class CheckedSerializer(serializers.Serializer):
@@ -202,7 +206,9 @@ class AutomationSerializer(serializers.ModelSerializer):
 class AutomationWriteSerializer(StrictSerializer):
     name = serializers.CharField(max_length=100)
     conditions = serializers.ListField(child=serializers.DictField(), max_length=20)
-    actions = serializers.ListField(child=serializers.DictField(), max_length=10)
+    actions = serializers.ListField(
+        child=serializers.DictField(), min_length=1, max_length=10, allow_empty=False
+    )
     enabled = serializers.BooleanField()
 
 

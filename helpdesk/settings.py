@@ -353,6 +353,7 @@ NOTIFICATION_CLAIM_LEASE_SECONDS = env.int(
 CELERY_BEAT_SCHEDULE = {
     "relay-notifications": {"task": "tickets.relay_notifications", "schedule": 60.0},
     "auto-close-resolved": {"task": "tickets.auto_close_resolved", "schedule": 3600.0},
+    "run-automations": {"task": "tickets.run_automations", "schedule": 60.0},
     "sla-check": {"task": "tickets.sla_check", "schedule": 300.0},
     "retry-routing": {"task": "tickets.routing_retry", "schedule": 120.0},
     "refresh-report-snapshots": {"task": "tickets.refresh_report_snapshots", "schedule": 300.0},
@@ -379,6 +380,10 @@ except ValueError as error:
 # Help desk rules that operators tune.
 TICKET_REFERENCE_PREFIX = env.str("TICKET_REFERENCE_PREFIX", default="HD")
 AUTO_CLOSE_RESOLVED_AFTER_DAYS = env.int("AUTO_CLOSE_RESOLVED_AFTER_DAYS", default=7)
+# Automations (tickets.rules.automations): tickets one automation acts on per run at most,
+# and the seconds after which a run takes no new work (the rest waits for the next run).
+AUTOMATION_BATCH = env.int("AUTOMATION_BATCH", default=500)
+AUTOMATION_BUDGET_SECONDS = env.int("AUTOMATION_BUDGET_SECONDS", default=45)
 # How long before an SLA target is due its assignee and the managers are warned.
 SLA_WARNING_MINUTES = env.int("SLA_WARNING_MINUTES", default=60)
 # Reports over more tickets than this are built in the background and served from a snapshot

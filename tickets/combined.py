@@ -237,4 +237,5 @@ def reply_and_move(
             )
         except TicketError as error:
             raise _refused(error, step) from None
+    services.rules_after_update(ticket=ticket)
     return Moved(comment=comment, history=history)  # type: ignore[arg-type]  # a plan replies

@@ -58,12 +58,18 @@ def placeholder_help() -> str:
 _PLACEHOLDER = re.compile(r"\{\{\s*([a-z_]+)\s*\}\}")
 
 
-def macro_render(*, body: str, ticket: Ticket, agent: User) -> str:
-    """The text with each known placeholder replaced; everything else left as written."""
+def macro_render(*, body: str, ticket: Ticket, agent: User | None) -> str:
+    """The text with each known placeholder replaced; everything else left as written.
+    `agent` None (a rule's message to a ticket nobody works): the agent's names are empty."""
 
     def replace(match: re.Match) -> str:
-        fill = PLACEHOLDERS.get(match.group(1))
-        return fill(ticket, agent) if fill else match.group(0)
+        name = match.group(1)
+        fill = PLACEHOLDERS.get(name)
+        if fill is None:
+            return match.group(0)
+        if agent is None and name.startswith("agent_"):
+            return ""
+        return fill(ticket, agent)
 
     return _PLACEHOLDER.sub(replace, body)
 

@@ -186,6 +186,15 @@ def sla_sort_key() -> Coalesce:
     return Coalesce("sla_due_at", Value(NO_DUE_DATE))
 
 
+class Channel(models.TextChoices):
+    """How a ticket arrived."""
+
+    PORTAL = "portal", _("Portal")
+    EMAIL = "email", _("E-mail")
+    API = "api", _("API")
+    STAFF = "staff", _("Reported by staff")
+
+
 class Ticket(models.Model):
     """One problem reported by one customer, from report to resolution.
 
@@ -231,6 +240,15 @@ class Ticket(models.Model):
     status = models.CharField(
         _("status"), max_length=16, choices=Status.choices, default=Status.OPEN, editable=False
     )
+    # How it arrived (triggers match on it); tickets from before it was kept say "portal".
+    channel = models.CharField(
+        _("channel"),
+        max_length=16,
+        choices=Channel.choices,
+        default=Channel.PORTAL,
+        db_default=Channel.PORTAL,
+        editable=False,
+    )
     follow_up_to = models.ForeignKey(
         "self",
         on_delete=models.PROTECT,
@@ -242,6 +260,11 @@ class Ticket(models.Model):
     )
     created_at = models.DateTimeField(_("created"), default=timezone.now, editable=False)
     updated_at = models.DateTimeField(_("updated"), default=timezone.now, editable=False)
+    # When it came to its status (kept by the workflow): automations' "time in its status",
+    # and the moment that makes an automation fire once per stay in a status.
+    status_changed_at = models.DateTimeField(
+        _("in this status since"), default=timezone.now, db_default=Now(), editable=False
+    )
     first_response_at = models.DateTimeField(_("first response"), null=True, blank=True)
     resolved_at = models.DateTimeField(_("resolved"), null=True, blank=True)
     closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
@@ -279,6 +302,9 @@ class Ticket(models.Model):
             ),
             models.CheckConstraint(
                 condition=Q(priority__in=Priority.values), name="ticket_priority_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(channel__in=Channel.values), name="ticket_channel_valid"
             ),
             models.CheckConstraint(
                 condition=~Q(status__in=STATUSES_WITH_ASSIGNEE) | Q(assignee__isnull=False),
@@ -353,6 +379,8 @@ class Ticket(models.Model):
             models.Index(fields=["-updated_at", "-id"], name="ticket_updated_idx"),
             # A team's tickets waiting for automatic assignment, and its queue filter.
             models.Index(fields=["team", "status"], name="ticket_team_status_idx"),
+            # Automations' candidates: tickets in a status since before a moment.
+            models.Index(fields=["status", "status_changed_at"], name="ticket_status_since_idx"),
             # The dashboard's unfinished tickets by status and priority: read in order, so
             # counted without hashing a row (tickets.reports.dashboard).
             models.Index(
@@ -566,6 +594,8 @@ class FieldChange(AppendOnlyModel):
     )
     note = models.TextField(blank=True)
     created_at = models.DateTimeField(default=timezone.now)
+    # The automatic rule that made the change ("trigger:4"), as StatusHistory.rule.
+    rule = models.CharField(max_length=200, blank=True, default="", db_default="")
 
     class Meta:
         ordering = ["created_at", "id"]
@@ -707,6 +737,8 @@ class Notification(models.Model):
         MAIL_REFUSED = "mail_refused", _("Automatic answer: e-mail not accepted")
         # A manager's scheduled report (tickets.reports.digests builds it).
         REPORT_DIGEST = "report_digest", _("Report digest")
+        # A message a trigger or automation sends (tickets.rules.actions): its text in detail.
+        RULE_MESSAGE = "rule_message", _("Message from a help desk rule")
 
     # The events about an account: they have no ticket.
     ACCOUNT_EVENTS = frozenset(map(Event, ACCOUNT_EVENT_VALUES))
@@ -1332,3 +1364,150 @@ class SavedView(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+# --- Rules: triggers and automations (tickets.rules) ---------------------------------------
+
+
+class Trigger(models.Model):
+    """What to do to a ticket when it is created or updated and matches the conditions.
+
+    `conditions` and `actions` are small JSON lists in a fixed vocabulary
+    (tickets.rules.conditions, tickets.rules.actions), checked when saved. Triggers run in
+    `position` order."""
+
+    class Event(models.TextChoices):
+        CREATED = "created", _("A ticket is created")
+        UPDATED = "updated", _("A ticket is updated")
+
+    name = OneLineCharField(_("name"), max_length=100)
+    event = models.CharField(_("when"), max_length=16, choices=Event.choices)
+    conditions = models.JSONField(_("conditions"), default=list, blank=True)
+    actions = models.JSONField(_("actions"), default=list)
+    position = models.PositiveIntegerField(_("position"), default=0)
+    enabled = models.BooleanField(_("enabled"), default=True)
+    last_fired_at = models.DateTimeField(_("last fired"), null=True, blank=True, editable=False)
+    fire_count = models.PositiveIntegerField(_("times fired"), default=0, editable=False)
+    # Who last saved it: the author of the internal notes it writes.
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    updated_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        verbose_name = _("trigger")
+        verbose_name_plural = _("triggers")
+        ordering = ["position", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(event__in=["created", "updated"]), name="trigger_event_valid"
+            ),
+        ]
+        indexes = [
+            models.Index(
+                fields=["event", "position", "id"],
+                condition=Q(enabled=True),
+                name="trigger_enabled_idx",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def rule(self) -> str:
+        return f"trigger:{self.pk}"
+
+
+class RuleLog(AppendOnlyModel):
+    """What a trigger or automation did to a ticket: fired, an action refused (and why), or
+    stopped by the loop guard. `rule` as in StatusHistory.rule ("trigger:4")."""
+
+    class Outcome(models.TextChoices):
+        FIRED = "fired", _("Fired")
+        REFUSED = "refused", _("Action refused")
+        STOPPED = "stopped", _("Stopped by the loop guard")
+
+    rule = models.CharField(max_length=200)
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="+")
+    outcome = models.CharField(max_length=16, choices=Outcome.choices)
+    detail = models.TextField(blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(outcome__in=["fired", "refused", "stopped"]),
+                name="rule_log_outcome_valid",
+            ),
+        ]
+        indexes = [models.Index(fields=["rule", "-created_at", "-id"], name="rule_log_rule_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.rule} {self.outcome} on {self.ticket_id}"
+
+
+class Automation(models.Model):
+    """What to do to tickets that have matched the conditions for some time (elapsed-time
+    conditions, tickets.rules.conditions), run by beat (tickets.rules.automations). Each
+    fires at most once per ticket and stay in a status (AutomationRun)."""
+
+    class Builtin(models.TextChoices):
+        AUTO_CLOSE = "auto_close", _("Close resolved tickets")
+
+    name = OneLineCharField(_("name"), max_length=100)
+    conditions = models.JSONField(_("conditions"), default=list)
+    actions = models.JSONField(_("actions"), default=list)
+    position = models.PositiveIntegerField(_("position"), default=0)
+    enabled = models.BooleanField(_("enabled"), default=True)
+    # A rule the help desk came with (the auto-close), run by its own task; its shape is fixed.
+    builtin = models.CharField(
+        max_length=16, choices=Builtin.choices, blank=True, default="", editable=False
+    )
+    last_fired_at = models.DateTimeField(_("last fired"), null=True, blank=True, editable=False)
+    fire_count = models.PositiveIntegerField(_("times fired"), default=0, editable=False)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    updated_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        verbose_name = _("automation")
+        verbose_name_plural = _("automations")
+        ordering = ["position", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["builtin"], condition=~Q(builtin=""), name="automation_builtin_once"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def rule(self) -> str:
+        return f"automation:{self.pk}"
+
+
+class AutomationRun(models.Model):
+    """An automation fired on a ticket during one stay in a status (`key`: the ticket's
+    status_changed_at then). Inserted under the ticket's row lock, unique: two beat
+    processes by mistake still fire once."""
+
+    automation = models.ForeignKey(Automation, on_delete=models.CASCADE, related_name="runs")
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="+")
+    key = models.DateTimeField()
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["automation", "ticket", "key"], name="automation_run_once"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.automation_id} on {self.ticket_id} at {self.key}"

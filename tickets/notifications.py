@@ -163,6 +163,19 @@ def ticket_reassigned(ticket: Ticket) -> None:
     _queue(Event.ASSIGNED, ticket=ticket, recipient=ticket.assignee)
 
 
+def rule_message(
+    *, ticket: Ticket, recipients: list[User], subject: str, body: str, rule: str
+) -> int:
+    """A trigger's or automation's message (its text already rendered) to each recipient;
+    returns how many were written (opted-out and deactivated people get none)."""
+    written = 0
+    for recipient in {r.pk: r for r in recipients}.values():
+        detail = {"subject": subject, "body": body, "rule": rule}
+        if _queue(Event.RULE_MESSAGE, ticket=ticket, recipient=recipient, detail=detail):
+            written += 1
+    return written
+
+
 def sla_alert(alert: SlaAlert) -> None:
     """The assignee and every manager hear that a target is due soon, or was missed."""
     from accounts.models import Role, User
@@ -187,6 +200,7 @@ SUBJECTS = {
     Event.REPLY: _("New reply"),
     Event.SLA_WARNING: _("SLA due soon"),
     Event.SLA_BREACH: _("SLA breached"),
+    Event.RULE_MESSAGE: _("Message"),  # its rule's own subject, when it has one
 }
 
 
@@ -195,6 +209,8 @@ ON_HOLD_ELSEWHERE = _("Waiting on a third party")
 
 def subject_of(notification: Notification) -> str:
     history = notification.history
+    if notification.event == Event.RULE_MESSAGE and notification.detail.get("subject"):
+        return str(notification.detail["subject"])
     if notification.event == Event.ON_HOLD and history and history.waits_on_third_party:
         return str(ON_HOLD_ELSEWHERE)
     return str(SUBJECTS[notification.event])

@@ -16,6 +16,7 @@ from accounts.services import user_create
 
 from . import services
 from .errors import NotPermitted
+from .models import Channel
 from .status import Priority
 
 if TYPE_CHECKING:
@@ -82,4 +83,5 @@ def ticket_create_on_behalf(
         category=category,
         priority=priority,
         attachments=attachments,
+        channel=Channel.STAFF,
     )

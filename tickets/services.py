@@ -45,6 +45,7 @@ from .limits import RATING_COMMENT_MAX_LENGTH
 from .models import (
     Attachment,
     Category,
+    Channel,
     Comment,
     FieldChange,
     Rating,
@@ -129,6 +130,7 @@ def ticket_create(
     follow_up_to: Ticket | None = None,
     acknowledge: bool = True,
     acknowledgement: dict | None = None,
+    channel: Channel | str = Channel.PORTAL,
 ) -> Ticket:
     """Report a problem. A customer reports their own; staff may report for a customer.
 
@@ -150,15 +152,21 @@ def ticket_create(
         priority=priority,
         follow_up_to=follow_up_to,
         team_id=category.default_team_id if category is not None else None,
+        channel=channel,
     )
     # The constraints hold by construction here (a new ticket is open and unassigned), and the
     # database checks them anyway; validating them in Python costs a query each.
+    ticket.status_changed_at = ticket.created_at
     ticket.full_clean(exclude=["customer", "category", "follow_up_to"], validate_constraints=False)
     ticket.save()
     workflow.record_creation(ticket=ticket, actor=created_by)
     _store_attachments(ticket=ticket, comment=None, files=attachments, uploader=created_by)
     notifications.ticket_created(ticket, acknowledge=acknowledge, detail=acknowledgement)
     metrics.refresh_one(ticket.pk)
+    from .rules import triggers  # the rules act through these services
+
+    # The triggers first: one may set the team or assign the ticket itself.
+    triggers.run_locked(ticket=ticket, event=triggers.CREATED)
     routing.offer_locked(ticket=ticket)  # its team's strategy, if any, assigns it now
     return ticket
 
@@ -190,9 +198,11 @@ def comment_add(
         expected_version=expected_version,
         replying_since=seen_at,
     )
-    return comment_add_locked(
+    comment = comment_add_locked(
         ticket=ticket, author=author, body=body, internal=internal, attachments=attachments
     )
+    rules_after_update(ticket=ticket)
+    return comment
 
 
 def comment_add_locked(
@@ -286,6 +296,7 @@ def ticket_assign(
             assignee=assignee,
             note_public=note_public,
         )
+        rules_after_update(ticket=ticket)
         return ticket
     if ticket.status not in STATUSES_WITH_ASSIGNEE:
         raise WorkflowError(CANNOT_REASSIGN)
@@ -319,6 +330,7 @@ def ticket_assign(
         teams.membership_touch(team_id=ticket.team_id, agent_id=assignee.pk, when=timezone.now())
     if ticket.status in teams.CAPACITY_STATUSES:
         routing.agent_freed(agent_id=previous_assignee_id)
+    rules_after_update(ticket=ticket)
     return ticket
 
 
@@ -348,6 +360,7 @@ def ticket_take(
         note_public=note_public,
         action="take",
     )
+    rules_after_update(ticket=ticket)
     return ticket
 
 
@@ -375,6 +388,25 @@ def ticket_update(
     ticket = _lock(ticket_id, expected_version, actor)
     if not actor.is_agent:
         raise NotPermitted()
+    if ticket_update_locked(
+        ticket=ticket, actor=actor, priority=priority, category=category, subject=subject, note=note
+    ):
+        rules_after_update(ticket=ticket)
+    return ticket
+
+
+def ticket_update_locked(
+    *,
+    ticket: Ticket,
+    actor: User | None,
+    priority: Priority | str | None = None,
+    category: Category | None = None,
+    subject: str | None = None,
+    note: str = "",
+    rule: str = "",
+) -> bool:
+    """`ticket_update()` on a row the caller locked; `actor` None is the system, with the
+    `rule` that made the change recorded. Returns whether anything changed."""
     if ticket.status == Status.CLOSED:
         raise TicketClosed()
     changes = []
@@ -382,27 +414,47 @@ def ticket_update(
         if priority not in Priority.values:
             raise ValidationError({"priority": _("Choose a valid priority.")})
         changes.append((FieldChange.Field.PRIORITY, ticket.priority, priority))
-        ticket.priority = priority
     if category is not None and category.pk != ticket.category_id:
         if not category.is_active:
             raise ValidationError({"category": CATEGORY_INACTIVE})
         changes.append(
             (FieldChange.Field.CATEGORY, str(ticket.category_id or ""), str(category.pk))
         )
-        ticket.category = category
     if subject is not None and (subject := clean_subject(subject)) != ticket.subject:
         changes.append((FieldChange.Field.SUBJECT, ticket.subject, subject))
-        ticket.subject = subject
     if not changes:
-        return ticket
+        return False
+    # Checked everything first: a refusal leaves the ticket in memory as it was.
+    if priority is not None:
+        ticket.priority = priority
+    if category is not None:
+        ticket.category = category
+    if subject is not None:
+        ticket.subject = subject
     FieldChange.objects.bulk_create(
-        FieldChange(ticket=ticket, field=f, old_value=old, new_value=new, actor=actor, note=note)
+        FieldChange(
+            ticket=ticket,
+            field=f,
+            old_value=old,
+            new_value=new,
+            actor=actor,
+            note=note,
+            rule=rule,
+        )
         for f, old, new in changes
     )
     # All are on the customer's page.
     _touch(ticket, *(field for field, _old, _new in changes), public=True)
     metrics.refresh_one(ticket.pk)  # another priority is another SLA
-    return ticket
+    return True
+
+
+def rules_after_update(*, ticket: Ticket) -> None:
+    """The triggers on "a ticket is updated", at the end of a service that changed `ticket`
+    (its row locked, in the service's transaction)."""
+    from .rules import triggers  # the rules act through these services
+
+    triggers.run_locked(ticket=ticket, event=triggers.UPDATED)
 
 
 @transaction.atomic
@@ -585,14 +637,15 @@ def tickets_bulk_act(
     return outcomes
 
 
-def tickets_auto_close(*, older_than_days: int | None = None) -> int:
-    """Close, as the system, tickets resolved more than N days ago. Returns how many."""
+def tickets_auto_close(*, older_than_days: int | None = None, rule: str = "") -> int:
+    """Close, as the system, tickets resolved more than N days ago. Returns how many.
+    `rule`: the automation that does it (tickets.rules.automations.auto_close)."""
     days = settings.AUTO_CLOSE_RESOLVED_AFTER_DAYS if older_than_days is None else older_than_days
     due = auto_close_due(cutoff=timezone.now() - timedelta(days=days))
     closed = 0
     for ticket_id in auto_close_candidates(due=due):
         try:
-            if _auto_close_one(ticket_id=ticket_id, due=due, days=days):
+            if _auto_close_one(ticket_id=ticket_id, due=due, days=days, rule=rule):
                 closed += 1
         except WorkflowError:
             continue  # refused by the workflow's rules; left for a person
@@ -609,14 +662,18 @@ def auto_close_candidates(*, due: Q) -> list[int]:
 
 
 @transaction.atomic
-def _auto_close_one(*, ticket_id: int, due: Q, days: int) -> bool:
+def _auto_close_one(*, ticket_id: int, due: Q, days: int, rule: str = "") -> bool:
     # The condition again, under the row lock: a ticket reopened (and perhaps resolved anew)
     # since it was selected is no longer due. PostgreSQL re-reads a row it waited for.
     ticket = Ticket.objects.select_for_update().filter(due, pk=ticket_id).first()
     if ticket is None:
         return False
     workflow.transition_locked(
-        ticket=ticket, to=Status.CLOSED, actor=None, note=workflow.auto_close_note(days)
+        ticket=ticket,
+        to=Status.CLOSED,
+        actor=None,
+        note=workflow.auto_close_note(days),
+        rule=rule,
     )
     return True
 

@@ -9,9 +9,10 @@ from django.db import transaction
 
 from helpdesk import broker
 
-from . import delivery, metrics, routing, services, sla_alerts, uploads
+from . import delivery, metrics, routing, sla_alerts, uploads
 from .reports import digests as report_digests
 from .reports import snapshots as report_snapshots
+from .rules import automations
 
 log = logging.getLogger(__name__)
 
@@ -58,7 +59,12 @@ def relay_notifications() -> int:
 
 @shared_task(name="tickets.auto_close_resolved", time_limit=600)
 def auto_close_resolved() -> int:
-    return services.tickets_auto_close()
+    return automations.auto_close()
+
+
+@shared_task(name="tickets.run_automations", time_limit=300)
+def run_automations() -> int:
+    return automations.run_all()
 
 
 @shared_task(name="tickets.routing_retry", time_limit=120)

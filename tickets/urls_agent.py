@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import agent, files, live, macros, teams
+from .views import agent, files, live, macros, rules, teams
 
 app_name = "agent"
 
@@ -19,6 +19,19 @@ urlpatterns = [
         "teams/<int:pk>/capacity/<int:user_id>/",
         teams.agent_capacity,
         name="agent_capacity",
+    ),
+    path("rules/triggers/", rules.trigger_list, name="triggers"),
+    path("rules/triggers/new/", rules.trigger_new, name="trigger_new"),
+    path("rules/triggers/<int:pk>/", rules.trigger_edit, name="trigger_edit"),
+    path("rules/triggers/<int:pk>/move/", rules.trigger_move, name="trigger_move"),
+    path("rules/triggers/<int:pk>/switch/", rules.trigger_switch, name="trigger_switch"),
+    path("rules/automations/", rules.automation_list, name="automations"),
+    path("rules/automations/new/", rules.automation_new, name="automation_new"),
+    path("rules/automations/<int:pk>/", rules.automation_edit, name="automation_edit"),
+    path(
+        "rules/automations/<int:pk>/switch/",
+        rules.automation_switch,
+        name="automation_switch",
     ),
     path("tickets/<int:pk>/", agent.ticket_detail, name="ticket_detail"),
     path("tickets/<int:pk>/reply/", agent.ticket_reply, name="ticket_reply"),

@@ -59,7 +59,7 @@ class Actor(enum.StrEnum):
     AGENT = "agent"  # any agent or manager (taking a ticket for themselves)
     ASSIGNEE = "assignee"  # the agent or manager working this ticket
     MANAGER = "manager"
-    SYSTEM = "system"  # automatic changes: a customer's reply, auto-close
+    SYSTEM = "system"  # automatic changes: a customer's reply, auto-close, rules
 
 
 @dataclass(frozen=True)
@@ -127,6 +127,8 @@ RULES: dict[tuple[Status, Status], Rule] = {
             S.RESOLVED,
             Grant(Actor.ASSIGNEE, "resolve", reason_required=True),
             Grant(Actor.MANAGER, "resolve", reason_required=True),
+            # An automation ("waiting for the customer for 7 days → resolve"), with its note.
+            Grant(Actor.SYSTEM, "auto_resolve", reason_required=True),
         ),
         *_rules(
             [S.RESOLVED],
@@ -253,6 +255,7 @@ ACTIONS: dict[str, ActionSpec] = {
         ),
         ActionSpec("auto_close", _("Close automatically"), note_public=True),
         ActionSpec("auto_assign", _("Assign automatically"), note_may_be_public=False),
+        ActionSpec("auto_resolve", _("Resolve automatically"), note_public=True),
     ]
 }
 
@@ -554,6 +557,8 @@ def apply_effects(
         ticket.hold_kind = hold_kind
         changed.append("hold_kind")
     ticket.status = target
+    ticket.status_changed_at = now
+    changed.append("status_changed_at")
     versions.bump(ticket, public=True, now=now)  # the customer sees every status
     return changed
 
@@ -581,7 +586,7 @@ def transition(
     the action's default).
     """
     ticket = versions.lock(ticket_id=ticket_id, user=actor, expected_version=expected_version)
-    return transition_locked(
+    entry = transition_locked(
         ticket=ticket,
         to=to,
         actor=actor,
@@ -591,6 +596,10 @@ def transition(
         note_public=note_public,
         hold_kind=hold_kind,
     )
+    from .rules import triggers  # the rules act through this module
+
+    triggers.run_locked(ticket=ticket, event=triggers.UPDATED)
+    return entry
 
 
 def transition_locked(

@@ -47,6 +47,7 @@ from tickets.models import (
     Team,
     WorkingHours,
 )
+from tickets.rules import automations, triggers
 from tickets.status import Status
 
 LOGIN, E401, E404, E405, IN = "login", "401", "404", "405", "in"
@@ -71,6 +72,7 @@ API_SIGNED_IN = (E401, IN, IN, IN, IN, IN)
 API_OWNER_OR_STAFF = (E401, IN, E404, IN, IN, IN)
 API_MANAGERS = (E401, E404, E404, E404, E404, IN)
 API_STAFF = (E401, E404, E404, IN, IN, IN)
+API_MANAGERS_WRITE = (E401, E404, E404, "403", "403", IN)
 ADMIN = (LOGIN, LOGIN, LOGIN, LOGIN, LOGIN, IN)  # only managers are staff
 # Staff inside the admin, refused by the admin's own permissions (read-only records).
 ADMIN_403 = (LOGIN, LOGIN, LOGIN, LOGIN, LOGIN, "403")
@@ -129,6 +131,16 @@ ACCESS: dict[str, tuple[str, tuple[str, ...]]] = {
     "agent/teams/new/": (GET, MANAGERS),
     "agent/teams/<int:pk>/": (GET, MANAGERS),
     "agent/teams/<int:pk>/capacity/<int:user_id>/": (POST, MANAGERS),
+    # rules: managers' pages
+    "agent/rules/triggers/": (GET, MANAGERS),
+    "agent/rules/triggers/new/": (GET, MANAGERS),
+    "agent/rules/triggers/<int:pk>/": (GET, MANAGERS),
+    "agent/rules/triggers/<int:pk>/move/": (POST, MANAGERS),
+    "agent/rules/triggers/<int:pk>/switch/": (POST, MANAGERS),
+    "agent/rules/automations/": (GET, MANAGERS),
+    "agent/rules/automations/new/": (GET, MANAGERS),
+    "agent/rules/automations/<int:pk>/": (GET, MANAGERS),
+    "agent/rules/automations/<int:pk>/switch/": (POST, MANAGERS),
     "agent/tickets/<int:pk>/": (GET, STAFF),
     "agent/tickets/<int:pk>/reply/": (POST, STAFF),
     "agent/tickets/<int:pk>/action/": (POST, STAFF),
@@ -195,6 +207,14 @@ ACCESS: dict[str, tuple[str, tuple[str, ...]]] = {
     "api/v1/me/availability/": (GET, (E401, *(E405,) * 5)),
     # Moving a ticket between teams is staff's: Carla sees her ticket, and is refused.
     "api/v1/tickets/<int:pk>/team/": (POST, (E401, "403", E404, IN, IN, IN)),
+    # Rules are staff's to read, managers' to write (tests/rules/test_api.py): an agent's
+    # write is refused (403), a customer is not told they exist.
+    "api/v1/triggers/": (GET, API_STAFF),
+    "api/v1/triggers/<int:pk>/": (GET, API_STAFF),
+    "api/v1/triggers/test/": (POST, API_MANAGERS_WRITE),
+    "api/v1/automations/": (GET, API_STAFF),
+    "api/v1/automations/<int:pk>/": (GET, API_STAFF),
+    "api/v1/automations/test/": (POST, API_MANAGERS_WRITE),
     "api/v1/tickets/": (GET, API_SIGNED_IN),
     "api/v1/tickets/<int:pk>/": (GET, API_OWNER_OR_STAFF),
     "api/v1/tickets/<int:pk>/comments/": (GET, API_OWNER_OR_STAFF),
@@ -354,6 +374,19 @@ def world(customer, neighbour, agent, other_agent, manager, make_ticket, categor
             publish=True,
         ),
         "team": Team.objects.create(name="Network"),
+        "trigger": triggers.trigger_save(
+            by=manager,
+            name="VPN",
+            event="created",
+            conditions_=[{"field": "service", "op": "is", "value": category.pk}],
+            actions_=[{"type": "set_priority", "value": "high"}],
+        ),
+        "automation": automations.automation_save(
+            by=manager,
+            name="Remind",
+            conditions_=[{"field": "time_in_status", "op": "at_least", "value": "3d"}],
+            actions_=[{"type": "add_note", "body": "Chase."}],
+        ),
     }
     objects["team"].members.add(agent)
     png = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00"
@@ -396,6 +429,10 @@ def _pk(objects: dict, route: str) -> str:
         return str(objects["team"].pk)
     if route.startswith("api/v1/agents/"):
         return str(objects["team"].members.get().pk)
+    if "triggers/<int:pk>" in route:
+        return str(objects["trigger"].pk)
+    if "automations/<int:pk>" in route:
+        return str(objects["automation"].pk)
     return str(objects["ticket"].pk)
 
 

@@ -130,6 +130,13 @@ def test_no_internal_note_reaches_any_mail_of_any_kind(
             )
         Ticket.objects.filter(pk=ticket.pk).update(resolved_at=timezone.now() - timedelta(days=8))
         services.tickets_auto_close(older_than_days=7)
+        notifications.rule_message(
+            ticket=ticket,
+            recipients=[ticket.customer, agent],
+            subject="A reminder",
+            body="We wait for your answer.",
+            rule="automation:1",
+        )
         duplicate = make_ticket(Status.IN_PROGRESS)
         services.comment_add(ticket_id=duplicate.pk, author=agent, body=SECRET, internal=True)
         workflow.transition(

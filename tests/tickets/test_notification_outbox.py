@@ -126,6 +126,7 @@ def test_beat_runs_every_periodic_job(settings):
         "tickets.sweep_orphaned_files",
         "tickets.fetch_inbound_mail",
         "tickets.send_report_digests",
+        "tickets.run_automations",
     }
     app.loader.import_default_modules()
     assert scheduled <= set(app.tasks)

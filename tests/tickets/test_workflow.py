@@ -30,8 +30,8 @@ README_TABLE = {
     (S.ASSIGNED, S.IN_PROGRESS): {"assignee", "manager"},
     (S.IN_PROGRESS, S.ON_HOLD): {"assignee", "manager"},
     (S.ON_HOLD, S.IN_PROGRESS): {"assignee", "manager", "system"},
-    (S.IN_PROGRESS, S.RESOLVED): {"assignee", "manager"},
-    (S.ON_HOLD, S.RESOLVED): {"assignee", "manager"},
+    (S.IN_PROGRESS, S.RESOLVED): {"assignee", "manager", "system"},
+    (S.ON_HOLD, S.RESOLVED): {"assignee", "manager", "system"},
     (S.RESOLVED, S.CLOSED): {"customer", "manager", "system"},
     (S.RESOLVED, S.IN_PROGRESS): {"customer", "assignee", "manager", "system"},
     (S.OPEN, S.CLOSED): {"customer", "manager"},
@@ -42,8 +42,8 @@ README_TABLE = {
 # Who must give a reason (the README table's "condition" column).
 REASON_REQUIRED = {
     (S.IN_PROGRESS, S.ON_HOLD): {"assignee", "manager"},
-    (S.IN_PROGRESS, S.RESOLVED): {"assignee", "manager"},
-    (S.ON_HOLD, S.RESOLVED): {"assignee", "manager"},
+    (S.IN_PROGRESS, S.RESOLVED): {"assignee", "manager", "system"},
+    (S.ON_HOLD, S.RESOLVED): {"assignee", "manager", "system"},
     (S.RESOLVED, S.IN_PROGRESS): {"customer"},
     **{(s, S.CLOSED): {"customer", "manager"} for s in (S.OPEN, S.ASSIGNED, S.IN_PROGRESS)},
     (S.ON_HOLD, S.CLOSED): {"customer", "manager"},

@@ -3,7 +3,7 @@
 from django.urls import path, re_path
 from drf_spectacular.views import SpectacularAPIView
 
-from . import agents, docs, teams, views
+from . import agents, docs, rules, teams, views
 
 app_name = "api"
 
@@ -15,6 +15,12 @@ urlpatterns = [
     path("categories/", views.CategoryList.as_view(), name="category-list"),
     path("teams/", teams.TeamList.as_view(), name="team-list"),
     path("teams/<int:pk>/", teams.TeamDetail.as_view(), name="team-detail"),
+    path("triggers/", rules.TriggerList.as_view(), name="trigger-list"),
+    path("triggers/test/", rules.TriggerDryRun.as_view(), name="trigger-test"),
+    path("triggers/<int:pk>/", rules.TriggerDetail.as_view(), name="trigger-detail"),
+    path("automations/", rules.AutomationList.as_view(), name="automation-list"),
+    path("automations/test/", rules.AutomationDryRun.as_view(), name="automation-test"),
+    path("automations/<int:pk>/", rules.AutomationDetail.as_view(), name="automation-detail"),
     path("tickets/", views.TicketList.as_view(), name="ticket-list"),
     path("tickets/<int:pk>/", views.TicketDetail.as_view(), name="ticket-detail"),
     path("tickets/<int:pk>/comments/", views.CommentList.as_view(), name="ticket-comments"),

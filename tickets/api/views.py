@@ -27,7 +27,7 @@ from rest_framework.views import APIView
 
 from helpdesk.replica import reads_from_replica
 from tickets import combined, followers, limits, queries, services, versions, workflow
-from tickets.models import Attachment, Category, Comment, Ticket
+from tickets.models import Attachment, Category, Channel, Comment, Ticket
 from tickets.reports import drill, satisfaction
 from tickets.reports import snapshots as report_snapshots
 from tickets.views.files import download_response
@@ -238,6 +238,7 @@ class TicketList(APIView):
             category=values.get("category"),
             priority=values["priority"],
             attachments=values.get("attachments", []),
+            channel=Channel.API,
         )
         response = ticket_response(request, ticket.pk, status.HTTP_201_CREATED)
         response["Location"] = response.data["url"]

@@ -184,6 +184,8 @@ def possible(grant: Grant, rule: Rule, assignee: int | None, may_auto_close: boo
         return False
     if grant.action == "auto_assign":
         return False  # the demo's services have no teams, so nothing routes
+    if grant.action == "auto_resolve":
+        return False  # nor automations that resolve
 
     return not (grant.actor == Actor.SYSTEM and rule.target == S.CLOSED and not may_auto_close)
 

@@ -24,7 +24,7 @@ from accounts.services import user_create
 from .. import followers, mail_thread, services, uploads
 from ..errors import TicketError
 from ..limits import MESSAGE_MAX_LENGTH, SUBJECT_MAX_LENGTH
-from ..models import Comment, InboundMessage, Notification, Ticket
+from ..models import Channel, Comment, InboundMessage, Notification, Ticket
 from ..status import Status
 from . import addresses, answers, bounces, noise
 from .parsing import ParsedMessage, Part, parse
@@ -290,6 +290,7 @@ def _new_ticket(
         acknowledgement=answers.acknowledgement(
             message, new_account=new_account, refused=files.refused
         ),
+        channel=Channel.EMAIL,
     )
     return ticket, acknowledge
 

@@ -6,92 +6,199 @@ import helpdesk.fields
 from django.conf import settings
 from django.db import migrations, models
 
+from helpdesk.migration_ops import add_check_constraint
+
 
 class Migration(migrations.Migration):
+    # Each statement commits on its own: the tickets table is locked only for moments
+    # (helpdesk/migration_ops.py).
+    atomic = False
 
     dependencies = [
-        ('tickets', '0033_routing'),
+        ("tickets", "0033_routing"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='RuleLog',
+            name="RuleLog",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('rule', models.CharField(max_length=200)),
-                ('outcome', models.CharField(choices=[('fired', 'Fired'), ('refused', 'Action refused'), ('stopped', 'Stopped by the loop guard')], max_length=16)),
-                ('detail', models.TextField(blank=True)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("rule", models.CharField(max_length=200)),
+                (
+                    "outcome",
+                    models.CharField(
+                        choices=[
+                            ("fired", "Fired"),
+                            ("refused", "Action refused"),
+                            ("stopped", "Stopped by the loop guard"),
+                        ],
+                        max_length=16,
+                    ),
+                ),
+                ("detail", models.TextField(blank=True)),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
             ],
             options={
-                'ordering': ['-created_at', '-id'],
+                "ordering": ["-created_at", "-id"],
             },
         ),
         migrations.CreateModel(
-            name='Trigger',
+            name="Trigger",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', helpdesk.fields.OneLineCharField(max_length=100, verbose_name='name')),
-                ('event', models.CharField(choices=[('created', 'A ticket is created'), ('updated', 'A ticket is updated')], max_length=16, verbose_name='when')),
-                ('conditions', models.JSONField(blank=True, default=list, verbose_name='conditions')),
-                ('actions', models.JSONField(default=list, verbose_name='actions')),
-                ('position', models.PositiveIntegerField(default=0, verbose_name='position')),
-                ('enabled', models.BooleanField(default=True, verbose_name='enabled')),
-                ('last_fired_at', models.DateTimeField(blank=True, editable=False, null=True, verbose_name='last fired')),
-                ('fire_count', models.PositiveIntegerField(default=0, editable=False, verbose_name='times fired')),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now, editable=False)),
-                ('updated_at', models.DateTimeField(default=django.utils.timezone.now, editable=False)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", helpdesk.fields.OneLineCharField(max_length=100, verbose_name="name")),
+                (
+                    "event",
+                    models.CharField(
+                        choices=[
+                            ("created", "A ticket is created"),
+                            ("updated", "A ticket is updated"),
+                        ],
+                        max_length=16,
+                        verbose_name="when",
+                    ),
+                ),
+                (
+                    "conditions",
+                    models.JSONField(blank=True, default=list, verbose_name="conditions"),
+                ),
+                ("actions", models.JSONField(default=list, verbose_name="actions")),
+                ("position", models.PositiveIntegerField(default=0, verbose_name="position")),
+                ("enabled", models.BooleanField(default=True, verbose_name="enabled")),
+                (
+                    "last_fired_at",
+                    models.DateTimeField(
+                        blank=True, editable=False, null=True, verbose_name="last fired"
+                    ),
+                ),
+                (
+                    "fire_count",
+                    models.PositiveIntegerField(
+                        default=0, editable=False, verbose_name="times fired"
+                    ),
+                ),
+                (
+                    "created_at",
+                    models.DateTimeField(default=django.utils.timezone.now, editable=False),
+                ),
+                (
+                    "updated_at",
+                    models.DateTimeField(default=django.utils.timezone.now, editable=False),
+                ),
             ],
             options={
-                'verbose_name': 'trigger',
-                'verbose_name_plural': 'triggers',
-                'ordering': ['position', 'id'],
+                "verbose_name": "trigger",
+                "verbose_name_plural": "triggers",
+                "ordering": ["position", "id"],
             },
         ),
         migrations.AddField(
-            model_name='fieldchange',
-            name='rule',
-            field=models.CharField(blank=True, db_default='', default='', max_length=200),
+            model_name="fieldchange",
+            name="rule",
+            field=models.CharField(blank=True, db_default="", default="", max_length=200),
         ),
         migrations.AddField(
-            model_name='ticket',
-            name='channel',
-            field=models.CharField(choices=[('portal', 'Portal'), ('email', 'E-mail'), ('api', 'API'), ('staff', 'Reported by staff')], db_default='portal', default='portal', editable=False, max_length=16, verbose_name='channel'),
+            model_name="ticket",
+            name="channel",
+            field=models.CharField(
+                choices=[
+                    ("portal", "Portal"),
+                    ("email", "E-mail"),
+                    ("api", "API"),
+                    ("staff", "Reported by staff"),
+                ],
+                db_default="portal",
+                default="portal",
+                editable=False,
+                max_length=16,
+                verbose_name="channel",
+            ),
         ),
         migrations.AlterField(
-            model_name='notification',
-            name='event',
-            field=models.CharField(choices=[('received', 'Ticket received'), ('assigned', 'Ticket assigned to you'), ('on_hold', 'Ticket waiting for you'), ('resolved', 'Ticket resolved'), ('reopened', 'Ticket reopened'), ('auto_closed', 'Ticket closed'), ('closed', 'Ticket closed by the help desk'), ('reply', 'New reply'), ('sla_warning', 'SLA target due soon'), ('sla_breach', 'SLA target breached'), ('password_reset', 'Password reset link'), ('password_changed', 'Password changed'), ('account_created', 'Account created'), ('signup_attempt', 'Sign-up with an address in use'), ('mail_refused', 'Automatic answer: e-mail not accepted'), ('report_digest', 'Report digest'), ('rule_message', 'Message from a help desk rule')], max_length=16),
+            model_name="notification",
+            name="event",
+            field=models.CharField(
+                choices=[
+                    ("received", "Ticket received"),
+                    ("assigned", "Ticket assigned to you"),
+                    ("on_hold", "Ticket waiting for you"),
+                    ("resolved", "Ticket resolved"),
+                    ("reopened", "Ticket reopened"),
+                    ("auto_closed", "Ticket closed"),
+                    ("closed", "Ticket closed by the help desk"),
+                    ("reply", "New reply"),
+                    ("sla_warning", "SLA target due soon"),
+                    ("sla_breach", "SLA target breached"),
+                    ("password_reset", "Password reset link"),
+                    ("password_changed", "Password changed"),
+                    ("account_created", "Account created"),
+                    ("signup_attempt", "Sign-up with an address in use"),
+                    ("mail_refused", "Automatic answer: e-mail not accepted"),
+                    ("report_digest", "Report digest"),
+                    ("rule_message", "Message from a help desk rule"),
+                ],
+                max_length=16,
+            ),
         ),
-        migrations.AddConstraint(
-            model_name='ticket',
-            constraint=models.CheckConstraint(condition=models.Q(('channel__in', ['portal', 'email', 'api', 'staff'])), name='ticket_channel_valid'),
+        add_check_constraint(
+            app_label="tickets",
+            model_name="ticket",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("channel__in", ["portal", "email", "api", "staff"])),
+                name="ticket_channel_valid",
+            ),
         ),
         migrations.AddField(
-            model_name='rulelog',
-            name='ticket',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='tickets.ticket'),
+            model_name="rulelog",
+            name="ticket",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE, related_name="+", to="tickets.ticket"
+            ),
         ),
         migrations.AddField(
-            model_name='trigger',
-            name='updated_by',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL),
+            model_name="trigger",
+            name="updated_by",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="+",
+                to=settings.AUTH_USER_MODEL,
+            ),
         ),
         migrations.AddIndex(
-            model_name='rulelog',
-            index=models.Index(fields=['rule', '-created_at', '-id'], name='rule_log_rule_idx'),
+            model_name="rulelog",
+            index=models.Index(fields=["rule", "-created_at", "-id"], name="rule_log_rule_idx"),
         ),
         migrations.AddConstraint(
-            model_name='rulelog',
-            constraint=models.CheckConstraint(condition=models.Q(('outcome__in', ['fired', 'refused', 'stopped'])), name='rule_log_outcome_valid'),
+            model_name="rulelog",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("outcome__in", ["fired", "refused", "stopped"])),
+                name="rule_log_outcome_valid",
+            ),
         ),
         migrations.AddIndex(
-            model_name='trigger',
-            index=models.Index(condition=models.Q(('enabled', True)), fields=['event', 'position', 'id'], name='trigger_enabled_idx'),
+            model_name="trigger",
+            index=models.Index(
+                condition=models.Q(("enabled", True)),
+                fields=["event", "position", "id"],
+                name="trigger_enabled_idx",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='trigger',
-            constraint=models.CheckConstraint(condition=models.Q(('event__in', ['created', 'updated'])), name='trigger_event_valid'),
+            model_name="trigger",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("event__in", ["created", "updated"])),
+                name="trigger_event_valid",
+            ),
         ),
     ]

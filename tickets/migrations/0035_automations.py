@@ -6,20 +6,56 @@ import django.utils.timezone
 import helpdesk.fields
 from django.conf import settings
 from django.db import migrations, models
-from django.db.models import F, OuterRef, Subquery
-from django.db.models.functions import Coalesce
+
+from helpdesk.migration_ops import add_index
 
 
-def status_since_from_history(apps, schema_editor):
-    """Each ticket's last status change, from its history (the source of truth)."""
-    Ticket = apps.get_model("tickets", "Ticket")
-    StatusHistory = apps.get_model("tickets", "StatusHistory")
-    last = (
-        StatusHistory.objects.filter(ticket_id=OuterRef("pk"))
-        .order_by("-created_at", "-id")
-        .values("created_at")[:1]
+FILL_BATCH = 10_000
+LAST_CHANGE = (
+    "UPDATE tickets_ticket SET status_changed_at = COALESCE(("
+    "SELECT h.created_at FROM tickets_statushistory h WHERE h.ticket_id = tickets_ticket.id "
+    "ORDER BY h.created_at DESC, h.id DESC LIMIT 1), tickets_ticket.created_at) "
+    "WHERE id >= %s AND id < %s AND status_changed_at IS NULL"
+)
+
+
+def add_status_changed_at(apps, schema_editor):
+    """The column, without rewriting the tickets table or holding its lock while it fills:
+    added empty (instant), defaulting to now() for new rows, filled from each ticket's history
+    (the source of truth) a batch per transaction, then NOT NULL through a check that is
+    validated while writes go on (PostgreSQL then sets NOT NULL without a scan)."""
+    postgres = schema_editor.connection.vendor == "postgresql"
+    if postgres:
+        schema_editor.execute(
+            "ALTER TABLE tickets_ticket ADD COLUMN status_changed_at timestamp with time zone NULL"
+        )
+        schema_editor.execute(
+            "ALTER TABLE tickets_ticket ALTER COLUMN status_changed_at SET DEFAULT now()"
+        )
+    else:
+        schema_editor.execute(
+            "ALTER TABLE tickets_ticket ADD COLUMN status_changed_at datetime NULL"
+        )
+    with schema_editor.connection.cursor() as cursor:
+        cursor.execute("SELECT COALESCE(MAX(id), 0) FROM tickets_ticket")
+        (last,) = cursor.fetchone()
+    for start in range(0, last + 1, FILL_BATCH):
+        schema_editor.execute(LAST_CHANGE, (start, start + FILL_BATCH))
+    if not postgres:
+        return  # SQLite: the model's default fills new rows; NULL is not kept out here
+    schema_editor.execute(
+        "ALTER TABLE tickets_ticket ADD CONSTRAINT ticket_status_changed_at_set "
+        "CHECK (status_changed_at IS NOT NULL) NOT VALID"
     )
-    Ticket.objects.update(status_changed_at=Coalesce(Subquery(last), F("created_at")))
+    schema_editor.execute(
+        "ALTER TABLE tickets_ticket VALIDATE CONSTRAINT ticket_status_changed_at_set"
+    )
+    schema_editor.execute("ALTER TABLE tickets_ticket ALTER COLUMN status_changed_at SET NOT NULL")
+    schema_editor.execute("ALTER TABLE tickets_ticket DROP CONSTRAINT ticket_status_changed_at_set")
+
+
+def drop_status_changed_at(apps, schema_editor):
+    schema_editor.execute("ALTER TABLE tickets_ticket DROP COLUMN status_changed_at")
 
 
 def status_statistics(apps, schema_editor):
@@ -63,74 +99,144 @@ def unseed_auto_close(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
+    # Each statement commits on its own: the tickets table is locked only for moments
+    # (helpdesk/migration_ops.py).
+    atomic = False
 
     dependencies = [
-        ('tickets', '0034_triggers'),
+        ("tickets", "0034_triggers"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Automation',
+            name="Automation",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', helpdesk.fields.OneLineCharField(max_length=100, verbose_name='name')),
-                ('conditions', models.JSONField(default=list, verbose_name='conditions')),
-                ('actions', models.JSONField(default=list, verbose_name='actions')),
-                ('position', models.PositiveIntegerField(default=0, verbose_name='position')),
-                ('enabled', models.BooleanField(default=True, verbose_name='enabled')),
-                ('builtin', models.CharField(blank=True, choices=[('auto_close', 'Close resolved tickets')], default='', editable=False, max_length=16)),
-                ('last_fired_at', models.DateTimeField(blank=True, editable=False, null=True, verbose_name='last fired')),
-                ('fire_count', models.PositiveIntegerField(default=0, editable=False, verbose_name='times fired')),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now, editable=False)),
-                ('updated_at', models.DateTimeField(default=django.utils.timezone.now, editable=False)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", helpdesk.fields.OneLineCharField(max_length=100, verbose_name="name")),
+                ("conditions", models.JSONField(default=list, verbose_name="conditions")),
+                ("actions", models.JSONField(default=list, verbose_name="actions")),
+                ("position", models.PositiveIntegerField(default=0, verbose_name="position")),
+                ("enabled", models.BooleanField(default=True, verbose_name="enabled")),
+                (
+                    "builtin",
+                    models.CharField(
+                        blank=True,
+                        choices=[("auto_close", "Close resolved tickets")],
+                        default="",
+                        editable=False,
+                        max_length=16,
+                    ),
+                ),
+                (
+                    "last_fired_at",
+                    models.DateTimeField(
+                        blank=True, editable=False, null=True, verbose_name="last fired"
+                    ),
+                ),
+                (
+                    "fire_count",
+                    models.PositiveIntegerField(
+                        default=0, editable=False, verbose_name="times fired"
+                    ),
+                ),
+                (
+                    "created_at",
+                    models.DateTimeField(default=django.utils.timezone.now, editable=False),
+                ),
+                (
+                    "updated_at",
+                    models.DateTimeField(default=django.utils.timezone.now, editable=False),
+                ),
             ],
             options={
-                'verbose_name': 'automation',
-                'verbose_name_plural': 'automations',
-                'ordering': ['position', 'id'],
+                "verbose_name": "automation",
+                "verbose_name_plural": "automations",
+                "ordering": ["position", "id"],
             },
         ),
         migrations.CreateModel(
-            name='AutomationRun',
+            name="AutomationRun",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('key', models.DateTimeField()),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("key", models.DateTimeField()),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
             ],
         ),
-        migrations.AddField(
-            model_name='ticket',
-            name='status_changed_at',
-            field=models.DateTimeField(db_default=django.db.models.functions.datetime.Now(), default=django.utils.timezone.now, editable=False, verbose_name='in this status since'),
+        migrations.SeparateDatabaseAndState(
+            state_operations=[
+                migrations.AddField(
+                    model_name="ticket",
+                    name="status_changed_at",
+                    field=models.DateTimeField(
+                        db_default=django.db.models.functions.datetime.Now(),
+                        default=django.utils.timezone.now,
+                        editable=False,
+                        verbose_name="in this status since",
+                    ),
+                ),
+            ],
+            database_operations=[
+                migrations.RunPython(add_status_changed_at, drop_status_changed_at),
+            ],
         ),
-        migrations.RunPython(status_since_from_history, migrations.RunPython.noop),
-        migrations.AddIndex(
-            model_name='ticket',
-            index=models.Index(fields=['status', 'status_changed_at'], name='ticket_status_since_idx'),
+        add_index(
+            app_label="tickets",
+            model_name="ticket",
+            index=models.Index(
+                fields=["status", "status_changed_at"], name="ticket_status_since_idx"
+            ),
         ),
         migrations.AddField(
-            model_name='automation',
-            name='updated_by',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL),
+            model_name="automation",
+            name="updated_by",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="+",
+                to=settings.AUTH_USER_MODEL,
+            ),
         ),
         migrations.AddField(
-            model_name='automationrun',
-            name='automation',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='runs', to='tickets.automation'),
+            model_name="automationrun",
+            name="automation",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="runs",
+                to="tickets.automation",
+            ),
         ),
         migrations.AddField(
-            model_name='automationrun',
-            name='ticket',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='tickets.ticket'),
+            model_name="automationrun",
+            name="ticket",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE, related_name="+", to="tickets.ticket"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='automation',
-            constraint=models.UniqueConstraint(condition=models.Q(('builtin', ''), _negated=True), fields=('builtin',), name='automation_builtin_once'),
+            model_name="automation",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("builtin", ""), _negated=True),
+                fields=("builtin",),
+                name="automation_builtin_once",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='automationrun',
-            constraint=models.UniqueConstraint(fields=('automation', 'ticket', 'key'), name='automation_run_once'),
+            model_name="automationrun",
+            constraint=models.UniqueConstraint(
+                fields=("automation", "ticket", "key"), name="automation_run_once"
+            ),
         ),
         migrations.RunPython(status_statistics, drop_status_statistics),
         migrations.RunPython(seed_auto_close, unseed_auto_close),

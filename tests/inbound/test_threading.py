@@ -448,7 +448,7 @@ def test_the_ticket_page_costs_the_same_however_many_replies_came_by_mail(
     client.force_login(agent)
     client.get(reverse("agent:ticket_detail", args=[record.ticket_id]))  # warm-up
 
-    with django_assert_num_queries(13):  # as tests/tickets/test_agent_pages.py counts them
+    with django_assert_num_queries(14):  # as tests/tickets/test_agent_pages.py counts them
         page = client.get(reverse("agent:ticket_detail", args=[record.ticket_id]))
 
     assert page.content.decode().count("Original e-mail") == replies + 1

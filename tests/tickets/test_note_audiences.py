@@ -169,7 +169,7 @@ def test_every_action_with_a_note_is_walked():
     """A new action joins CASES, and with it the walk above."""
     walked = {case.action for case in CASES}
     # the system's words, no one's note
-    assert set(ACTIONS) - walked == {"auto_close", "auto_assign"}
+    assert set(ACTIONS) - walked == {"auto_close", "auto_assign", "auto_resolve"}
 
 
 # --- The rule ------------------------------------------------------------------------------
@@ -189,6 +189,7 @@ RULE = {
     "confirm": (True, False),
     "withdraw": (True, False),
     "auto_close": (True, False),
+    "auto_resolve": (True, False),
 }
 
 

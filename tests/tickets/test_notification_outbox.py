@@ -127,6 +127,7 @@ def test_beat_runs_every_periodic_job(settings):
         "tickets.fetch_inbound_mail",
         "tickets.send_report_digests",
         "tickets.run_automations",
+        "tickets.routing_retry",
     }
     app.loader.import_default_modules()
     assert scheduled <= set(app.tasks)

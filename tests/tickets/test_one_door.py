@@ -81,7 +81,7 @@ def test_apply_effects_names_every_field_it_changes(source, target, changed):
     ticket = Ticket(status=source, assignee_id=3, resolved_at=NOW, version=4, public_version=2)
     fields = workflow.apply_effects(ticket, source, target, assignee=taker, now=NOW)
     versions = {"updated_at", "version", "public_updated_at", "public_version"}
-    assert set(fields) == {"status", *versions, *changed}
+    assert set(fields) == {"status", "status_changed_at", *versions, *changed}
     assert (ticket.status, ticket.updated_at, ticket.version) == (target, NOW, 5)
     # The customer sees every status change.
     assert (ticket.public_updated_at, ticket.public_version) == (NOW, 3)

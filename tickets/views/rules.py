@@ -3,11 +3,14 @@ off, and try on a ticket before saving."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from accounts.roles import manager_required
@@ -28,47 +31,72 @@ def trigger_list(request: HttpRequest) -> HttpResponse:
     return render(request, "agent/rules/triggers.html", {"triggers": rows})
 
 
-def _trigger_form(request: HttpRequest, trigger: Trigger | None) -> HttpResponse:
-    saved = (trigger.conditions, trigger.actions) if trigger else ([], [])
+@dataclass(frozen=True)
+class _Kind:
+    """What the trigger and the automation pages differ in."""
+
+    name: str  # the context's and the URL names' word: "trigger", "automation"
+    timed: bool  # automations have elapsed-time conditions
+    saved_message: str
+
+    def initial(self, rule: Trigger | Automation | None) -> dict:
+        if rule is None:
+            initial: dict = {"enabled": True}
+            if not self.timed:
+                initial["event"] = Trigger.Event.CREATED
+            return initial
+        initial = {"name": rule.name, "enabled": rule.enabled}
+        if not self.timed:
+            initial["event"] = rule.event
+        return initial | initial_for(rule.conditions, rule.actions)
+
+    def save(self, *, by, rule, form: RuleForm):
+        data = form.cleaned_data
+        common = {
+            "by": by,
+            "name": data["name"],
+            "conditions_": form.rule_conditions(),
+            "actions_": form.rule_actions(),
+            "enabled": data["enabled"],
+        }
+        if self.timed:
+            return automations.automation_save(automation=rule, **common)
+        return triggers.trigger_save(trigger=rule, event=data["event"], **common)
+
+
+TRIGGER = _Kind(name="trigger", timed=False, saved_message=gettext_lazy("Trigger saved."))
+AUTOMATION = _Kind(name="automation", timed=True, saved_message=gettext_lazy("Automation saved."))
+
+
+def _rule_form(
+    request: HttpRequest, kind: _Kind, rule: Trigger | Automation | None
+) -> HttpResponse:
+    saved = (rule.conditions, rule.actions) if rule else ([], [])
     if request.method == "POST":
-        form = RuleForm(request.POST, rows=_posted_rows(request))
+        form = RuleForm(request.POST, timed=kind.timed, rows=_posted_rows(request))
     else:
-        initial: dict = {"event": Trigger.Event.CREATED, "enabled": True}
-        if trigger is not None:
-            initial = {"name": trigger.name, "event": trigger.event, "enabled": trigger.enabled}
-            initial.update(initial_for(*saved))
-        form = RuleForm(initial=initial, rows=rows_for(*saved))
+        form = RuleForm(initial=kind.initial(rule), timed=kind.timed, rows=rows_for(*saved))
     tried = None
     if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
         if "try" in request.POST:
             tried = _try(form)
         else:
             try:
-                saved_trigger = triggers.trigger_save(
-                    by=request.user,
-                    trigger=trigger,
-                    name=data["name"],
-                    event=data["event"],
-                    conditions_=form.rule_conditions(),
-                    actions_=form.rule_actions(),
-                    enabled=data["enabled"],
-                )
+                rule = kind.save(by=request.user, rule=rule, form=form)
             except ValidationError as error:
                 _rule_errors(form, error)
             else:
-                messages.success(request, _("Trigger saved."))
-                return redirect("agent:trigger_edit", pk=saved_trigger.pk)
+                messages.success(request, kind.saved_message)
+                return redirect(f"agent:{kind.name}_edit", pk=rule.pk)
     context = {
         "form": form,
-        "trigger": trigger,
+        kind.name: rule,
         "tried": tried,
-        "logs": list(triggers.logs_of(trigger.rule)) if trigger else [],
+        "logs": list(triggers.logs_of(rule.rule)) if rule else [],
         "placeholders": _placeholders(),
     }
-    return render(
-        request, "agent/rules/trigger_form.html", context, status=400 if form.errors else 200
-    )
+    status = 400 if form.errors else 200
+    return render(request, f"agent/rules/{kind.name}_form.html", context, status=status)
 
 
 def _posted_rows(request: HttpRequest) -> tuple[int, int]:
@@ -105,12 +133,12 @@ def _placeholders() -> str:
 
 @manager_required
 def trigger_new(request: HttpRequest) -> HttpResponse:
-    return _trigger_form(request, None)
+    return _rule_form(request, TRIGGER, None)
 
 
 @manager_required
 def trigger_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    return _trigger_form(request, get_object_or_404(Trigger, pk=pk))
+    return _rule_form(request, TRIGGER, get_object_or_404(Trigger, pk=pk))
 
 
 @manager_required
@@ -147,55 +175,14 @@ def automation_list(request: HttpRequest) -> HttpResponse:
     return render(request, "agent/rules/automations.html", {"automations": rows})
 
 
-def _automation_form(request: HttpRequest, automation: Automation | None) -> HttpResponse:
-    saved = (automation.conditions, automation.actions) if automation else ([], [])
-    if request.method == "POST":
-        form = RuleForm(request.POST, timed=True, rows=_posted_rows(request))
-    else:
-        initial: dict = {"enabled": True}
-        if automation is not None:
-            initial = {"name": automation.name, "enabled": automation.enabled}
-            initial.update(initial_for(*saved))
-        form = RuleForm(initial=initial, timed=True, rows=rows_for(*saved))
-    tried = None
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        if "try" in request.POST:
-            tried = _try(form)
-        else:
-            try:
-                saved_automation = automations.automation_save(
-                    by=request.user,
-                    automation=automation,
-                    name=data["name"],
-                    conditions_=form.rule_conditions(),
-                    actions_=form.rule_actions(),
-                    enabled=data["enabled"],
-                )
-            except ValidationError as error:
-                _rule_errors(form, error)
-            else:
-                messages.success(request, _("Automation saved."))
-                return redirect("agent:automation_edit", pk=saved_automation.pk)
-    context = {
-        "form": form,
-        "automation": automation,
-        "tried": tried,
-        "logs": list(triggers.logs_of(automation.rule)) if automation else [],
-        "placeholders": _placeholders(),
-    }
-    status = 400 if form.errors else 200
-    return render(request, "agent/rules/automation_form.html", context, status=status)
-
-
 @manager_required
 def automation_new(request: HttpRequest) -> HttpResponse:
-    return _automation_form(request, None)
+    return _rule_form(request, AUTOMATION, None)
 
 
 @manager_required
 def automation_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    return _automation_form(request, get_object_or_404(Automation, pk=pk))
+    return _rule_form(request, AUTOMATION, get_object_or_404(Automation, pk=pk))
 
 
 @manager_required

@@ -22,9 +22,11 @@ def add_check_constraint(
         if not _postgres(schema_editor):
             schema_editor.add_constraint(model, constraint)
             return
+        # nosemgrep: helpdesk.raw-sql-formatted (Django's own SQL for the constraint, not input)
         schema_editor.execute(f"{constraint.create_sql(model, schema_editor)} NOT VALID")
         table = schema_editor.quote_name(model._meta.db_table)
         name = schema_editor.quote_name(constraint.name)
+        # nosemgrep: helpdesk.raw-sql-formatted (names from the model, quoted; not input)
         schema_editor.execute(f"ALTER TABLE {table} VALIDATE CONSTRAINT {name}")
 
     def backwards(apps, schema_editor):
